@@ -1,0 +1,11 @@
+// Opening the catalogue: the database, migrated, with the catalogue's SQL functions.
+import { openDatabase, type Database } from '../db/index.ts';
+import { registerTrendingScore } from './trending.ts';
+
+export type { Database };
+
+export function openCatalogue(file: string): Database {
+  const database = openDatabase(file);
+  registerTrendingScore(database.sqlite);
+  return database;
+}

@@ -1,0 +1,65 @@
+// Keyset pagination: a page starts strictly after (or ends strictly before) a
+// sort key, so a cursor stays valid and no row is skipped or repeated when
+// rows are added elsewhere in the list.
+import { and, asc, desc, or, sql, type SQL } from 'drizzle-orm';
+
+export type KeyValue = string | number;
+
+export interface SortKey {
+  expr: SQL | SQL.Aliased | import('drizzle-orm').Column;
+  direction: 'asc' | 'desc';
+  type: 'string' | 'number';
+}
+
+/** What to fetch: the first n after a key, or the last n before one. */
+export type PageRequest =
+  | { forward: true; size: number; after: KeyValue[] | null; before?: undefined }
+  | { forward: false; size: number; before: KeyValue[] | null; after?: undefined };
+
+export interface Page<T> {
+  rows: { row: T; key: KeyValue[] }[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/** True when `values` could be a sort key of this order (a cursor is checked with it). */
+export function isKeyOf(keys: SortKey[], values: unknown): values is KeyValue[] {
+  return (
+    Array.isArray(values) &&
+    values.length === keys.length &&
+    keys.every((k, i) => (k.type === 'number' ? Number.isFinite(values[i]) : typeof values[i] === 'string'))
+  );
+}
+
+/** Rows strictly past `values` in the direction of travel. */
+function pastKey(keys: SortKey[], values: KeyValue[], forward: boolean): SQL {
+  const clauses: SQL[] = [];
+  keys.forEach((key, i) => {
+    const ascending = (key.direction === 'asc') === forward;
+    const equalSoFar = keys.slice(0, i).map((k, j) => sql`${k.expr} = ${values[j]}`);
+    clauses.push(and(...equalSoFar, ascending ? sql`${key.expr} > ${values[i]}` : sql`${key.expr} < ${values[i]}`)!);
+  });
+  return or(...clauses)!;
+}
+
+/** The WHERE and ORDER BY of a page, and how to turn the fetched rows into it. */
+export function keysetQuery(keys: SortKey[], request: PageRequest) {
+  const cursor = request.forward ? request.after : request.before;
+  const orderBy = keys.map((k) => ((k.direction === 'asc') === request.forward ? asc(k.expr as SQL) : desc(k.expr as SQL)));
+  return {
+    where: cursor ? pastKey(keys, cursor, request.forward) : undefined,
+    orderBy,
+    /** One more than the page, to know whether there is a next one. */
+    limit: request.size + 1,
+    page<T>(fetched: T[], keyOf: (row: T) => KeyValue[]): Page<T> {
+      const more = fetched.length > request.size;
+      const rows = fetched.slice(0, request.size).map((row) => ({ row, key: keyOf(row) }));
+      if (!request.forward) rows.reverse();
+      return {
+        rows,
+        hasNextPage: request.forward ? more : cursor !== null,
+        hasPreviousPage: request.forward ? cursor !== null : more,
+      };
+    },
+  };
+}

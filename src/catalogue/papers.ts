@@ -1,0 +1,108 @@
+// Reading papers: by id, by arXiv id, and as filtered, ordered pages.
+import { and, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/index.ts';
+import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
+import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
+
+export type { PaperRow };
+
+export interface DateRange {
+  from?: string | null;
+  to?: string | null;
+}
+
+export interface PaperFilter {
+  /** Organization slugs; a paper matches if its organization is any of them. */
+  organizations?: string[] | null;
+  published?: DateRange | null;
+  listed?: DateRange | null;
+  minUpvotes?: number | null;
+  hasCode?: boolean | null;
+  /** Only this author's papers. */
+  authorId?: number | null;
+  /** Only this organization's papers. */
+  organizationId?: number | null;
+}
+
+export type PaperOrderField = 'PUBLISHED_AT' | 'LISTED_ON' | 'UPVOTES' | 'TRENDING';
+
+export interface PaperOrder {
+  field: PaperOrderField;
+  direction: 'ASC' | 'DESC';
+  /** For TRENDING: the instant the score is computed at, in ms. */
+  asOfMs?: number;
+}
+
+function range(column: typeof papers.publishedAt | typeof papers.listedOn, r: DateRange | null | undefined): SQL[] {
+  return [r?.from ? gte(column, r.from) : undefined, r?.to ? lte(column, r.to) : undefined].filter((c) => c !== undefined);
+}
+
+export function paperConditions(db: Db, filter: PaperFilter = {}): SQL | undefined {
+  const slugs = filter.organizations?.map((s) => s.toLowerCase());
+  return and(
+    slugs
+      ? inArray(papers.organizationId, db.select({ id: organizations.id }).from(organizations).where(inArray(organizations.slug, slugs)))
+      : undefined,
+    ...range(papers.publishedAt, filter.published),
+    ...range(papers.listedOn, filter.listed),
+    filter.minUpvotes != null ? gte(papers.upvotes, filter.minUpvotes) : undefined,
+    filter.hasCode === true ? isNotNull(papers.githubUrl) : filter.hasCode === false ? isNull(papers.githubUrl) : undefined,
+    filter.organizationId != null ? eq(papers.organizationId, filter.organizationId) : undefined,
+    filter.authorId != null
+      ? inArray(papers.id, db.select({ id: paperAuthors.paperId }).from(paperAuthors).where(eq(paperAuthors.authorId, filter.authorId)))
+      : undefined,
+  );
+}
+
+export const trendingScoreSql = (asOfMs: number): SQL<number> =>
+  sql<number>`trending_score(${papers.upvotes}, ${papers.githubStars}, ${papers.listedOn}, ${asOfMs})`;
+
+/** The sort key of an order: its field, then the arXiv id (ascending) to break ties. */
+export function paperSortKeys(order: PaperOrder): SortKey[] {
+  const direction = order.direction === 'ASC' ? 'asc' : 'desc';
+  const primary: Record<PaperOrderField, () => SortKey> = {
+    PUBLISHED_AT: () => ({ expr: papers.publishedAt, direction, type: 'string' }),
+    LISTED_ON: () => ({ expr: papers.listedOn, direction, type: 'string' }),
+    UPVOTES: () => ({ expr: papers.upvotes, direction, type: 'number' }),
+    TRENDING: () => ({ expr: trendingScoreSql(order.asOfMs ?? 0), direction, type: 'number' }),
+  };
+  return [primary[order.field](), { expr: papers.arxivId, direction: 'asc', type: 'string' }];
+}
+
+export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest): Page<PaperRow> {
+  const keys = paperSortKeys(order);
+  const query = keysetQuery(keys, request);
+  const rows = db
+    .select({ paper: papers, sortKey: sql<string | number>`${keys[0]!.expr}` })
+    .from(papers)
+    .where(and(paperConditions(db, filter), query.where))
+    .orderBy(...query.orderBy)
+    .limit(query.limit)
+    .all();
+  const page = query.page(rows, (r) => [r.sortKey, r.paper.arxivId]);
+  return { ...page, rows: page.rows.map(({ row, key }) => ({ row: row.paper, key })) };
+}
+
+export function countPapers(db: Db, filter: PaperFilter): number {
+  return db.select({ n: count() }).from(papers).where(paperConditions(db, filter)).get()!.n;
+}
+
+export function papersByIds(db: Db, ids: readonly number[]): PaperRow[] {
+  return db.select().from(papers).where(inArray(papers.id, [...ids])).all();
+}
+
+export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
+  return db.select().from(papers).where(inArray(papers.arxivId, [...arxivIds])).all();
+}
+
+/** The latest day on which any paper was listed, or null for an empty catalogue. */
+export function latestListingDay(db: Db): string | null {
+  return db.select({ day: sql<string | null>`max(${papers.listedOn})` }).from(papers).get()?.day ?? null;
+}
+
+/** The nearest listing day strictly before `day` (or after it), if any. */
+export function adjacentListingDay(db: Db, day: string, side: 'before' | 'after'): string | null {
+  const bound = side === 'before' ? sql`${papers.listedOn} < ${day}` : sql`${papers.listedOn} > ${day}`;
+  const pick = side === 'before' ? sql<string | null>`max(${papers.listedOn})` : sql<string | null>`min(${papers.listedOn})`;
+  return db.select({ day: pick }).from(papers).where(bound).get()?.day ?? null;
+}

@@ -1,0 +1,266 @@
+// The write side of the catalogue: merging one paper record at a time, the
+// derived counts, and the imports ledger. Statements are prepared once per
+// writer; the caller decides the transaction boundaries.
+import type { Database } from '../db/index.ts';
+import type { PaperRecord } from '../ingest/record.ts';
+import { authorKey, displayName } from './identity.ts';
+
+export type MergeOutcome = 'added' | 'updated' | 'unchanged';
+
+export interface ImportCounts {
+  items: number;
+  papersAdded: number;
+  papersUpdated: number;
+  papersUnchanged: number;
+  authorsAdded: number;
+  organizationsAdded: number;
+  itemsSkipped: number;
+}
+
+export interface LedgerEntry extends ImportCounts {
+  file: string;
+  checksum: string;
+  importedAt: string;
+}
+
+interface StoredPaper {
+  id: number;
+  title: string;
+  abstract: string;
+  published_at: string;
+  listed_on: string;
+  listed: number;
+  upvotes: number;
+  author_count: number;
+  github_url: string | null;
+  github_stars: number | null;
+  project_url: string | null;
+  thumbnail_url: string | null;
+  ai_summary: string | null;
+  ai_keywords: string | null;
+  comment_count: number | null;
+  organization_id: number | null;
+}
+
+type PaperColumns = Omit<StoredPaper, 'id'>;
+
+const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/**
+ * The merge rules for a paper seen again: metadata from the newer record
+ * (where it has any), the highest upvotes and stars, the earliest real listing.
+ */
+function mergeColumns(old: StoredPaper, record: PaperRecord, organizationId: number | null): PaperColumns {
+  const listedOn =
+    record.listedOn === null ? old.listed_on : old.listed ? (record.listedOn < old.listed_on ? record.listedOn : old.listed_on) : record.listedOn;
+  return {
+    title: record.title,
+    abstract: record.abstract,
+    published_at: record.publishedAt,
+    listed_on: listedOn,
+    listed: old.listed || record.listedOn !== null ? 1 : 0,
+    upvotes: Math.max(old.upvotes, record.upvotes),
+    author_count: record.authors.length > 0 ? record.authorCount : old.author_count,
+    github_url: record.githubUrl ?? old.github_url,
+    github_stars: maxOf(old.github_stars, record.githubStars),
+    project_url: record.projectUrl ?? old.project_url,
+    thumbnail_url: record.thumbnailUrl ?? old.thumbnail_url,
+    ai_summary: record.aiSummary ?? old.ai_summary,
+    ai_keywords: record.aiKeywords ? JSON.stringify(record.aiKeywords) : old.ai_keywords,
+    comment_count: maxOf(old.comment_count, record.commentCount),
+    organization_id: organizationId ?? old.organization_id,
+  };
+}
+
+function newColumns(record: PaperRecord, organizationId: number | null): PaperColumns {
+  return {
+    title: record.title,
+    abstract: record.abstract,
+    published_at: record.publishedAt,
+    listed_on: record.listedOn ?? record.publishedAt,
+    listed: record.listedOn === null ? 0 : 1,
+    upvotes: record.upvotes,
+    author_count: record.authorCount,
+    github_url: record.githubUrl,
+    github_stars: record.githubStars,
+    project_url: record.projectUrl,
+    thumbnail_url: record.thumbnailUrl,
+    ai_summary: record.aiSummary,
+    ai_keywords: record.aiKeywords ? JSON.stringify(record.aiKeywords) : null,
+    comment_count: record.commentCount,
+    organization_id: organizationId,
+  };
+}
+
+const COLUMNS = Object.keys(newColumns({ authors: [] } as unknown as PaperRecord, null)) as (keyof PaperColumns)[];
+
+export function createCatalogueWriter({ sqlite }: Database) {
+  const q = {
+    organizationBySlug: sqlite.prepare<[string], { id: number; name: string; avatar_url: string | null }>(
+      'SELECT id, name, avatar_url FROM organizations WHERE slug = ?',
+    ),
+    insertOrganization: sqlite.prepare('INSERT INTO organizations (slug, name, name_key, avatar_url) VALUES (?, ?, ?, ?)'),
+    updateOrganization: sqlite.prepare('UPDATE organizations SET name = ?, name_key = ?, avatar_url = ? WHERE id = ?'),
+    authorByKey: sqlite.prepare<[string], { id: number; account_name: string | null }>(
+      'SELECT id, account_name FROM authors WHERE name_key = ?',
+    ),
+    insertAuthor: sqlite.prepare('INSERT INTO authors (name, name_key, account_name) VALUES (?, ?, ?)'),
+    setAccountName: sqlite.prepare('UPDATE authors SET account_name = ? WHERE id = ?'),
+    paperByArxivId: sqlite.prepare<[string], StoredPaper>(`SELECT id, ${COLUMNS.join(', ')} FROM papers WHERE arxiv_id = ?`),
+    insertPaper: sqlite.prepare(
+      `INSERT INTO papers (arxiv_id, ${COLUMNS.join(', ')}) VALUES (@arxiv_id, ${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    ),
+    updatePaper: sqlite.prepare(`UPDATE papers SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`),
+    linksOfPaper: sqlite.prepare<[number], { author_id: number; position: number }>(
+      'SELECT author_id, position FROM paper_authors WHERE paper_id = ? ORDER BY position',
+    ),
+    deleteLinks: sqlite.prepare('DELETE FROM paper_authors WHERE paper_id = ?'),
+    insertLink: sqlite.prepare('INSERT OR IGNORE INTO paper_authors (paper_id, author_id, position) VALUES (?, ?, ?)'),
+    recountAuthors: sqlite.prepare(
+      `UPDATE authors SET paper_count = (SELECT count(*) FROM paper_authors WHERE author_id = authors.id)
+       WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    deleteOrphanAuthors: sqlite.prepare('DELETE FROM authors WHERE paper_count = 0 AND id IN (SELECT value FROM json_each(?))'),
+    recountOrganizations: sqlite.prepare(
+      `UPDATE organizations SET paper_count = (SELECT count(*) FROM papers WHERE organization_id = organizations.id)
+       WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    deleteOrphanOrganizations: sqlite.prepare(
+      'DELETE FROM organizations WHERE paper_count = 0 AND id IN (SELECT value FROM json_each(?))',
+    ),
+    importByChecksum: sqlite.prepare<[string], { file: string; imported_at: string }>(
+      'SELECT file, imported_at FROM imports WHERE checksum = ?',
+    ),
+    insertImport: sqlite.prepare(
+      `INSERT INTO imports (file, checksum, imported_at, items, papers_added, papers_updated, papers_unchanged,
+         authors_added, organizations_added, items_skipped)
+       VALUES (@file, @checksum, @importedAt, @items, @papersAdded, @papersUpdated, @papersUnchanged,
+         @authorsAdded, @organizationsAdded, @itemsSkipped)`,
+    ),
+  };
+
+  // Per merge run: what to recount at the end, and what was created.
+  const touchedAuthors = new Set<number>();
+  const touchedOrganizations = new Set<number>();
+  let authorsAdded = 0;
+  let organizationsAdded = 0;
+
+  function organizationId(record: PaperRecord): number | null {
+    const org = record.organization;
+    if (!org) return null;
+    const found = q.organizationBySlug.get(org.slug);
+    if (!found) {
+      organizationsAdded++;
+      return Number(q.insertOrganization.run(org.slug, org.name, org.name.toLowerCase(), org.avatarUrl).lastInsertRowid);
+    }
+    const avatarUrl = org.avatarUrl ?? found.avatar_url;
+    if (found.name !== org.name || found.avatar_url !== avatarUrl) {
+      q.updateOrganization.run(org.name, org.name.toLowerCase(), avatarUrl, found.id);
+    }
+    return found.id;
+  }
+
+  /** Author ids in paper order, each once (two entries with one identity are one author). */
+  function authorLinks(record: PaperRecord): { author_id: number; position: number }[] {
+    const seen = new Set<number>();
+    const links = [];
+    for (const author of record.authors) {
+      const key = authorKey(author.name);
+      const found = q.authorByKey.get(key);
+      let id: number;
+      if (found) {
+        id = found.id;
+        if (author.accountName && found.account_name !== author.accountName) q.setAccountName.run(author.accountName, id);
+      } else {
+        id = Number(q.insertAuthor.run(displayName(author.name), key, author.accountName).lastInsertRowid);
+        authorsAdded++;
+      }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      links.push({ author_id: id, position: author.position });
+    }
+    return links;
+  }
+
+  function writeLinks(paperId: number, links: { author_id: number; position: number }[]): void {
+    q.deleteLinks.run(paperId);
+    for (const link of links) {
+      q.insertLink.run(paperId, link.author_id, link.position);
+      touchedAuthors.add(link.author_id);
+    }
+  }
+
+  /** Merges one record into the catalogue by its arXiv id. */
+  function mergePaper(record: PaperRecord): MergeOutcome {
+    const orgId = organizationId(record);
+    const links = authorLinks(record);
+    const old = q.paperByArxivId.get(record.arxivId);
+    if (!old) {
+      const id = Number(q.insertPaper.run({ arxiv_id: record.arxivId, ...newColumns(record, orgId) }).lastInsertRowid);
+      writeLinks(id, links);
+      if (orgId !== null) touchedOrganizations.add(orgId);
+      return 'added';
+    }
+    const merged = mergeColumns(old, record, orgId);
+    const oldLinks = q.linksOfPaper.all(old.id);
+    const linksChanged =
+      links.length > 0 &&
+      (links.length !== oldLinks.length ||
+        links.some((l, i) => l.author_id !== oldLinks[i]!.author_id || l.position !== oldLinks[i]!.position));
+    const columnsChanged = COLUMNS.some((c) => merged[c] !== old[c]);
+    if (!columnsChanged && !linksChanged) return 'unchanged';
+    if (columnsChanged) q.updatePaper.run({ id: old.id, ...merged });
+    if (linksChanged) {
+      for (const l of oldLinks) touchedAuthors.add(l.author_id);
+      writeLinks(old.id, links);
+    }
+    for (const id of [old.organization_id, merged.organization_id]) if (id !== null) touchedOrganizations.add(id);
+    return 'updated';
+  }
+
+  return {
+    /**
+     * Merges the records, brings the derived counts up to date, and drops
+     * authors and organizations left without papers. Call it inside
+     * `transaction` so that a failure leaves nothing half-written.
+     */
+    mergeRecords(records: PaperRecord[]): Omit<ImportCounts, 'items' | 'itemsSkipped'> {
+      touchedAuthors.clear();
+      touchedOrganizations.clear();
+      authorsAdded = 0;
+      organizationsAdded = 0;
+      const outcomes = { added: 0, updated: 0, unchanged: 0 };
+      for (const record of records) outcomes[mergePaper(record)]++;
+      const authorIds = JSON.stringify([...touchedAuthors]);
+      const orgIds = JSON.stringify([...touchedOrganizations]);
+      q.recountAuthors.run(authorIds);
+      q.deleteOrphanAuthors.run(authorIds);
+      q.recountOrganizations.run(orgIds);
+      q.deleteOrphanOrganizations.run(orgIds);
+      return {
+        papersAdded: outcomes.added,
+        papersUpdated: outcomes.updated,
+        papersUnchanged: outcomes.unchanged,
+        authorsAdded,
+        organizationsAdded,
+      };
+    },
+
+    /** The earlier import of the same bytes, if there was one. */
+    findImport(checksum: string): { file: string; importedAt: string } | null {
+      const row = q.importByChecksum.get(checksum);
+      return row ? { file: row.file, importedAt: row.imported_at } : null;
+    },
+
+    recordImport(entry: LedgerEntry): void {
+      q.insertImport.run(entry);
+    },
+
+    /** Runs `work` in one transaction: all of it is written, or none. */
+    transaction<T>(work: () => T): T {
+      return sqlite.transaction(work)();
+    },
+  };
+}
+
+export type CatalogueWriter = ReturnType<typeof createCatalogueWriter>;

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.ts';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface Database {
+  /** Drizzle over the connection: what the catalogue's functions take. */
+  db: Db;
+  /** The raw connection, for pragmas, user functions and backups. */
+  sqlite: Sqlite.Database;
+  /** Statements executed through `db` since the database was opened (tests and benchmarks read it). */
+  readonly statements: { count: number };
+  close(): void;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/**
+ * Opens (creating it if needed) the SQLite file and applies the pending
+ * migrations. `:memory:` gives a private in-memory database.
+ */
+export function openDatabase(file: string): Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new Sqlite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const statements = { count: 0 };
+  const db = drizzle(sqlite, {
+    schema,
+    logger: { logQuery: () => void statements.count++ },
+  });
+  migrate(db, { migrationsFolder });
+  return { db, sqlite, statements, close: () => sqlite.close() };
+}

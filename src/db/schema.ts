@@ -1,0 +1,119 @@
+// The catalogue's tables. Dates are ISO strings ("YYYY-MM-DD" for days,
+// full ISO-8601 for instants) so that they sort as text and read as text.
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const organizations = sqliteTable(
+  'organizations',
+  {
+    id: integer('id').primaryKey(),
+    /** Lower-cased `name` of the daily-papers API, e.g. "nvidia". */
+    slug: text('slug').notNull(),
+    /** Display name (the API's `fullname`), e.g. "NVIDIA". */
+    name: text('name').notNull(),
+    /** Lower-cased display name, for ordering and prefix search. */
+    nameKey: text('name_key').notNull(),
+    avatarUrl: text('avatar_url'),
+    /** Kept up to date by the importer, in the same transaction as the papers. */
+    paperCount: integer('paper_count').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('organizations_slug_unique').on(t.slug),
+    index('organizations_name_key_idx').on(t.nameKey, t.slug),
+    index('organizations_paper_count_idx').on(t.paperCount, t.slug),
+  ],
+);
+
+export const papers = sqliteTable(
+  'papers',
+  {
+    id: integer('id').primaryKey(),
+    arxivId: text('arxiv_id').notNull(),
+    title: text('title').notNull(),
+    abstract: text('abstract').notNull(),
+    /** Publication day on arXiv, "YYYY-MM-DD" (UTC). */
+    publishedAt: text('published_at').notNull(),
+    /** Day of the earliest daily-papers listing, else the publication day. */
+    listedOn: text('listed_on').notNull(),
+    /** Whether listedOn comes from a real listing (and not from publishedAt). */
+    listed: integer('listed', { mode: 'boolean' }).notNull().default(false),
+    upvotes: integer('upvotes').notNull().default(0),
+    authorCount: integer('author_count').notNull(),
+    githubUrl: text('github_url'),
+    githubStars: integer('github_stars'),
+    projectUrl: text('project_url'),
+    thumbnailUrl: text('thumbnail_url'),
+    aiSummary: text('ai_summary'),
+    /** JSON array of strings. */
+    aiKeywords: text('ai_keywords'),
+    commentCount: integer('comment_count'),
+    organizationId: integer('organization_id').references(() => organizations.id),
+  },
+  (t) => [
+    uniqueIndex('papers_arxiv_id_unique').on(t.arxivId),
+    index('papers_published_at_idx').on(t.publishedAt, t.arxivId),
+    index('papers_listed_on_idx').on(t.listedOn, t.arxivId),
+    index('papers_upvotes_idx').on(t.upvotes, t.arxivId),
+    index('papers_organization_idx').on(t.organizationId, t.publishedAt),
+    index('papers_has_code_idx').on(sql`(${t.githubUrl} IS NOT NULL)`, t.publishedAt),
+  ],
+);
+
+export const authors = sqliteTable(
+  'authors',
+  {
+    id: integer('id').primaryKey(),
+    /** The name as first seen (NFC, whitespace collapsed). */
+    name: text('name').notNull(),
+    /** Identity: the name, NFC, whitespace collapsed, lower-cased. */
+    nameKey: text('name_key').notNull(),
+    /** Username of a linked daily-papers account, where one was given. */
+    accountName: text('account_name'),
+    paperCount: integer('paper_count').notNull().default(0),
+  },
+  (t) => [uniqueIndex('authors_name_key_unique').on(t.nameKey)],
+);
+
+export const paperAuthors = sqliteTable(
+  'paper_authors',
+  {
+    paperId: integer('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => authors.id),
+    /** Index in the paper's author list (hidden authors leave a gap). */
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.paperId, t.authorId] }), index('paper_authors_author_idx').on(t.authorId, t.paperId)],
+);
+
+export const imports = sqliteTable(
+  'imports',
+  {
+    id: integer('id').primaryKey(),
+    file: text('file').notNull(),
+    /** SHA-256 of the file's bytes: the same content is imported once. */
+    checksum: text('checksum').notNull(),
+    importedAt: text('imported_at').notNull(),
+    items: integer('items').notNull(),
+    papersAdded: integer('papers_added').notNull(),
+    papersUpdated: integer('papers_updated').notNull(),
+    papersUnchanged: integer('papers_unchanged').notNull(),
+    authorsAdded: integer('authors_added').notNull(),
+    organizationsAdded: integer('organizations_added').notNull(),
+    itemsSkipped: integer('items_skipped').notNull(),
+  },
+  (t) => [uniqueIndex('imports_checksum_unique').on(t.checksum)],
+);
+
+/** Small key/value facts about the database itself, e.g. when the seeds were loaded. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export type PaperRow = typeof papers.$inferSelect;
+export type AuthorRow = typeof authors.$inferSelect;
+export type OrganizationRow = typeof organizations.$inferSelect;

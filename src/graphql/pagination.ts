@@ -1,0 +1,88 @@
+// Connection arguments in, Relay connections out. Cursors are opaque to
+// clients: base64url of the list's order and the sort key of the row.
+import { isKeyOf, type KeyValue, type Page, type PageRequest, type SortKey } from '../catalogue/keyset.ts';
+import { badInput } from './errors.ts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export function encodeCursor(order: string, key: KeyValue[]): string {
+  return Buffer.from(JSON.stringify([order, ...key])).toString('base64url');
+}
+
+function decodeCursor(argument: 'after' | 'before', cursor: string, order: string, keys: SortKey[]): KeyValue[] {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = null;
+  }
+  if (!Array.isArray(decoded) || decoded[0] !== order || !isKeyOf(keys, decoded.slice(1))) {
+    throw badInput(argument, `is not a cursor of this list in this order: pass a cursor returned by the same field with the same orderBy`);
+  }
+  return decoded.slice(1) as KeyValue[];
+}
+
+function pageSize(argument: 'first' | 'last', value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw badInput(argument, `must be between 1 and ${MAX_PAGE_SIZE}; got ${value}`);
+  }
+  return value;
+}
+
+/** Checks the arguments of a connection and turns them into a page request. */
+export function pageRequest(args: ConnectionArgs, order: string, keys: SortKey[]): PageRequest {
+  if (args.first != null && args.last != null) throw badInput('last', 'cannot be combined with "first": page forwards or backwards');
+  if (args.last != null) {
+    if (args.after != null) throw badInput('after', 'goes with "first"; with "last", use "before"');
+    return {
+      forward: false,
+      size: pageSize('last', args.last),
+      before: args.before == null ? null : decodeCursor('before', args.before, order, keys),
+    };
+  }
+  if (args.before != null) throw badInput('before', 'goes with "last"; with "first", use "after"');
+  return {
+    forward: true,
+    size: pageSize('first', args.first ?? DEFAULT_PAGE_SIZE),
+    after: args.after == null ? null : decodeCursor('after', args.after, order, keys),
+  };
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => number;
+}
+
+export function toConnection<T>(page: Page<T>, order: string, totalCount: () => number): Connection<T> {
+  const edges = page.rows.map(({ row, key }) => ({ cursor: encodeCursor(order, key), node: row }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+/** Checks the arguments, fetches the page and wraps it as a connection, in one call. */
+export function resolveConnection<T>(
+  args: ConnectionArgs,
+  order: string,
+  keys: SortKey[],
+  fetch: (request: PageRequest) => Page<T>,
+  count: () => number,
+): Connection<T> {
+  return toConnection(fetch(pageRequest(args, order, keys)), order, count);
+}

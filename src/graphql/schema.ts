@@ -1,0 +1,12 @@
+// The whole schema: importing the type files registers them on the builder.
+import { builder } from './builder.ts';
+import './types/scalars.ts';
+import './types/paper-filter.ts';
+import './types/paper.ts';
+import './types/trending.ts';
+import './types/author.ts';
+import './types/organization.ts';
+import './types/digest.ts';
+import './types/node.ts';
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,51 @@
+import { AUTHOR_SORT, countAuthors, searchAuthors } from '../../catalogue/authors.ts';
+import { builder } from '../builder.ts';
+import { badInput } from '../errors.ts';
+import { resolveConnection } from '../pagination.ts';
+import { AuthorConnection, AuthorRef, PaperConnection } from '../refs.ts';
+import { paperConnection } from './paper.ts';
+import { PaperOrderInput } from './paper-filter.ts';
+
+AuthorRef.implement({
+  description:
+    'An author. Authors are told apart by name (Unicode NFC, whitespace collapsed, case-insensitive): the daily papers give no other identity.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The name as first seen.' }),
+    accountName: t.exposeString('accountName', {
+      nullable: true,
+      description: 'Username of the account linked to this author on the daily-papers site, where one is known.',
+    }),
+    paperCount: t.exposeInt('paperCount', { description: 'Number of papers in the catalogue with this author.' }),
+    papers: t.field({
+      type: PaperConnection,
+      description: "The author's papers (default order: newest published first).",
+      args: {
+        orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
+        ...t.arg.connectionArgs(),
+      },
+      resolve: (author, args, ctx) => paperConnection(ctx, args, { authorId: author.id }, args.orderBy),
+    }),
+  }),
+});
+
+builder.queryField('authors', (t) =>
+  t.field({
+    type: AuthorConnection,
+    description: 'Authors whose name starts with `query` (case-insensitive), most papers first, then by name.',
+    args: {
+      query: t.arg.string({ required: true, description: 'The beginning of the name, e.g. "Yann Le".' }),
+      ...t.arg.connectionArgs(),
+    },
+    resolve: (_root, args, { db }) => {
+      const query = args.query.trim();
+      if (query === '') throw badInput('query', 'must not be empty');
+      return resolveConnection(
+        args,
+        'authors',
+        AUTHOR_SORT,
+        (request) => searchAuthors(db, query, request),
+        () => countAuthors(db, query),
+      );
+    },
+  }),
+);

@@ -1,0 +1,63 @@
+import { ORGANIZATION_SORT, countOrganizations, listOrganizations } from '../../catalogue/organizations.ts';
+import { builder } from '../builder.ts';
+import { resolveConnection } from '../pagination.ts';
+import { OrganizationConnection, OrganizationRef, PaperConnection } from '../refs.ts';
+import { paperConnection } from './paper.ts';
+import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
+
+OrganizationRef.implement({
+  description: 'A lab, company or university that papers are submitted under.',
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Stable short name, e.g. "nvidia", "spiralworks".' }),
+    name: t.exposeString('name', { description: 'Display name, e.g. "NVIDIA", "Spiral Works".' }),
+    avatarUrl: t.exposeString('avatarUrl', { nullable: true, description: 'Logo image, where known.' }),
+    paperCount: t.exposeInt('paperCount', { description: 'Number of papers in the catalogue from this organization.' }),
+    papers: t.field({
+      type: PaperConnection,
+      description: "The organization's papers matching the filter (default order: newest published first).",
+      args: {
+        filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
+        orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
+        ...t.arg.connectionArgs(),
+      },
+      resolve: (org, args, ctx) => paperConnection(ctx, args, { ...paperFilter(args.filter), organizationId: org.id }, args.orderBy),
+    }),
+  }),
+});
+
+const OrganizationOrder = builder.enumType('OrganizationOrder', {
+  description: 'How to order organizations.',
+  values: {
+    PAPER_COUNT: { description: 'Most papers first, then by slug.' },
+    NAME: { description: 'By display name, A to Z (case-insensitive).' },
+  } as const,
+});
+
+builder.queryFields((t) => ({
+  organization: t.field({
+    type: OrganizationRef,
+    nullable: true,
+    description: 'Look an organization up by its slug (case-insensitive). Null when there is none.',
+    args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. "nvidia".' }) },
+    resolve: (_root, { slug }, ctx) => OrganizationRef.getDataloader(ctx).load(slug.trim().toLowerCase()),
+  }),
+  organizations: t.field({
+    type: OrganizationConnection,
+    description: 'Organizations, optionally those whose name or slug starts with `query` (case-insensitive).',
+    args: {
+      query: t.arg.string({ required: false, description: 'The beginning of the name or slug, e.g. "nvi".' }),
+      orderBy: t.arg({ type: OrganizationOrder, required: false, defaultValue: 'PAPER_COUNT', description: 'Order; default PAPER_COUNT.' }),
+      ...t.arg.connectionArgs(),
+    },
+    resolve: (_root, args, { db }) => {
+      const order = args.orderBy ?? 'PAPER_COUNT';
+      return resolveConnection(
+        args,
+        `organizations:${order}`,
+        ORGANIZATION_SORT[order],
+        (request) => listOrganizations(db, args.query, order, request),
+        () => countOrganizations(db, args.query),
+      );
+    },
+  }),
+}));

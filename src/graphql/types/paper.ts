@@ -1,0 +1,117 @@
+import { authorsOfPapers } from '../../catalogue/authors.ts';
+import { arxivIdFromInput } from '../../catalogue/identity.ts';
+import { organizationsByIds } from '../../catalogue/organizations.ts';
+import {
+  countPapers,
+  listPapers,
+  paperSortKeys,
+  type PaperFilter,
+  type PaperOrder,
+} from '../../catalogue/papers.ts';
+import { trendingScore } from '../../catalogue/trending.ts';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { badInput } from '../errors.ts';
+import { resolveConnection, type ConnectionArgs } from '../pagination.ts';
+import { AuthorRef, OrganizationRef, PaperConnection, PaperRef } from '../refs.ts';
+import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
+
+/** Any list of papers as a connection: what papers, trendingPapers, digests and the nested lists share. */
+export function paperConnection(
+  ctx: Context,
+  args: ConnectionArgs,
+  filter: PaperFilter,
+  order: { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number } | null | undefined,
+) {
+  const field = order?.field ?? 'PUBLISHED_AT';
+  const resolved: PaperOrder = {
+    field,
+    direction: order?.direction ?? 'DESC',
+    asOfMs: field === 'TRENDING' ? (order?.asOfMs ?? ctx.defaultAsOf()) : undefined,
+  };
+  return resolveConnection(
+    args,
+    field,
+    paperSortKeys(resolved),
+    (request) => listPapers(ctx.db, filter, resolved, request),
+    () => countPapers(ctx.db, filter),
+  );
+}
+
+PaperRef.implement({
+  description: 'A research paper on arXiv, as listed in the daily papers.',
+  fields: (t) => ({
+    arxivId: t.exposeString('arxivId', { description: 'The arXiv id without version, e.g. "2310.05869".' }),
+    title: t.exposeString('title', { description: 'Title, whitespace collapsed.' }),
+    abstract: t.exposeString('abstract', { description: 'Abstract, whitespace collapsed.' }),
+    publishedAt: t.field({ type: 'Date', description: 'Publication day on arXiv (UTC).', resolve: (p) => p.publishedAt }),
+    listedOn: t.field({
+      type: 'Date',
+      description: 'The day the paper was listed in the daily papers (its publication day where no listing is known).',
+      resolve: (p) => p.listedOn,
+    }),
+    upvotes: t.exposeInt('upvotes', { description: 'Upvotes: the highest count seen in any listing.' }),
+    authorCount: t.exposeInt('authorCount', { description: 'Number of authors, also where the names are not all known.' }),
+    authors: t.loadableList({
+      type: AuthorRef,
+      description: 'Authors in paper order (authors who chose to stay hidden are left out; authorCount counts them).',
+      load: async (paperIds: number[], { db }) => {
+        const byPaper = authorsOfPapers(db, paperIds);
+        return paperIds.map((id) => byPaper.get(id)!);
+      },
+      resolve: (p) => p.id,
+    }),
+    organization: t.loadable({
+      type: OrganizationRef,
+      nullable: true,
+      description: 'The organization the paper was submitted under, if any.',
+      load: async (ids: number[], { db }) => {
+        const byId = new Map(organizationsByIds(db, ids).map((org) => [org.id, org]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      resolve: (p) => p.organizationId,
+    }),
+    githubUrl: t.exposeString('githubUrl', { nullable: true, description: 'The code repository on GitHub, if any.' }),
+    githubStars: t.exposeInt('githubStars', { nullable: true, description: 'GitHub stars: the highest count seen.' }),
+    projectUrl: t.exposeString('projectUrl', { nullable: true, description: 'The project page, if any.' }),
+    thumbnailUrl: t.exposeString('thumbnailUrl', { nullable: true, description: 'A social-card image of the paper, if any.' }),
+    aiSummary: t.exposeString('aiSummary', { nullable: true, description: 'A one-sentence machine-written summary, if the listing had one.' }),
+    aiKeywords: t.stringList({
+      description: 'Machine-extracted keywords (empty when the listing had none).',
+      resolve: (p) => (p.aiKeywords ? (JSON.parse(p.aiKeywords) as string[]) : []),
+    }),
+    commentCount: t.exposeInt('commentCount', { nullable: true, description: 'Comments on the daily-papers page, where known.' }),
+    url: t.string({ description: 'Canonical link to the paper, https://arxiv.org/abs/<arxivId>.', resolve: (p) => `https://arxiv.org/abs/${p.arxivId}` }),
+    pdfUrl: t.string({ description: 'Link to the PDF, https://arxiv.org/pdf/<arxivId>.', resolve: (p) => `https://arxiv.org/pdf/${p.arxivId}` }),
+    trendingScore: t.float({
+      description: 'The trending score at asOf (default: as in trendingPapers). See trendingPapers for the formula; 0 before the paper was listed.',
+      args: { asOf: t.arg({ type: 'DateTime', required: false, description: 'The instant to score at.' }) },
+      resolve: (p, { asOf }, ctx) => trendingScore(p.upvotes, p.githubStars, p.listedOn, asOf?.getTime() ?? ctx.defaultAsOf()),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  paper: t.field({
+    type: PaperRef,
+    nullable: true,
+    description:
+      'Look a paper up by its arXiv id, e.g. "2310.05869" (a version suffix like v2 is ignored; "arXiv:…" and arxiv.org links work too). Null when the catalogue does not have it.',
+    args: { arxivId: t.arg.string({ required: true, description: 'The arXiv id.' }) },
+    resolve: (_root, { arxivId }, ctx) => {
+      const id = arxivIdFromInput(arxivId);
+      if (id === null) throw badInput('arxivId', `is not an arXiv id like "2310.05869"; got ${JSON.stringify(arxivId)}`);
+      return PaperRef.getDataloader(ctx).load(id);
+    },
+  }),
+  papers: t.field({
+    type: PaperConnection,
+    description: 'All papers matching the filter, in the given order (default: newest published first).',
+    args: {
+      filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
+      orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
+      ...t.arg.connectionArgs(),
+    },
+    resolve: (_root, args, ctx) => paperConnection(ctx, args, paperFilter(args.filter), args.orderBy),
+  }),
+}));

@@ -1,0 +1,35 @@
+// graphql-js reports a literal of the wrong type ("YEAR" for a DigestPeriod,
+// "2025-13-45" for a Date) without saying which argument held it and without
+// a code. This replaces its ValuesOfCorrectTypeRule with the same rule whose
+// errors name the argument (with the path inside an input object) and carry
+// extensions.code = "BAD_USER_INPUT".
+import { GraphQLError, ValuesOfCorrectTypeRule, visitInParallel, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql';
+import { BAD_USER_INPUT } from './errors.ts';
+
+export const NamedArgumentValuesRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+  const path: string[] = [];
+  const named = Object.create(context, {
+    reportError: {
+      value: (error: GraphQLError) => {
+        const where = path.length > 0 ? `Argument "${path.join('.')}": ` : '';
+        context.reportError(
+          new GraphQLError(`${where}${error.message}`, {
+            nodes: error.nodes,
+            originalError: error.originalError,
+            extensions: { ...error.extensions, code: BAD_USER_INPUT, ...(path[0] ? { argument: path[0] } : {}) },
+          }),
+        );
+      },
+    },
+  }) as ValidationContext;
+  const track: ASTVisitor = {
+    Argument: { enter: (node) => void path.push(node.name.value), leave: () => void path.pop() },
+    ObjectField: { enter: (node) => void path.push(node.name.value), leave: () => void path.pop() },
+  };
+  return visitInParallel([track, ValuesOfCorrectTypeRule(named)]);
+};
+
+/** The specified rules with ValuesOfCorrectTypeRule swapped for the naming one. */
+export function withNamedArgumentValues(rules: readonly ValidationRule[]): ValidationRule[] {
+  return rules.map((rule) => (rule === ValuesOfCorrectTypeRule ? NamedArgumentValuesRule : rule));
+}

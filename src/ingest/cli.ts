@@ -1,0 +1,101 @@
+// `npm run ingest -- [--dry-run] [--skip-invalid] <files or folders…>`
+import { parseArgs } from 'node:util';
+import type { Database } from '../db/index.ts';
+import { importFiles, listInputFiles, UsageError, type FileOutcome, type ImportSummary } from './importer.ts';
+import { describeProblem } from './record.ts';
+
+export const INGEST_USAGE = 'usage: npm run ingest -- [--dry-run] [--skip-invalid] <files or folders…>';
+
+export interface Output {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/** Exit status: 0 all imported, 1 a file was rejected, 2 a usage error. */
+export function runIngest(
+  argv: string[],
+  openDatabase: () => Database,
+  out: Output = process.stdout,
+  err: Output = process.stderr,
+): number {
+  let files: string[];
+  let options: { dryRun: boolean; skipInvalid: boolean };
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean', default: false }, 'skip-invalid': { type: 'boolean', default: false } },
+    });
+    if (positionals.length === 0) throw new UsageError('no files or folders given');
+    files = listInputFiles(positionals);
+    if (files.length === 0) throw new UsageError(`no .json or .json.gz files in ${positionals.join(', ')}`);
+    options = { dryRun: values['dry-run'], skipInvalid: values['skip-invalid'] };
+  } catch (error) {
+    err.write(`ingest: ${(error as Error).message}\n${INGEST_USAGE}\n`);
+    return 2;
+  }
+
+  const database = openDatabase();
+  try {
+    const progress = err.isTTY ? progressBar(err, files.length) : null;
+    const summary = importFiles(database, files, options, (outcome, done) => {
+      progress?.update(done, outcome.file);
+      const report = describeOutcome(outcome, options.dryRun);
+      if (outcome.status === 'rejected') {
+        progress?.clear();
+        err.write(`${report}\n`);
+      } else if (!progress || outcome.status === 'imported' && outcome.skipped.length > 0) {
+        progress?.clear();
+        out.write(`${report}\n`);
+      }
+    });
+    progress?.clear();
+    out.write(`${summarize(summary, options.dryRun)}\n`);
+    return summary.rejected > 0 ? 1 : 0;
+  } finally {
+    database.close();
+  }
+}
+
+function describeOutcome(outcome: FileOutcome, dryRun: boolean): string {
+  switch (outcome.status) {
+    case 'already-imported':
+      return `${outcome.file}: already imported (as ${outcome.previous.file} at ${outcome.previous.importedAt}), nothing to do`;
+    case 'rejected':
+      return [`${outcome.file}: rejected, nothing imported from it:`, ...outcome.problems.map((p) => `  ${describeProblem(p)}`)].join('\n');
+    case 'imported': {
+      const c = outcome.counts;
+      const lines = [
+        `${outcome.file}: ${dryRun ? 'would import' : 'imported'} ${c.items - c.itemsSkipped} of ${c.items} items` +
+          ` (papers ${c.papersAdded} added, ${c.papersUpdated} updated, ${c.papersUnchanged} unchanged)`,
+      ];
+      for (const p of outcome.skipped) lines.push(`  skipped ${describeProblem(p)}`);
+      return lines.join('\n');
+    }
+  }
+}
+
+export function summarize(s: ImportSummary, dryRun = false): string {
+  const head = dryRun ? 'Dry run, nothing written: ' : '';
+  if (s.imported === 0 && s.rejected === 0) {
+    return `${head}${s.files} file${s.files === 1 ? '' : 's'}, all already imported: nothing changed.`;
+  }
+  return (
+    `${head}${s.files} files: ${s.imported} imported, ${s.alreadyImported} already imported, ${s.rejected} rejected; ` +
+    `papers ${s.papersAdded} added, ${s.papersUpdated} updated, ${s.papersUnchanged} unchanged; ` +
+    `${s.authorsAdded} authors and ${s.organizationsAdded} organizations added; ${s.itemsSkipped} items skipped.`
+  );
+}
+
+function progressBar(stream: Output, total: number) {
+  const width = 30;
+  return {
+    update(done: number, file: string): void {
+      const filled = Math.round((done / total) * width);
+      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${file.slice(-40)}\x1b[K`);
+    },
+    clear(): void {
+      stream.write('\r\x1b[K');
+    },
+  };
+}

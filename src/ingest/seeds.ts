@@ -1,0 +1,28 @@
+// The bundled snapshot in seeds/, loaded through the normal importer the first
+// time the server starts on an empty catalogue.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from '../db/index.ts';
+import { countPapers, getMeta, setMeta } from '../catalogue/meta.ts';
+import { importFiles, listInputFiles, type ImportSummary } from './importer.ts';
+
+export const SEEDS_FOLDER = fileURLToPath(new URL('../../seeds', import.meta.url));
+
+export function seedFiles(): string[] {
+  return listInputFiles([SEEDS_FOLDER]).map((file) => path.relative(process.cwd(), file));
+}
+
+/**
+ * Loads the seeds into an empty catalogue, once. The load is marked as begun
+ * before it starts, so a load interrupted part-way is finished on the next
+ * start (files already in the imports ledger are skipped), while a catalogue
+ * that was filled by other imports is left alone.
+ */
+export function loadSeedsIfNeeded(database: Database): ImportSummary | null {
+  const state = getMeta(database.db, 'seeds');
+  if (state === 'loaded' || (state !== 'loading' && countPapers(database.db) > 0)) return null;
+  setMeta(database.db, 'seeds', 'loading');
+  const summary = importFiles(database, seedFiles());
+  if (summary.rejected === 0) setMeta(database.db, 'seeds', 'loaded');
+  return summary;
+}

@@ -1,0 +1,50 @@
+// Command-line entry: serve (npm start), migrate, ingest (npm run ingest).
+import { openCatalogue } from './catalogue/index.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { runIngest } from './ingest/cli.ts';
+import { log } from './log.ts';
+import { startServer } from './server.ts';
+
+const USAGE = 'usage: tsx src/main.ts serve | migrate | ingest [--dry-run] [--skip-invalid] <files or folders…>';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      const running = await startServer(config);
+      process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser)\n`);
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          log.info('stopping', { signal });
+          void running.close().then(() => process.exit(0));
+        });
+      }
+      return -1; // keep running
+    }
+    case 'migrate':
+      openCatalogue(config.databasePath).close();
+      process.stdout.write(`${config.databasePath}: migrated\n`);
+      return 0;
+    case 'ingest':
+      return runIngest(rest, () => openCatalogue(config.databasePath));
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    if (status >= 0) process.exitCode = status;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      log.error('failed', { error });
+      process.exitCode = 1;
+    }
+  },
+);

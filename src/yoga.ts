@@ -1,0 +1,71 @@
+// The GraphQL server as a fetch handler: schema, plugins and per-request
+// context. It listens on nothing; server.ts does that, tests call yoga.fetch.
+import { GraphQLError, specifiedRules, type ExecutionResult } from 'graphql';
+import { createYoga, maskError, type Plugin } from 'graphql-yoga';
+import type { Database } from './db/index.ts';
+import { createContext, type Context } from './graphql/context.ts';
+import { BAD_USER_INPUT } from './graphql/errors.ts';
+import { schema } from './graphql/schema.ts';
+import { withNamedArgumentValues } from './graphql/validation.ts';
+import { log } from './log.ts';
+
+export const EXAMPLE_QUERY = `# Trending papers of the latest week in the catalogue.
+query Trending {
+  trendingPapers(window: WEEK, first: 5) {
+    nodes {
+      arxivId
+      title
+      upvotes
+      trendingScore
+      organization { name }
+      authors { name }
+    }
+  }
+}
+`;
+
+/** Argument literals of the wrong type name the argument and say BAD_USER_INPUT. */
+const namedArgumentErrors: Plugin = {
+  onValidate({ setValidationFn, validateFn }) {
+    setValidationFn((s, document, rules, ...rest) => validateFn(s, document, withNamedArgumentValues(rules ?? specifiedRules), ...rest));
+  },
+};
+
+/** Variables that do not fit their type are bad input too; graphql-js gives them no code. */
+const badVariablesCode: Plugin = {
+  onExecute: () => ({
+    onExecuteDone({ result, setResult }) {
+      const single = result as ExecutionResult;
+      if (!single.errors || single.data !== undefined) return;
+      setResult({
+        ...single,
+        errors: single.errors.map((e) =>
+          e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, originalError: e.originalError, extensions: { ...e.extensions, code: BAD_USER_INPUT } }),
+        ),
+      });
+    },
+  }),
+};
+
+export function createApp(database: Database) {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    context: () => createContext(database.db),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    logging: false,
+    graphiql: { title: 'Paper catalogue', defaultQuery: EXAMPLE_QUERY },
+    maskedErrors: {
+      // Clients see "Unexpected error."; the log keeps the cause.
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) log.error('unexpected error in a request', { error: (error as GraphQLError).originalError ?? error });
+        return masked;
+      },
+    },
+    plugins: [namedArgumentErrors, badVariablesCode],
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,47 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { openCatalogue, type Database } from '../src/catalogue/index.ts';
+import { createApp, type App } from '../src/yoga.ts';
+import { SEEDED_DB, TMP } from './paths.ts';
+
+/** A private copy of the catalogue built from the bundled seeds by global-setup. */
+export function seededCatalogue(): Database {
+  const file = path.join(mkdtempSync(path.join(TMP, 'db-')), 'catalogue.db');
+  copyFileSync(SEEDED_DB, file);
+  return openCatalogue(file);
+}
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
+}
+
+/** The whole server, in-process: POST /graphql through yoga.fetch. */
+export function client(database: Database = seededCatalogue()) {
+  const app: App = createApp(database);
+  return {
+    app,
+    database,
+    async query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+      const response = await app.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<T>;
+    },
+    /** Runs a query that must succeed and returns its data. */
+    async data<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T> {
+      const result = await this.query<T>(query, variables);
+      expect(result.errors).toBeUndefined();
+      return result.data!;
+    },
+    /** Statements executed while `run` ran. */
+    async statements(run: () => Promise<unknown>): Promise<number> {
+      const before = database.statements.count;
+      await run();
+      return database.statements.count - before;
+    },
+  };
+}
