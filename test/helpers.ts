@@ -1,14 +1,19 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
 import { createApp, type App } from '../src/yoga.ts';
-import { SEEDED_DB, TMP } from './paths.ts';
+
+
+/** A folder of this test run, removed when the run ends. */
+export function scratchFolder(): string {
+  return mkdtempSync(path.join(inject('runFolder'), 'scratch-'));
+}
 
 /** A private copy of the catalogue built from the bundled seeds by global-setup. */
 export function seededCatalogue(): Database {
-  const file = path.join(mkdtempSync(path.join(TMP, 'db-')), 'catalogue.db');
-  copyFileSync(SEEDED_DB, file);
+  const file = path.join(scratchFolder(), 'catalogue.db');
+  copyFileSync(path.join(inject('runFolder'), 'seeded.db'), file);
   return openCatalogue(file);
 }
 

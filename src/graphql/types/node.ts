@@ -1,4 +1,5 @@
 // Query.node and Query.nodes: refetch anything by the opaque id it was served with.
+import { brandWithType } from '@pothos/core';
 import { parseArxivId } from '../../catalogue/identity.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -25,9 +26,13 @@ function decodeId(argument: string, id: string): { type: keyof typeof NODE_TYPES
   return { type: type as keyof typeof NODE_TYPES, key };
 }
 
-function load(ctx: Context, { type, key }: ReturnType<typeof decodeId>) {
+async function load(ctx: Context, { type, key }: ReturnType<typeof decodeId>) {
   // Each type has its own batched loader; ids of one type in one request share a query.
-  return NODE_TYPES[type].ref.getDataloader(ctx).load(key);
+  const { ref } = NODE_TYPES[type];
+  const node = await ref.getDataloader(ctx).load(key);
+  // Tells the Node interface which type the row is.
+  if (node) brandWithType(node, ref);
+  return node;
 }
 
 builder.queryFields((t) => ({

@@ -1,0 +1,73 @@
+// An independent reading of the bundled seeds, straight from the files, used
+// to compute what the API should answer. It implements the documented merge
+// rules in the plainest way, without the project's importer.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+export interface OraclePaper {
+  arxivId: string;
+  title: string;
+  publishedAt: string;
+  listedOn: string;
+  upvotes: number;
+  githubStars: number | null;
+  githubUrl: string | null;
+  org: string | null;
+  authors: string[];
+}
+
+const SEEDS = path.join(import.meta.dirname, '..', 'seeds');
+const gz = (file: string): any => JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
+
+const maxOrNull = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
+let cached: Map<string, OraclePaper> | null = null;
+
+export function oraclePapers(): Map<string, OraclePaper> {
+  if (cached) return cached;
+  const papers = new Map<string, OraclePaper>();
+  for (const p of gz(path.join(SEEDS, 'seed-papers.json.gz'))) {
+    papers.set(p.arxivId, {
+      arxivId: p.arxivId,
+      title: p.title,
+      publishedAt: p.publishedAt,
+      listedOn: p.publishedAt,
+      upvotes: p.upvotes,
+      githubStars: null,
+      githubUrl: p.githubUrl,
+      org: p.organization?.slug ?? null,
+      authors: p.authors,
+    });
+  }
+  const days = readdirSync(path.join(SEEDS, 'daily-papers')).sort();
+  for (const file of days) {
+    const day = file.slice(0, 10);
+    for (const item of gz(path.join(SEEDS, 'daily-papers', file))) {
+      const p = item.paper;
+      const old = papers.get(p.id);
+      papers.set(p.id, {
+        arxivId: p.id,
+        title: p.title,
+        publishedAt: p.publishedAt.slice(0, 10),
+        listedOn: old && old.listedOn < day ? old.listedOn : day,
+        upvotes: Math.max(old?.upvotes ?? 0, p.upvotes ?? 0),
+        githubStars: maxOrNull(old?.githubStars ?? null, p.githubStars ?? null),
+        githubUrl: p.githubRepo ?? old?.githubUrl ?? null,
+        org: (item.organization ?? p.organization)?.name.toLowerCase() ?? old?.org ?? null,
+        authors: p.authors.filter((a: any) => !a.hidden).map((a: any) => a.name),
+      });
+    }
+  }
+  cached = papers;
+  return papers;
+}
+
+/** The trending formula as the README states it. */
+export function expectedScore(p: OraclePaper, asOf: number): number {
+  const age = (asOf - Date.parse(`${p.listedOn}T00:00:00Z`)) / 3_600_000;
+  if (age < 0) return 0;
+  return (p.upvotes + 3 * Math.log10(1 + (p.githubStars ?? 0)) + 1) / Math.pow(age + 2, 1.8);
+}
+
+export const byArxivId = (a: OraclePaper, b: OraclePaper): number => (a.arxivId < b.arxivId ? -1 : a.arxivId > b.arxivId ? 1 : 0);
