@@ -1,0 +1,146 @@
+// Cross-cutting behaviour: global ids, input errors, batching, error masking,
+// GraphiQL and schema documentation.
+import { getNamedType, isObjectType, isInputObjectType, isEnumType, type GraphQLSchema } from 'graphql';
+import { describe, expect, it, vi } from 'vitest';
+import { schema } from '../src/graphql/schema.ts';
+import { client, seededCatalogue } from './helpers.ts';
+
+const api = client();
+
+describe('node and nodes', () => {
+  it('round-trips the id of a paper, an author and an organization', async () => {
+    const { paper } = await api.data('{ paper(arxivId: "2509.21043") { id authors { id name } organization { id slug } } }');
+    const ids = [paper.id, paper.authors[0].id, paper.organization.id];
+    const { nodes } = await api.data(`query($ids: [ID!]!) { nodes(ids: $ids) {
+      __typename id ... on Paper { arxivId } ... on Author { name } ... on Organization { slug } } }`, { ids });
+    expect(nodes).toEqual([
+      { __typename: 'Paper', id: paper.id, arxivId: '2509.21043' },
+      { __typename: 'Author', id: paper.authors[0].id, name: paper.authors[0].name },
+      { __typename: 'Organization', id: paper.organization.id, slug: 'spiralworks' },
+    ]);
+    const { node } = await api.data(`{ node(id: "${paper.id}") { id } }`);
+    expect(node.id).toBe(paper.id);
+  });
+
+  it('gives null for a well-formed id of nothing, and refuses more than 100 ids', async () => {
+    const unknown = Buffer.from('Paper:1901.00001').toString('base64');
+    expect((await api.data(`{ node(id: "${unknown}") { id } nodes(ids: ["${unknown}"]) { id } }`))).toEqual({ node: null, nodes: [null] });
+    const tooMany = await api.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array(101).fill(unknown) });
+    expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'ids' } });
+  });
+});
+
+describe('bad input', () => {
+  // Each: a query, and the argument its error must name.
+  const cases: [string, string][] = [
+    ['{ papers(first: 101) { totalCount } }', 'first'],
+    ['{ papers(first: 0) { totalCount } }', 'first'],
+    ['{ papers(last: -1) { totalCount } }', 'last'],
+    ['{ organizations(first: 1000) { totalCount } }', 'first'],
+    ['{ trendingPapers(first: 101) { totalCount } }', 'first'],
+    ['{ papers(after: "bm90IGEgY3Vyc29y") { totalCount } }', 'after'],
+    ['{ papers(last: 5, before: "xyz") { totalCount } }', 'before'],
+    ['{ papers(first: 5, last: 5) { totalCount } }', 'last'],
+    ['{ papers(filter: {published: {from: "2024-02-30"}}) { totalCount } }', 'filter.published.from'],
+    ['{ papers(filter: {listed: {from: "2026-02-01", to: "2026-01-01"}}) { totalCount } }', 'filter.listed'],
+    ['{ digest(period: YEAR) { startDate } }', 'period'],
+    ['{ digest(date: "yesterday") { startDate } }', 'date'],
+    ['{ trendingPapers(window: FORTNIGHT) { totalCount } }', 'window'],
+    ['{ trendingPapers(asOf: "2026-06-30") { totalCount } }', 'asOf'],
+    ['{ paper(arxivId: "2310.05869") { trendingScore(asOf: "noon") } }', 'asOf'],
+    ['{ node(id: "not-an-id") { id } }', 'id'],
+    ['{ nodes(ids: ["UGFwZXI6MjMxMC4wNTg2OQ==", "Zm9vOmJhcg=="]) { id } }', 'ids[1]'],
+  ];
+
+  it.each(cases)('%s names "%s" and says BAD_USER_INPUT', async (query, argument) => {
+    const result = await api.query(query);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.message).toContain(`"${argument}`);
+    expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('says BAD_USER_INPUT for variables of the wrong value, naming the variable', async () => {
+    for (const [query, variables] of [
+      ['query($p: DigestPeriod!) { digest(period: $p) { startDate } }', { p: 'YEAR' }],
+      ['query($d: Date) { digest(date: $d) { startDate } }', { d: '2026-1-1' }],
+    ] as const) {
+      const result = await api.query(query, variables);
+      expect(result.errors![0]!.message).toMatch(/Variable "\$[pd]"/u);
+      expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('rejects a cursor from another order', async () => {
+    const { papers } = await api.data('{ papers(first: 1) { pageInfo { endCursor } } }');
+    const result = await api.query(`{ papers(orderBy: {field: UPVOTES}, after: "${papers.pageInfo.endCursor}") { totalCount } }`);
+    expect(result.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+  });
+});
+
+describe('batching', () => {
+  const page = (size: number) => `{ papers(first: ${size}) { nodes { title authors { name } organization { name } } } }`;
+
+  it('runs as many statements for 100 papers with authors and organizations as for 5, and at most 5', async () => {
+    const five = await api.statements(() => api.data(page(5)));
+    const hundred = await api.statements(() => api.data(page(100)));
+    expect(hundred).toBeLessThanOrEqual(five);
+    expect(hundred).toBeLessThanOrEqual(5);
+  });
+
+  it('keeps trending and nested author papers constant in the page size', async () => {
+    const trending = (size: number) => `{ trendingPapers(first: ${size}) { totalCount nodes { trendingScore authors { name paperCount } organization { slug paperCount } } } }`;
+    expect(await api.statements(() => api.data(trending(100)))).toBe(await api.statements(() => api.data(trending(3))));
+  });
+});
+
+describe('errors that are not the client\'s fault', () => {
+  it('are masked for the client and logged with their cause', async () => {
+    const database = seededCatalogue();
+    const broken = client(database);
+    database.close();
+    const logged: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    try {
+      const result = await broken.query('{ papers(first: 1) { totalCount } }');
+      expect(result.errors![0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(JSON.stringify(result)).not.toContain('database');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged.join('')).toMatch(/unexpected error.*database connection is not open/isu);
+  });
+});
+
+describe('GraphiQL and schema', () => {
+  it('serves GraphiQL with an example query to a browser', async () => {
+    const response = await api.app.fetch('http://test/graphql', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('trendingPapers(window: WEEK, first: 5)');
+  });
+
+  it('describes every type, field, argument and enum value of its own', () => {
+    const missing = undocumented(schema);
+    expect(missing).toEqual([]);
+  });
+});
+
+function undocumented(s: GraphQLSchema): string[] {
+  const missing: string[] = [];
+  for (const type of Object.values(s.getTypeMap())) {
+    if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+    if (!type.description) missing.push(type.name);
+    if (isObjectType(type) || isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        if (!field.description) missing.push(`${type.name}.${field.name}`);
+        for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        getNamedType(field.type);
+      }
+    }
+    if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+  }
+  return missing;
+}
