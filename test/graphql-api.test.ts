@@ -87,6 +87,20 @@ describe('batching', () => {
     expect(hundred).toBeLessThanOrEqual(5);
   });
 
+  it('loads the papers of every organization and author of a list together, each page right', async () => {
+    const orgs = (size: number) => `{ organizations(first: ${size}) { nodes { slug papers(first: 3, orderBy: {field: UPVOTES}) {
+      totalCount nodes { arxivId } pageInfo { hasNextPage } } } } }`;
+    expect(await api.statements(() => api.data(orgs(30)))).toBe(await api.statements(() => api.data(orgs(2))));
+    const listed = (await api.data(orgs(5))).organizations.nodes;
+    for (const org of listed) {
+      const alone = await api.data(`{ organization(slug: "${org.slug}") { slug papers(first: 3, orderBy: {field: UPVOTES}) {
+        totalCount nodes { arxivId } pageInfo { hasNextPage } } } }`);
+      expect(alone.organization).toEqual(org);
+    }
+    const authors = (size: number) => `{ authors(query: "a", first: ${size}) { nodes { papers(first: 2) { totalCount nodes { arxivId } } } } }`;
+    expect(await api.statements(() => api.data(authors(50)))).toBe(await api.statements(() => api.data(authors(2))));
+  });
+
   it('keeps trending and nested author papers constant in the page size', async () => {
     const trending = (size: number) => `{ trendingPapers(first: ${size}) { totalCount nodes { trendingScore authors { name paperCount } organization { slug paperCount } } } }`;
     expect(await api.statements(() => api.data(trending(100)))).toBe(await api.statements(() => api.data(trending(3))));

@@ -1,5 +1,6 @@
 // Reading papers: by id, by arXiv id, and as filtered, ordered pages.
-import { and, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
@@ -18,10 +19,6 @@ export interface PaperFilter {
   listed?: DateRange | null;
   minUpvotes?: number | null;
   hasCode?: boolean | null;
-  /** Only this author's papers. */
-  authorId?: number | null;
-  /** Only this organization's papers. */
-  organizationId?: number | null;
 }
 
 export type PaperOrderField = 'PUBLISHED_AT' | 'LISTED_ON' | 'UPVOTES' | 'TRENDING';
@@ -47,10 +44,6 @@ export function paperConditions(db: Db, filter: PaperFilter = {}): SQL | undefin
     ...range(papers.listedOn, filter.listed),
     filter.minUpvotes != null ? gte(papers.upvotes, filter.minUpvotes) : undefined,
     filter.hasCode === true ? isNotNull(papers.githubUrl) : filter.hasCode === false ? isNull(papers.githubUrl) : undefined,
-    filter.organizationId != null ? eq(papers.organizationId, filter.organizationId) : undefined,
-    filter.authorId != null
-      ? inArray(papers.id, db.select({ id: paperAuthors.paperId }).from(paperAuthors).where(eq(paperAuthors.authorId, filter.authorId)))
-      : undefined,
   );
 }
 
@@ -81,6 +74,62 @@ export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, reque
     .all();
   const page = query.page(rows, (r) => [r.sortKey, r.paper.arxivId]);
   return { ...page, rows: page.rows.map(({ row, key }) => ({ row: row.paper, key })) };
+}
+
+/** Papers of many organizations or authors at once: one list per id. */
+export interface PaperGroups {
+  by: 'organization' | 'author';
+  ids: readonly number[];
+}
+
+const groupColumn = (group: PaperGroups) => (group.by === 'organization' ? papers.organizationId : paperAuthors.authorId);
+
+/** Authors' papers are reached through the paper–author link. */
+function joinGroup<Q extends SQLiteSelect>(query: Q, group: PaperGroups): Q {
+  return group.by === 'author' ? (query.innerJoin(paperAuthors, eq(paperAuthors.paperId, papers.id)) as unknown as Q) : query;
+}
+
+/**
+ * The same page of each group's papers, in one statement: the rows are
+ * numbered within each group by the list's order and cut after the page.
+ */
+export function listPapersByGroup(
+  db: Db,
+  group: PaperGroups,
+  filter: PaperFilter,
+  order: PaperOrder,
+  request: PageRequest,
+): Map<number, Page<PaperRow>> {
+  const keys = paperSortKeys(order);
+  const query = keysetQuery(keys, request);
+  const column = groupColumn(group);
+  const fields = {
+    ...getTableColumns(papers),
+    groupId: sql<number>`${column}`.as('group_id'),
+    sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'),
+    rank: sql<number>`row_number() over (partition by ${column} order by ${sql.join(query.orderBy, sql`, `)})`.as('rank'),
+  };
+  const ranked = joinGroup(db.select(fields).from(papers).$dynamic(), group)
+    .where(and(inArray(column, [...group.ids]), paperConditions(db, filter), query.where))
+    .as('ranked');
+  const rows = db.select().from(ranked).where(lte(ranked.rank, query.limit)).orderBy(asc(ranked.groupId), asc(ranked.rank)).all();
+  const byGroup = new Map<number, PaperRow[]>(group.ids.map((id) => [id, []]));
+  const sortKeys = new Map<PaperRow, string | number>();
+  for (const { groupId, sortKey, rank: _rank, ...paper } of rows) {
+    byGroup.get(groupId)?.push(paper);
+    sortKeys.set(paper, sortKey);
+  }
+  return new Map([...byGroup].map(([id, list]) => [id, query.page(list, (p) => [sortKeys.get(p)!, p.arxivId])]));
+}
+
+/** How many papers each group has under the filter, in one statement. */
+export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilter): Map<number, number> {
+  const column = groupColumn(group);
+  const rows = joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
+    .where(and(inArray(column, [...group.ids]), paperConditions(db, filter)))
+    .groupBy(column)
+    .all();
+  return new Map(rows.map((r) => [r.groupId, r.n]));
 }
 
 export function countPapers(db: Db, filter: PaperFilter): number {

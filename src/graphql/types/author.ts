@@ -3,7 +3,7 @@ import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { resolveConnection } from '../pagination.ts';
 import { AuthorConnection, AuthorRef, PaperConnection } from '../refs.ts';
-import { paperConnection } from './paper.ts';
+import { paperConnections } from './paper.ts';
 import { PaperOrderInput } from './paper-filter.ts';
 
 AuthorRef.implement({
@@ -16,14 +16,17 @@ AuthorRef.implement({
       description: 'Username of the account linked to this author on the daily-papers site, where one is known.',
     }),
     paperCount: t.exposeInt('paperCount', { description: 'Number of papers in the catalogue with this author.' }),
-    papers: t.field({
+    papers: t.loadable({
       type: PaperConnection,
+      byPath: true,
       description: "The author's papers (default order: newest published first).",
       args: {
         orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
         ...t.arg.connectionArgs(),
       },
-      resolve: (author, args, ctx) => paperConnection(ctx, args, { authorId: author.id }, args.orderBy),
+      // Batched across the authors of a list: one statement for all of them.
+      load: async (ids: number[], ctx, args) => paperConnections(ctx, { by: 'author', ids }, args, {}, args.orderBy),
+      resolve: (author) => author.id,
     }),
   }),
 });

@@ -2,7 +2,7 @@ import { ORGANIZATION_SORT, countOrganizations, listOrganizations } from '../../
 import { builder } from '../builder.ts';
 import { resolveConnection } from '../pagination.ts';
 import { OrganizationConnection, OrganizationRef, PaperConnection } from '../refs.ts';
-import { paperConnection } from './paper.ts';
+import { paperConnections } from './paper.ts';
 import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
 
 OrganizationRef.implement({
@@ -12,15 +12,19 @@ OrganizationRef.implement({
     name: t.exposeString('name', { description: 'Display name, e.g. "NVIDIA", "Spiral Works".' }),
     avatarUrl: t.exposeString('avatarUrl', { nullable: true, description: 'Logo image, where known.' }),
     paperCount: t.exposeInt('paperCount', { description: 'Number of papers in the catalogue from this organization.' }),
-    papers: t.field({
+    papers: t.loadable({
       type: PaperConnection,
+      byPath: true,
       description: "The organization's papers matching the filter (default order: newest published first).",
       args: {
         filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
         orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
         ...t.arg.connectionArgs(),
       },
-      resolve: (org, args, ctx) => paperConnection(ctx, args, { ...paperFilter(args.filter), organizationId: org.id }, args.orderBy),
+      // Batched across the organizations of a list: one statement for all of them.
+      load: async (ids: number[], ctx, args) =>
+        paperConnections(ctx, { by: 'organization', ids }, args, paperFilter(args.filter), args.orderBy),
+      resolve: (org) => org.id,
     }),
   }),
 });

@@ -3,39 +3,63 @@ import { arxivIdFromInput } from '../../catalogue/identity.ts';
 import { organizationsByIds } from '../../catalogue/organizations.ts';
 import {
   countPapers,
+  countPapersByGroup,
   listPapers,
+  listPapersByGroup,
   paperSortKeys,
   type PaperFilter,
+  type PaperGroups,
   type PaperOrder,
 } from '../../catalogue/papers.ts';
 import { trendingScore } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
+import type { PaperRow } from '../../catalogue/papers.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
-import { resolveConnection, type ConnectionArgs } from '../pagination.ts';
+import { pageRequest, resolveConnection, toConnection, type Connection, type ConnectionArgs } from '../pagination.ts';
 import { AuthorRef, OrganizationRef, PaperConnection, PaperRef } from '../refs.ts';
 import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
 
-/** Any list of papers as a connection: what papers, trendingPapers, digests and the nested lists share. */
-export function paperConnection(
-  ctx: Context,
-  args: ConnectionArgs,
-  filter: PaperFilter,
-  order: { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number } | null | undefined,
-) {
+type OrderArg = { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number } | null | undefined;
+
+/** The order of a list of papers: newest published first unless asked otherwise. */
+function paperOrder(ctx: Context, order: OrderArg): PaperOrder {
   const field = order?.field ?? 'PUBLISHED_AT';
-  const resolved: PaperOrder = {
+  return {
     field,
     direction: order?.direction ?? 'DESC',
     asOfMs: field === 'TRENDING' ? (order?.asOfMs ?? ctx.defaultAsOf()) : undefined,
   };
+}
+
+/** Any list of papers as a connection: what papers, trendingPapers and digests share. */
+export function paperConnection(ctx: Context, args: ConnectionArgs, filter: PaperFilter, orderArg: OrderArg) {
+  const order = paperOrder(ctx, orderArg);
   return resolveConnection(
     args,
-    field,
-    paperSortKeys(resolved),
-    (request) => listPapers(ctx.db, filter, resolved, request),
+    order.field,
+    paperSortKeys(order),
+    (request) => listPapers(ctx.db, filter, order, request),
     () => countPapers(ctx.db, filter),
   );
+}
+
+/**
+ * The same page of papers for many organizations or authors (the parents in
+ * a list): one statement for the pages and, if asked for, one for the counts.
+ */
+export function paperConnections(
+  ctx: Context,
+  group: PaperGroups,
+  args: ConnectionArgs,
+  filter: PaperFilter,
+  orderArg: OrderArg,
+): Connection<PaperRow>[] {
+  const order = paperOrder(ctx, orderArg);
+  const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, order.field, paperSortKeys(order)));
+  let counts: Map<number, number> | undefined;
+  const countOf = (id: number) => (counts ??= countPapersByGroup(ctx.db, group, filter)).get(id) ?? 0;
+  return group.ids.map((id) => toConnection(pages.get(id)!, order.field, () => countOf(id)));
 }
 
 PaperRef.implement({
