@@ -1,11 +1,12 @@
-// Command-line entry: serve (npm start), migrate, ingest (npm run ingest).
+// Command-line entry: serve (npm start), migrate, reindex, ingest (npm run ingest).
 import { openCatalogue } from './catalogue/index.ts';
+import { rebuildSearchIndex } from './catalogue/search.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { runIngest } from './ingest/cli.ts';
 import { log } from './log.ts';
 import { startServer } from './server.ts';
 
-const USAGE = 'usage: tsx src/main.ts serve | migrate | ingest [--dry-run] [--skip-invalid] <files or folders…>';
+const USAGE = 'usage: tsx src/main.ts serve | migrate | reindex | ingest [--dry-run] [--skip-invalid] <files or folders…>';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -26,6 +27,13 @@ async function main(argv: string[]): Promise<number> {
       openCatalogue(config.databasePath).close();
       process.stdout.write(`${config.databasePath}: migrated\n`);
       return 0;
+    case 'reindex': {
+      const database = openCatalogue(config.databasePath);
+      const indexed = rebuildSearchIndex(database.db);
+      database.close();
+      process.stdout.write(`search index rebuilt: ${indexed.papers} papers, ${indexed.authors} authors, ${indexed.organizations} organizations\n`);
+      return 0;
+    }
     case 'ingest':
       return runIngest(rest, () => openCatalogue(config.databasePath));
     default:

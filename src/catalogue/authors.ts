@@ -1,8 +1,7 @@
-// Reading authors: by id, of a batch of papers (in paper order), and by name prefix.
-import { and, asc, count, eq, gte, inArray, lt } from 'drizzle-orm';
+// Reading authors: by id, of a batch of papers (in paper order), and by words of the name.
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { authors, paperAuthors, type AuthorRow } from '../db/schema.ts';
-import { authorKey } from './identity.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { AuthorRow };
@@ -31,24 +30,21 @@ export const AUTHOR_SORT: SortKey[] = [
   { expr: authors.nameKey, direction: 'asc', type: 'string' },
 ];
 
-/** Case-insensitive prefix match on the whole name, under the identity rule. */
-function namePrefix(prefix: string) {
-  const key = authorKey(prefix);
-  return and(gte(authors.nameKey, key), lt(authors.nameKey, `${key}\u{10FFFF}`));
-}
+/** Authors with a word starting with each word of `expression` (see toNamePrefixExpression). */
+const named = (expression: string) => sql`${authors.id} IN (SELECT rowid FROM authors_fts WHERE authors_fts MATCH ${expression})`;
 
-export function searchAuthors(db: Db, prefix: string, request: PageRequest): Page<AuthorRow> {
+export function searchAuthors(db: Db, expression: string, request: PageRequest): Page<AuthorRow> {
   const query = keysetQuery(AUTHOR_SORT, request);
   const rows = db
     .select()
     .from(authors)
-    .where(and(namePrefix(prefix), query.where))
+    .where(and(named(expression), query.where))
     .orderBy(...query.orderBy)
     .limit(query.limit)
     .all();
   return query.page(rows, (a) => [a.paperCount, a.nameKey]);
 }
 
-export function countAuthors(db: Db, prefix: string): number {
-  return db.select({ n: count() }).from(authors).where(namePrefix(prefix)).get()!.n;
+export function countAuthors(db: Db, expression: string): number {
+  return db.select({ n: count() }).from(authors).where(named(expression)).get()!.n;
 }

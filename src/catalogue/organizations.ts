@@ -1,5 +1,5 @@
 // Reading organizations: by id, by slug, and as ordered pages.
-import { and, count, gte, inArray, lt, or } from 'drizzle-orm';
+import { and, count, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { organizations, type OrganizationRow } from '../db/schema.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
@@ -27,20 +27,15 @@ export const ORGANIZATION_SORT: Record<OrganizationOrder, SortKey[]> = {
   ],
 };
 
-/** Case-insensitive prefix of the display name or of the slug. */
-function matching(query: string | null | undefined) {
-  if (!query) return undefined;
-  const key = query.trim().toLowerCase();
-  const end = `${key}\u{10FFFF}`;
-  return or(
-    and(gte(organizations.nameKey, key), lt(organizations.nameKey, end)),
-    and(gte(organizations.slug, key), lt(organizations.slug, end)),
-  );
-}
+/** Organizations whose name or slug has a word starting with each word of `expression`; all when null. */
+const matching = (expression: string | null) =>
+  expression === null
+    ? undefined
+    : sql`${organizations.id} IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH ${expression})`;
 
 export function listOrganizations(
   db: Db,
-  query: string | null | undefined,
+  expression: string | null,
   order: OrganizationOrder,
   request: PageRequest,
 ): Page<OrganizationRow> {
@@ -49,13 +44,13 @@ export function listOrganizations(
   const rows = db
     .select()
     .from(organizations)
-    .where(and(matching(query), page.where))
+    .where(and(matching(expression), page.where))
     .orderBy(...page.orderBy)
     .limit(page.limit)
     .all();
   return page.page(rows, (o) => (order === 'NAME' ? [o.nameKey, o.slug] : [o.paperCount, o.slug]));
 }
 
-export function countOrganizations(db: Db, query: string | null | undefined): number {
-  return db.select({ n: count() }).from(organizations).where(matching(query)).get()!.n;
+export function countOrganizations(db: Db, expression: string | null): number {
+  return db.select({ n: count() }).from(organizations).where(matching(expression)).get()!.n;
 }

@@ -116,6 +116,12 @@ export function createCatalogueWriter({ sqlite }: Database) {
     ),
     deleteLinks: sqlite.prepare('DELETE FROM paper_authors WHERE paper_id = ?'),
     insertLink: sqlite.prepare('INSERT OR IGNORE INTO paper_authors (paper_id, author_id, position) VALUES (?, ?, ?)'),
+    refreshSearchAuthors: sqlite.prepare(
+      `UPDATE papers_fts SET authors = (
+         SELECT coalesce(group_concat(name, ' '), '') FROM (
+           SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = @id ORDER BY pa.position))
+       WHERE rowid = @id`,
+    ),
     recountAuthors: sqlite.prepare(
       `UPDATE authors SET paper_count = (SELECT count(*) FROM paper_authors WHERE author_id = authors.id)
        WHERE id IN (SELECT value FROM json_each(?))`,
@@ -188,6 +194,7 @@ export function createCatalogueWriter({ sqlite }: Database) {
       q.insertLink.run(paperId, link.author_id, link.position);
       touchedAuthors.add(link.author_id);
     }
+    q.refreshSearchAuthors.run({ id: paperId });
   }
 
   /** Merges one record into the catalogue by its arXiv id. */

@@ -56,14 +56,26 @@ export function pageRequest(args: ConnectionArgs, order: string, keys: SortKey[]
   };
 }
 
-export interface Connection<T> {
-  edges: { cursor: string; node: T }[];
+export interface Connection<T, E extends object = object> {
+  edges: ({ cursor: string; node: T } & E)[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: () => number;
 }
 
-export function toConnection<T>(page: Page<T>, order: string, totalCount: () => number): Connection<T> {
-  const edges = page.rows.map(({ row, key }) => ({ cursor: encodeCursor(order, key), node: row }));
+export function toConnection<T>(page: Page<T>, order: string, totalCount: () => number): Connection<T>;
+export function toConnection<R, T, E extends object>(
+  page: Page<R>,
+  order: string,
+  totalCount: () => number,
+  toEdge: (row: R) => { node: T } & E,
+): Connection<T, E>;
+export function toConnection<R>(
+  page: Page<R>,
+  order: string,
+  totalCount: () => number,
+  toEdge: (row: R) => { node: unknown } = (row) => ({ node: row }),
+): Connection<unknown> {
+  const edges = page.rows.map(({ row, key }) => ({ cursor: encodeCursor(order, key), ...toEdge(row) }));
   return {
     edges,
     pageInfo: {

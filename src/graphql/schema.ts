@@ -7,6 +7,7 @@ import './types/trending.ts';
 import './types/author.ts';
 import './types/organization.ts';
 import './types/digest.ts';
+import './types/search.ts';
 import './types/node.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

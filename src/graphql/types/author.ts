@@ -1,10 +1,18 @@
 import { AUTHOR_SORT, countAuthors, searchAuthors } from '../../catalogue/authors.ts';
+import { toNamePrefixExpression } from '../../catalogue/search-query.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { resolveConnection } from '../pagination.ts';
 import { AuthorConnection, AuthorRef, PaperConnection } from '../refs.ts';
 import { paperConnections } from './paper.ts';
 import { PaperOrderInput } from './paper-filter.ts';
+
+/** The name search for a `query` argument, which must hold at least one word. */
+export function namePrefixes(query: string): string {
+  const expression = toNamePrefixExpression(query);
+  if (expression === null) throw badInput('query', `contains no letters or digits to search for; got ${JSON.stringify(query)}`);
+  return expression;
+}
 
 AuthorRef.implement({
   description:
@@ -34,20 +42,20 @@ AuthorRef.implement({
 builder.queryField('authors', (t) =>
   t.field({
     type: AuthorConnection,
-    description: 'Authors whose name starts with `query` (case-insensitive), most papers first, then by name.',
+    description:
+      'Authors matching `query` for type-ahead: every word of it starts a word of the name (case-insensitive, accents ignored), so "lecun", "yann l" and "Yann LeCun" all find Yann LeCun. Most papers first, then by name.',
     args: {
-      query: t.arg.string({ required: true, description: 'The beginning of the name, e.g. "Yann Le".' }),
+      query: t.arg.string({ required: true, description: 'Words or beginnings of words of the name, e.g. "yann le".' }),
       ...t.arg.connectionArgs(),
     },
     resolve: (_root, args, { db }) => {
-      const query = args.query.trim();
-      if (query === '') throw badInput('query', 'must not be empty');
+      const expression = namePrefixes(args.query);
       return resolveConnection(
         args,
         'authors',
         AUTHOR_SORT,
-        (request) => searchAuthors(db, query, request),
-        () => countAuthors(db, query),
+        (request) => searchAuthors(db, expression, request),
+        () => countAuthors(db, expression),
       );
     },
   }),

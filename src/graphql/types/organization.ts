@@ -1,6 +1,7 @@
 import { ORGANIZATION_SORT, countOrganizations, listOrganizations } from '../../catalogue/organizations.ts';
 import { builder } from '../builder.ts';
 import { resolveConnection } from '../pagination.ts';
+import { namePrefixes } from './author.ts';
 import { OrganizationConnection, OrganizationRef, PaperConnection } from '../refs.ts';
 import { paperConnections } from './paper.ts';
 import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
@@ -47,20 +48,22 @@ builder.queryFields((t) => ({
   }),
   organizations: t.field({
     type: OrganizationConnection,
-    description: 'Organizations, optionally those whose name or slug starts with `query` (case-insensitive).',
+    description:
+      'Organizations, optionally only those matching `query`: every word of it starts a word of the name or slug (case-insensitive), so "deep" finds Google DeepMind.',
     args: {
-      query: t.arg.string({ required: false, description: 'The beginning of the name or slug, e.g. "nvi".' }),
+      query: t.arg.string({ required: false, description: 'Words or beginnings of words of the name or slug, e.g. "nvi"; empty for all.' }),
       orderBy: t.arg({ type: OrganizationOrder, required: false, defaultValue: 'PAPER_COUNT', description: 'Order; default PAPER_COUNT.' }),
       ...t.arg.connectionArgs(),
     },
     resolve: (_root, args, { db }) => {
       const order = args.orderBy ?? 'PAPER_COUNT';
+      const expression = args.query?.trim() ? namePrefixes(args.query) : null;
       return resolveConnection(
         args,
         `organizations:${order}`,
         ORGANIZATION_SORT[order],
-        (request) => listOrganizations(db, args.query, order, request),
-        () => countOrganizations(db, args.query),
+        (request) => listOrganizations(db, expression, order, request),
+        () => countOrganizations(db, expression),
       );
     },
   }),

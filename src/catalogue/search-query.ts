@@ -1,0 +1,93 @@
+// The search box language, parsed into an FTS5 MATCH expression in which every
+// term is quoted: what the user typed never reaches FTS5 as syntax.
+//
+//   diffusion model        both words (stemmed: "models" finds "model")
+//   "world model"          the words next to each other
+//   token*                 words starting with "token"
+//   -survey  -"user study" leave out papers with the word / phrase
+//   video OR audio         either word (binds tighter than the implicit AND)
+//   title:agent  author:"yann lecun"  org:nvidia  abstract:benchmark
+//
+// Anything else is read as plain words: punctuation separates words
+// (so GPT-4 is the phrase "gpt 4"), unbalanced quotes close at the end, and
+// lone operators are ignored.
+
+export class SearchSyntaxError extends Error {}
+
+export const MAX_QUERY_LENGTH = 500;
+export const MAX_TERMS = 32;
+
+const FIELDS = { title: 'title', abstract: 'abstract', author: 'authors', org: 'organization' } as const;
+type Column = (typeof FIELDS)[keyof typeof FIELDS];
+
+interface Term {
+  /** Words of one phrase (one word for a plain term). */
+  words: string[];
+  prefix: boolean;
+  column: Column | null;
+  negated: boolean;
+}
+
+/** Words as the index sees them: runs of letters and digits. */
+const wordsOf = (text: string): string[] => text.match(/[\p{L}\p{N}]+/gu) ?? [];
+
+const quote = (word: string): string => `"${word.replaceAll('"', '""')}"`;
+
+function render(term: Term): string {
+  // FTS5 writes a phrase as "a" + "b", a prefix as "a" *, a column filter as {col} : (…).
+  const body = `${term.words.map(quote).join(' + ')}${term.prefix ? ' *' : ''}`;
+  return term.column ? `{${term.column}} : (${body})` : body;
+}
+
+// One token of the input: an optional "-", an optional field, then a quoted
+// phrase (closing quote optional) or a bare run of non-space characters.
+const TOKEN = /(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))/gu;
+
+/** Parses a search into an FTS5 MATCH expression, or throws SearchSyntaxError saying what is wrong. */
+export function toMatchExpression(input: string): string {
+  if (input.length > MAX_QUERY_LENGTH) {
+    throw new SearchSyntaxError(`is ${input.length} characters long; at most ${MAX_QUERY_LENGTH} are allowed`);
+  }
+  // Clauses are ANDed; the terms of one clause are ORed.
+  const clauses: Term[][] = [];
+  const excluded: Term[] = [];
+  let pendingOr = false;
+  for (const match of input.matchAll(TOKEN)) {
+    const [, minus, fieldName, quoted, bare] = match;
+    if (bare === 'OR' && !minus && !fieldName) {
+      pendingOr = clauses.length > 0;
+      continue;
+    }
+    const field = fieldName ? FIELDS[fieldName.toLowerCase() as keyof typeof FIELDS] : undefined;
+    // An unknown "field:" is just a word followed by punctuation.
+    const text = field || !fieldName ? (quoted ?? bare ?? '') : `${fieldName} ${quoted ?? bare ?? ''}`;
+    const words = wordsOf(text);
+    if (words.length === 0) continue;
+    const term: Term = {
+      words,
+      prefix: quoted === undefined && /[\p{L}\p{N}]\*$/u.test(text),
+      column: field ?? null,
+      negated: minus === '-',
+    };
+    if (term.negated) excluded.push(term);
+    else if (pendingOr) clauses.at(-1)!.push(term);
+    else clauses.push([term]);
+    pendingOr = false;
+  }
+  const count = clauses.flat().length + excluded.length;
+  if (count > MAX_TERMS) throw new SearchSyntaxError(`has ${count} terms; at most ${MAX_TERMS} are allowed`);
+  if (clauses.length === 0) {
+    throw new SearchSyntaxError(
+      excluded.length > 0 ? 'only excludes words: add at least one word to search for' : 'contains no words to search for',
+    );
+  }
+  let expression = clauses.map((clause) => `(${clause.map(render).join(' OR ')})`).join(' AND ');
+  for (const term of excluded) expression = `(${expression}) NOT (${render(term)})`;
+  return expression;
+}
+
+/** A name search (authors, organizations) for type-ahead: every word, as a prefix. */
+export function toNamePrefixExpression(input: string): string | null {
+  const words = wordsOf(input).slice(0, MAX_TERMS);
+  return words.length === 0 ? null : words.map((w) => `${quote(w)} *`).join(' ');
+}

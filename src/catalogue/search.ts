@@ -1,0 +1,128 @@
+// Full-text search over the FTS5 index (drizzle/0001_search.sql). A page is
+// found in two statements: the hits ranked inside the FTS query with a LIMIT
+// (only ids and sort keys pass through the sort), then the page's rows with
+// their highlights, so a word found in most papers costs one ranking pass.
+import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/index.ts';
+import { papers, type PaperRow } from '../db/schema.ts';
+import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { paperConditions, type PaperFilter } from './papers.ts';
+
+/** The FTS5 table, as drizzle sees it for queries (it is created by a hand-written migration). */
+const papersFts = sqliteTable('papers_fts', {
+  rowid: integer('rowid').notNull(),
+  rank: real('rank').notNull(),
+  title: text('title'),
+});
+
+export type SearchOrder = 'RELEVANCE' | 'PUBLISHED_AT' | 'UPVOTES';
+
+export interface SearchHit {
+  paper: PaperRow;
+  /** bm25 relevance, higher is better. */
+  score: number;
+  /** Title, HTML-escaped, matched terms in <mark>…</mark>. */
+  titleHighlight: string;
+  /** An excerpt of the abstract around the matches, marked the same way. */
+  abstractSnippet: string;
+}
+
+/** bm25 ranks best first with the most negative value; ties by paper id. Other orders: newest / most upvoted first, ties by arXiv id. */
+export function searchSortKeys(order: SearchOrder): SortKey[] {
+  if (order === 'RELEVANCE') {
+    return [
+      { expr: papersFts.rank, direction: 'asc', type: 'number' },
+      { expr: papersFts.rowid, direction: 'asc', type: 'number' },
+    ];
+  }
+  const primary = order === 'UPVOTES' ? papers.upvotes : papers.publishedAt;
+  return [
+    { expr: primary, direction: 'desc', type: order === 'UPVOTES' ? 'number' : 'string' },
+    { expr: papers.arxivId, direction: 'asc', type: 'string' },
+  ];
+}
+
+const matches = (expression: string): SQL => sql`papers_fts MATCH ${expression}`;
+
+// Marks that cannot come from the text (private-use characters), turned into
+// <mark> tags after the text around them is HTML-escaped.
+const OPEN = '\u{F0001}';
+const CLOSE = '\u{F0002}';
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function markup(marked: string): string {
+  return marked
+    .replace(/[&<>"']/gu, (c) => ESCAPES[c]!)
+    .replaceAll(OPEN, '<mark>')
+    .replaceAll(CLOSE, '</mark>');
+}
+
+export function searchPapers(
+  db: Db,
+  expression: string,
+  filter: PaperFilter,
+  order: SearchOrder,
+  request: PageRequest,
+): Page<SearchHit> {
+  const keys = searchSortKeys(order);
+  const query = keysetQuery(keys, request);
+  const hits = db
+    .select({ id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` })
+    .from(papersFts)
+    .innerJoin(papers, eq(papers.id, papersFts.rowid))
+    .where(and(matches(expression), paperConditions(db, filter), query.where))
+    .orderBy(...query.orderBy)
+    .limit(query.limit)
+    .all();
+  const page = query.page(hits, (h) => [h.key, h.tie]);
+  if (page.rows.length === 0) return { ...page, rows: [] };
+
+  const details = db
+    .select({
+      paper: papers,
+      titleHighlight: sql<string>`highlight(papers_fts, 0, ${OPEN}, ${CLOSE})`,
+      abstractSnippet: sql<string>`snippet(papers_fts, 1, ${OPEN}, ${CLOSE}, '…', 40)`,
+    })
+    .from(papersFts)
+    .innerJoin(papers, eq(papers.id, papersFts.rowid))
+    .where(and(matches(expression), inArray(papersFts.rowid, page.rows.map((r) => r.row.id))))
+    .all();
+  const byId = new Map(details.map((d) => [d.paper.id, d]));
+  return {
+    ...page,
+    rows: page.rows.map(({ row, key }) => {
+      const d = byId.get(row.id)!;
+      return {
+        key,
+        row: { paper: d.paper, score: -row.rank, titleHighlight: markup(d.titleHighlight), abstractSnippet: markup(d.abstractSnippet) },
+      };
+    }),
+  };
+}
+
+export function countSearch(db: Db, expression: string, filter: PaperFilter): number {
+  return db
+    .select({ n: count() })
+    .from(papersFts)
+    .innerJoin(papers, eq(papers.id, papersFts.rowid))
+    .where(and(matches(expression), paperConditions(db, filter)))
+    .get()!.n;
+}
+
+/** Empties the search indexes and fills them again from the catalogue, in one transaction. */
+export function rebuildSearchIndex(db: Db): { papers: number; authors: number; organizations: number } {
+  return db.transaction((tx) => {
+    for (const table of ['papers_fts', 'authors_fts', 'organizations_fts']) tx.run(sql.raw(`DELETE FROM ${table}`));
+    tx.run(sql`INSERT INTO papers_fts (rowid, title, abstract, authors, organization)
+      SELECT p.id, p.title, p.abstract,
+        coalesce((SELECT group_concat(name, ' ') FROM (
+          SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = p.id ORDER BY pa.position)), ''),
+        o.name
+      FROM papers p LEFT JOIN organizations o ON o.id = p.organization_id`);
+    tx.run(sql`INSERT INTO authors_fts (rowid, name) SELECT id, name FROM authors`);
+    tx.run(sql`INSERT INTO organizations_fts (rowid, name, slug) SELECT id, name, slug FROM organizations`);
+    const n = (table: string) => tx.get<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM ${table}`))!.n;
+    return { papers: n('papers_fts'), authors: n('authors_fts'), organizations: n('organizations_fts') };
+  });
+}

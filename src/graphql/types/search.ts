@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { countSearch, searchPapers, searchSortKeys, type SearchHit } from '../../catalogue/search.ts';
+import { MAX_QUERY_LENGTH, MAX_TERMS, SearchSyntaxError, toMatchExpression } from '../../catalogue/search-query.ts';
+import { builder } from '../builder.ts';
+import { badInput } from '../errors.ts';
+import { pageRequest, toConnection } from '../pagination.ts';
+import { PaperRef } from '../refs.ts';
+import { PaperFilterInput, paperFilter } from './paper-filter.ts';
+
+const SearchOrder = builder.enumType('SearchOrder', {
+  description: 'How to order search results.',
+  values: {
+    RELEVANCE: { description: 'Best match first (bm25; a title match weighs 10 times an abstract match).' },
+    PUBLISHED_AT: { description: 'Newest published first.' },
+    UPVOTES: { description: 'Most upvoted first.' },
+  } as const,
+});
+
+type Edge = Omit<SearchHit, 'paper'>;
+
+const PaperSearchConnection = builder.connectionObject(
+  { type: PaperRef, name: 'PaperSearchConnection', description: 'A page of search results.' },
+  {
+    name: 'PaperSearchEdge',
+    description: 'A paper found by a search, with why it matched.',
+    fields: (t) => ({
+      score: t.float({ description: 'Relevance (bm25), higher is better.', resolve: (edge) => (edge as unknown as Edge).score }),
+      titleHighlight: t.string({
+        description: 'Title with the matched terms wrapped in <mark>…</mark>, HTML-escaped otherwise.',
+        resolve: (edge) => (edge as unknown as Edge).titleHighlight,
+      }),
+      abstractSnippet: t.string({
+        description: 'A short excerpt of the abstract around the matches (… where cut), marked the same way.',
+        resolve: (edge) => (edge as unknown as Edge).abstractSnippet,
+      }),
+    }),
+  },
+);
+
+builder.queryField('searchPapers', (t) =>
+  t.field({
+    type: PaperSearchConnection,
+    description: `Full-text search over titles, abstracts, author names and organization names.
+
+Query language: plain words must all match, stemmed ("reasoning" finds "reason"); "quoted phrases" match words next to each other; prefix* matches the beginnings of words; -word or -"phrase" excludes; a OR b matches either; title:, abstract:, author: and org: limit a word or "phrase" to one field (author:"yann lecun", org:nvidia). Anything else is read as plain words: punctuation separates words (GPT-4 is the phrase "gpt 4"). A query with no word to search for, only exclusions, over ${MAX_QUERY_LENGTH} characters or over ${MAX_TERMS} terms is refused with BAD_USER_INPUT.`,
+    args: {
+      query: t.arg.string({ required: true, description: 'What to search for, in the query language above.' }),
+      filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
+      orderBy: t.arg({ type: SearchOrder, required: false, defaultValue: 'RELEVANCE', description: 'Order; default RELEVANCE.' }),
+      ...t.arg.connectionArgs(),
+    },
+    resolve: (_root, args, { db }) => {
+      let expression: string;
+      try {
+        expression = toMatchExpression(args.query);
+      } catch (error) {
+        if (error instanceof SearchSyntaxError) throw badInput('query', error.message);
+        throw error;
+      }
+      const order = args.orderBy ?? 'RELEVANCE';
+      const filter = paperFilter(args.filter);
+      // The cursor belongs to this query: a cursor of another search is refused.
+      const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
+      const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)));
+      return toConnection(
+        page,
+        cursorTag,
+        () => countSearch(db, expression, filter),
+        ({ paper, ...edge }) => ({ node: paper, ...edge }),
+      );
+    },
+  }),
+);
