@@ -1,0 +1,68 @@
+// Starting server.ts in a child process and stopping it for sure.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface ChildServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs server.ts on an existing catalogue file and resolves with its URL.
+ * The child also stops by itself when this process goes away (its stdin
+ * closes) or when `lifetimeSeconds` are over.
+ */
+export function startChildServer(databasePath: string, lifetimeSeconds: number): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, databasePath, String(Math.ceil(lifetimeSeconds))], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  // 'error' without 'exit' when the process could not be spawned at all.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()).once('error', () => resolve()));
+  // Last resort if this process ends without stop(): kill is synchronous.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killOnExit);
+    })());
+
+  return new Promise<ChildServer>((resolve, reject) => {
+    let output = '';
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => reject(new Error(`bench server: ${why}${output ? `; it printed: ${output}` : ''}`)));
+    };
+    const timer = setTimeout(() => fail(`no URL within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+    child.once('error', (error) => fail(`could not start: ${error.message}`));
+    child.once('exit', (code, signal) => fail(`exited before printing its URL (${signal ?? `status ${code}`})`));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (settled) return;
+      output += chunk;
+      const newline = output.indexOf('\n');
+      if (newline < 0) return;
+      const url = output.slice(0, newline).trim();
+      if (!url.startsWith('http://127.0.0.1:')) return fail(`unexpected first line "${url}"`);
+      settled = true;
+      clearTimeout(timer);
+      resolve({ url, pid: child.pid!, stop });
+    });
+  });
+}

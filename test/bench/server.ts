@@ -1,0 +1,36 @@
+// The server under load, in a process of its own so that the load generator
+// (run.ts, in the parent) does not share its event loop.
+//
+//   tsx test/bench/server.ts <catalogue.db> <lifetime in seconds>
+//
+// Serves an already-built catalogue on 127.0.0.1, on a free port, and prints
+// its URL as the first line on stdout. It stops on SIGTERM / SIGINT, when its
+// stdin closes (the parent went away), or at the end of its lifetime at the latest.
+import { startServer } from '../../src/server.ts';
+
+const [databasePath, lifetime] = process.argv.slice(2);
+const lifetimeSeconds = Number(lifetime);
+if (!databasePath || !(lifetimeSeconds > 0)) {
+  process.stderr.write('usage: tsx test/bench/server.ts <catalogue.db> <lifetime in seconds>\n');
+  process.exit(2);
+}
+
+const running = await startServer({ databasePath, host: '127.0.0.1', port: 0, seeds: 'off' });
+process.stdout.write(`${running.url}\n`);
+
+let stopping = false;
+function stop(status: number): void {
+  if (stopping) return;
+  stopping = true;
+  // Connections still open would hold server.close() up; do not wait for them long.
+  setTimeout(() => process.exit(status), 2_000).unref();
+  void running.close().then(() => process.exit(status));
+}
+
+process.once('SIGTERM', () => stop(0));
+process.once('SIGINT', () => stop(0));
+process.stdin.once('end', () => stop(0)).resume();
+setTimeout(() => {
+  process.stderr.write(`bench server: lifetime of ${lifetimeSeconds} s is over, stopping\n`);
+  stop(1);
+}, lifetimeSeconds * 1_000).unref();
