@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 export interface OraclePaper {
   arxivId: string;
   title: string;
+  abstract: string;
   publishedAt: string;
   listedOn: string;
   upvotes: number;
@@ -31,6 +32,7 @@ export function oraclePapers(): Map<string, OraclePaper> {
     papers.set(p.arxivId, {
       arxivId: p.arxivId,
       title: p.title,
+      abstract: p.abstract,
       publishedAt: p.publishedAt,
       listedOn: p.publishedAt,
       upvotes: p.upvotes,
@@ -48,7 +50,8 @@ export function oraclePapers(): Map<string, OraclePaper> {
       const old = papers.get(p.id);
       papers.set(p.id, {
         arxivId: p.id,
-        title: p.title,
+        title: p.title.replace(/\s+/gu, ' ').trim(),
+        abstract: p.summary.replace(/\s+/gu, ' ').trim(),
         publishedAt: p.publishedAt.slice(0, 10),
         listedOn: old && old.listedOn < day ? old.listedOn : day,
         upvotes: Math.max(old?.upvotes ?? 0, p.upvotes ?? 0),

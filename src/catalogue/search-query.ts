@@ -31,12 +31,23 @@ interface Term {
 /** Words as the index sees them: runs of letters and digits. */
 const wordsOf = (text: string): string[] => text.match(/[\p{L}\p{N}]+/gu) ?? [];
 
+/** The distinct words of a text as the unstemmed word list keeps them: lower-case, accents removed. */
+export function searchableWords(text: string): Set<string> {
+  return new Set(wordsOf(text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()));
+}
+
+/** The known whole words that start with a prefix (for `prefix*`). */
+export type PrefixExpander = (prefix: string) => string[];
+
 const quote = (word: string): string => `"${word.replaceAll('"', '""')}"`;
 
-function render(term: Term): string {
+function render(term: Term, expand: PrefixExpander): string {
   // FTS5 writes a phrase as "a" + "b", a prefix as "a" *, a column filter as {col} : (…).
-  const body = `${term.words.map(quote).join(' + ')}${term.prefix ? ' *' : ''}`;
-  return term.column ? `{${term.column}} : (${body})` : body;
+  let body = `${term.words.map(quote).join(' + ')}${term.prefix ? ' *' : ''}`;
+  // The index is stemmed: "tokeniz" * finds no "token"; the whole words it
+  // starts (tokenizer, tokenization…) do, through the same stemming.
+  if (term.prefix && term.words.length === 1) body = [body, ...expand(term.words[0]!).map(quote)].join(' OR ');
+  return term.column ? `{${term.column}} : (${body})` : `(${body})`;
 }
 
 // One token of the input: an optional "-", an optional field, then a quoted
@@ -44,7 +55,7 @@ function render(term: Term): string {
 const TOKEN = /(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))/gu;
 
 /** Parses a search into an FTS5 MATCH expression, or throws SearchSyntaxError saying what is wrong. */
-export function toMatchExpression(input: string): string {
+export function toMatchExpression(input: string, expand: PrefixExpander = () => []): string {
   if (input.length > MAX_QUERY_LENGTH) {
     throw new SearchSyntaxError(`is ${input.length} characters long; at most ${MAX_QUERY_LENGTH} are allowed`);
   }
@@ -81,8 +92,9 @@ export function toMatchExpression(input: string): string {
       excluded.length > 0 ? 'only excludes words: add at least one word to search for' : 'contains no words to search for',
     );
   }
-  let expression = clauses.map((clause) => `(${clause.map(render).join(' OR ')})`).join(' AND ');
-  for (const term of excluded) expression = `(${expression}) NOT (${render(term)})`;
+  const show = (term: Term) => render(term, expand);
+  let expression = clauses.map((clause) => `(${clause.map(show).join(' OR ')})`).join(' AND ');
+  for (const term of excluded) expression = `(${expression}) NOT ${show(term)}`;
   return expression;
 }
 

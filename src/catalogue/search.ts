@@ -2,10 +2,11 @@
 // found in two statements: the hits ranked inside the FTS query with a LIMIT
 // (only ids and sort keys pass through the sort), then the page's rows with
 // their highlights, so a word found in most papers costs one ranking pass.
-import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
-import { papers, type PaperRow } from '../db/schema.ts';
+import { papers, searchWords, type PaperRow } from '../db/schema.ts';
+import { searchableWords } from './search-query.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
 import { paperConditions, type PaperFilter } from './papers.ts';
 
@@ -101,6 +102,22 @@ export function searchPapers(
   };
 }
 
+export const MAX_PREFIX_WORDS = 64;
+
+/** Up to 64 known words starting with `prefix` (lower-cased, accents removed), shortest first. */
+export function wordsStartingWith(db: Db, prefix: string): string[] {
+  const [start] = searchableWords(prefix);
+  if (!start) return [];
+  return db
+    .select({ word: searchWords.word })
+    .from(searchWords)
+    .where(and(gte(searchWords.word, start), lt(searchWords.word, `${start}\u{10FFFF}`)))
+    .orderBy(sql`length(${searchWords.word})`, searchWords.word)
+    .limit(MAX_PREFIX_WORDS)
+    .all()
+    .map((r) => r.word);
+}
+
 export function countSearch(db: Db, expression: string, filter: PaperFilter): number {
   return db
     .select({ n: count() })
@@ -121,6 +138,13 @@ export function rebuildSearchIndex(db: Db): { papers: number; authors: number; o
         o.name
       FROM papers p LEFT JOIN organizations o ON o.id = p.organization_id`);
     tx.run(sql`INSERT INTO authors_fts (rowid, name) SELECT id, name FROM authors`);
+    tx.delete(searchWords).run();
+    const words = new Set<string>();
+    const texts = tx.all<{ text: string }>(sql`SELECT title || ' ' || abstract || ' ' || authors || ' ' || coalesce(organization, '') AS text FROM papers_fts`);
+    for (const { text } of texts) for (const word of searchableWords(text)) words.add(word);
+    const insert = (chunk: string[]) => tx.insert(searchWords).values(chunk.map((word) => ({ word }))).onConflictDoNothing().run();
+    const list = [...words];
+    for (let i = 0; i < list.length; i += 500) insert(list.slice(i, i + 500));
     tx.run(sql`INSERT INTO organizations_fts (rowid, name, slug) SELECT id, name, slug FROM organizations`);
     const n = (table: string) => tx.get<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM ${table}`))!.n;
     return { papers: n('papers_fts'), authors: n('authors_fts'), organizations: n('organizations_fts') };

@@ -4,6 +4,7 @@
 import type { Database } from '../db/index.ts';
 import type { PaperRecord } from '../ingest/record.ts';
 import { authorKey, displayName } from './identity.ts';
+import { searchableWords } from './search-query.ts';
 
 export type MergeOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -134,6 +135,7 @@ export function createCatalogueWriter({ sqlite }: Database) {
     deleteOrphanOrganizations: sqlite.prepare(
       'DELETE FROM organizations WHERE paper_count = 0 AND id IN (SELECT value FROM json_each(?))',
     ),
+    insertWord: sqlite.prepare('INSERT OR IGNORE INTO search_words (word) VALUES (?)'),
     importByChecksum: sqlite.prepare<[string], { file: string; imported_at: string }>(
       'SELECT file, imported_at FROM imports WHERE checksum = ?',
     ),
@@ -144,6 +146,18 @@ export function createCatalogueWriter({ sqlite }: Database) {
          @authorsAdded, @organizationsAdded, @itemsSkipped)`,
     ),
   };
+
+  // Words written to search_words in this merge run, so that each is written once.
+  const knownWords = new Set<string>();
+
+  function addSearchWords(record: PaperRecord): void {
+    const text = [record.title, record.abstract, record.organization?.name ?? '', ...record.authors.map((a) => a.name)].join(' ');
+    for (const word of searchableWords(text)) {
+      if (knownWords.has(word)) continue;
+      knownWords.add(word);
+      q.insertWord.run(word);
+    }
+  }
 
   // Per merge run: what to recount at the end, and what was created.
   const touchedAuthors = new Set<number>();
@@ -199,6 +213,7 @@ export function createCatalogueWriter({ sqlite }: Database) {
 
   /** Merges one record into the catalogue by its arXiv id. */
   function mergePaper(record: PaperRecord): MergeOutcome {
+    addSearchWords(record);
     const orgId = organizationId(record);
     const links = authorLinks(record);
     const old = q.paperByArxivId.get(record.arxivId);
@@ -234,6 +249,7 @@ export function createCatalogueWriter({ sqlite }: Database) {
     mergeRecords(records: PaperRecord[]): Omit<ImportCounts, 'items' | 'itemsSkipped'> {
       touchedAuthors.clear();
       touchedOrganizations.clear();
+      knownWords.clear();
       authorsAdded = 0;
       organizationsAdded = 0;
       const outcomes = { added: 0, updated: 0, unchanged: 0 };

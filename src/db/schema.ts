@@ -117,3 +117,12 @@ export const meta = sqliteTable('meta', {
 export type PaperRow = typeof papers.$inferSelect;
 export type AuthorRow = typeof authors.$inferSelect;
 export type OrganizationRow = typeof organizations.$inferSelect;
+
+/**
+ * Every word of the searchable text, unstemmed and lower-cased: what a
+ * `prefix*` search expands to, since the stemmed index cannot find
+ * "tokenization" from "tokeniz" (it holds only the stem "token").
+ */
+export const searchWords = sqliteTable('search_words', {
+  word: text('word').primaryKey(),
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { countSearch, searchPapers, searchSortKeys, type SearchHit } from '../../catalogue/search.ts';
+import { countSearch, searchPapers, searchSortKeys, wordsStartingWith, type SearchHit } from '../../catalogue/search.ts';
 import { MAX_QUERY_LENGTH, MAX_TERMS, SearchSyntaxError, toMatchExpression } from '../../catalogue/search-query.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
@@ -52,7 +52,7 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
     resolve: (_root, args, { db }) => {
       let expression: string;
       try {
-        expression = toMatchExpression(args.query);
+        expression = toMatchExpression(args.query, (prefix) => wordsStartingWith(db, prefix));
       } catch (error) {
         if (error instanceof SearchSyntaxError) throw badInput('query', error.message);
         throw error;
