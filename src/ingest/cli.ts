@@ -37,7 +37,8 @@ export function runIngest(
 
   const database = openDatabase();
   try {
-    const progress = err.isTTY ? progressBar(err, files.length) : null;
+    // Plain lines whenever stdout is not a terminal (redirected to a file or a pipe), even if stderr is.
+    const progress = out.isTTY && err.isTTY ? progressBar(err, files.length) : null;
     const summary = importFiles(database, files, options, (outcome, done) => {
       progress?.update(done, outcome.file);
       const report = describeOutcome(outcome, options.dryRun);
@@ -81,7 +82,7 @@ export function summarize(s: ImportSummary, dryRun = false): string {
     return `${head}${s.files} file${s.files === 1 ? '' : 's'}, all already imported: nothing changed.`;
   }
   return (
-    `${head}${s.files} files: ${s.imported} imported, ${s.alreadyImported} already imported, ${s.rejected} rejected; ` +
+    `${head}${s.files} file${s.files === 1 ? '' : 's'}: ${s.imported} imported, ${s.alreadyImported} already imported, ${s.rejected} rejected; ` +
     `papers ${s.papersAdded} added, ${s.papersUpdated} updated, ${s.papersUnchanged} unchanged; ` +
     `${s.authorsAdded} authors and ${s.organizationsAdded} organizations added; ${s.itemsSkipped} items skipped.`
   );

@@ -109,19 +109,37 @@ export function importFiles(
     organizationsAdded: 0,
     itemsSkipped: 0,
   };
-  files.forEach((file, i) => {
-    const outcome = importFile(writer, file, options);
-    if (outcome.status === 'imported') {
-      summary.imported++;
-      for (const key of ['papersAdded', 'papersUpdated', 'papersUnchanged', 'authorsAdded', 'organizationsAdded', 'itemsSkipped'] as const) {
-        summary[key] += outcome.counts[key];
+  const importAll = (): void =>
+    files.forEach((file, i) => {
+      const outcome = importFile(writer, file, { ...options, dryRun: false });
+      if (outcome.status === 'imported') {
+        summary.imported++;
+        for (const key of ['papersAdded', 'papersUpdated', 'papersUnchanged', 'authorsAdded', 'organizationsAdded', 'itemsSkipped'] as const) {
+          summary[key] += outcome.counts[key];
+        }
+      } else if (outcome.status === 'already-imported') {
+        summary.alreadyImported++;
+      } else {
+        summary.rejected++;
       }
-    } else if (outcome.status === 'already-imported') {
-      summary.alreadyImported++;
-    } else {
-      summary.rejected++;
-    }
-    onFile(outcome, i + 1);
-  });
+      onFile(outcome, i + 1);
+    });
+  if (!options.dryRun) {
+    importAll();
+    return summary;
+  }
+  // A dry run imports the files for real inside one transaction and rolls it
+  // all back at the end. Rolling back each file on its own would count every
+  // file against the untouched catalogue: a paper or author shared by two
+  // files counted as added twice, the same bytes under two names imported twice.
+  const rollback = new Error('dry run');
+  try {
+    writer.transaction(() => {
+      importAll();
+      throw rollback;
+    });
+  } catch (error) {
+    if (error !== rollback) throw error;
+  }
   return summary;
 }
