@@ -8,6 +8,16 @@ export interface Config {
   port: number;
   /** Load the bundled seeds into an empty catalogue on start ("auto"), or never ("off"). */
   seeds: 'auto' | 'off';
+  /** Where this server is reached from outside: the base of the links in mail and feeds. */
+  publicUrl: string;
+  mail: {
+    /** SMTP server, e.g. smtp://user:pass@127.0.0.1:2525; without one, mail is written as .eml files to outboxDir. */
+    smtpUrl: string | null;
+    outboxDir: string;
+    from: string;
+    /** How often the server looks for mail to deliver. */
+    pollMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -32,11 +42,41 @@ function port(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number ≥ 1; got "${raw}"`);
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
+  const raw = env[name] || fallback;
+  if (raw === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL; got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL; got "${raw}"`);
+  return raw.replace(/\/+$/u, '');
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const host = env.HOST || '127.0.0.1';
+  const listenPort = port(env, 'PORT', 4000);
   return {
     databasePath: env.DATABASE_PATH || './data/catalogue.db',
-    host: env.HOST || '127.0.0.1',
-    port: port(env, 'PORT', 4000),
+    host,
+    port: listenPort,
     seeds: oneOf(env, 'SEEDS', ['auto', 'off'] as const, 'auto'),
+    publicUrl: url(env, 'PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`, ['http:', 'https:'])!,
+    mail: {
+      smtpUrl: url(env, 'SMTP_URL', null, ['smtp:', 'smtps:']),
+      outboxDir: env.OUTBOX_DIR || './data/outbox',
+      from: env.MAIL_FROM || 'Paper catalogue <digest@localhost>',
+      pollMs: positiveInt(env, 'MAIL_POLL_MS', 2000),
+    },
   };
 }

@@ -1,20 +1,19 @@
-// Command-line entry: serve (npm start), migrate, reindex, ingest (npm run ingest).
+// Command-line entry: serve (npm start), migrate, reindex, ingest (npm run ingest), digest (npm run digest).
+// Each command imports only what it needs: `ingest` does not load the GraphQL server.
 import { openCatalogue } from './catalogue/index.ts';
-import { rebuildSearchIndex } from './catalogue/search.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { runIngest } from './ingest/cli.ts';
 import { log } from './log.ts';
-import { startServer } from './server.ts';
 
-const USAGE = 'usage: tsx src/main.ts serve | migrate | reindex | ingest [--dry-run] [--skip-invalid] <files or folders…>';
+const USAGE = 'usage: tsx src/main.ts serve | migrate | reindex | ingest [--dry-run] [--skip-invalid] <files or folders…> | digest send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig();
   switch (command) {
     case 'serve': {
+      const { startServer } = await import('./server.ts');
       const running = await startServer(config);
-      process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser)\n`);
+      process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser); mail goes to ${running.mail}\n`);
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => {
           log.info('stopping', { signal });
@@ -28,14 +27,21 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${config.databasePath}: migrated\n`);
       return 0;
     case 'reindex': {
+      const { rebuildSearchIndex } = await import('./catalogue/search.ts');
       const database = openCatalogue(config.databasePath);
       const indexed = rebuildSearchIndex(database.db);
       database.close();
       process.stdout.write(`search index rebuilt: ${indexed.papers} papers, ${indexed.authors} authors, ${indexed.organizations} organizations\n`);
       return 0;
     }
-    case 'ingest':
+    case 'ingest': {
+      const { runIngest } = await import('./ingest/cli.ts');
       return runIngest(rest, () => openCatalogue(config.databasePath));
+    }
+    case 'digest': {
+      const { runDigest } = await import('./mail/cli.ts');
+      return runDigest(rest, config, () => openCatalogue(config.databasePath));
+    }
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;

@@ -7,11 +7,15 @@ import type { Config } from './config.ts';
 import { summarize } from './ingest/cli.ts';
 import { loadSeedsIfNeeded } from './ingest/seeds.ts';
 import { log } from './log.ts';
+import { startOutboxWorker } from './mail/delivery.ts';
+import { createMailTransport } from './mail/transport.ts';
 import { createApp } from './yoga.ts';
 
 export interface Running {
   server: Server;
   url: string;
+  /** Where mail goes. */
+  mail: string;
   close(): Promise<void>;
 }
 
@@ -22,7 +26,9 @@ export async function startServer(config: Config): Promise<Running> {
     const seeded = loadSeedsIfNeeded(database);
     if (seeded) log.info('loaded the bundled seeds', { summary: summarize(seeded), ms: Date.now() - started });
   }
-  const app = createApp(database);
+  const transport = createMailTransport(config.mail);
+  const outbox = startOutboxWorker(database.db, transport, config.mail.pollMs);
+  const app = createApp(database, { mail: { publicUrl: config.publicUrl, nudge: outbox.nudge } });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -34,11 +40,15 @@ export async function startServer(config: Config): Promise<Running> {
   return {
     server,
     url,
+    mail: transport.describe,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => {
-          database.close();
-          resolve();
+          void outbox.stop().then(() => {
+            transport.close();
+            database.close();
+            resolve();
+          });
         });
         server.closeIdleConnections();
       })),

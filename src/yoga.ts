@@ -8,6 +8,9 @@ import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
 import { log } from './log.ts';
+import type { MailSettings } from './mail/subscriptions.ts';
+import { digestLinks } from './routes/digest-links.ts';
+import { feeds } from './routes/feeds.ts';
 
 export const EXAMPLE_QUERY = `# Trending papers of the latest week in the catalogue.
 query Trending {
@@ -47,10 +50,25 @@ const badVariablesCode: Plugin = {
   }),
 };
 
-export function createApp(database: Database) {
+export interface AppOptions {
+  /** Base of links in mail and feeds, and how to wake the outbox worker. */
+  mail?: MailSettings;
+}
+
+/** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
+function routes(database: Database, mail: MailSettings): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      const response = digestLinks(database.db, request, url) ?? feeds(database.db, mail.publicUrl, request, url);
+      if (response) endResponse(response);
+    },
+  };
+}
+
+export function createApp(database: Database, { mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} } }: AppOptions = {}) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: () => createContext(database.db),
+    context: () => createContext(database.db, mail),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
@@ -64,7 +82,7 @@ export function createApp(database: Database) {
         return masked;
       },
     },
-    plugins: [namedArgumentErrors, badVariablesCode],
+    plugins: [routes(database, mail), namedArgumentErrors, badVariablesCode],
   });
 }
 

@@ -14,6 +14,12 @@ export function isDay(text: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/u.test(text) && !Number.isNaN(dayStart(text)) && dayOf(dayStart(text)) === text;
 }
 
+/** The first day of the month `n` months after the month of `day` (n may be negative). */
+export function monthStart(day: string, n = 0): string {
+  const date = new Date(dayStart(day));
+  return dayOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + n, 1));
+}
+
 export type Period = 'DAY' | 'WEEK' | 'MONTH';
 
 /** The period that contains `day`: the day itself, its ISO week (Monday to Sunday), or its calendar month. */
@@ -24,8 +30,5 @@ export function periodContaining(period: Period, day: string): { start: string; 
     const start = addDays(day, -weekday);
     return { start, end: addDays(start, 6) };
   }
-  const start = `${day.slice(0, 7)}-01`;
-  const next = new Date(dayStart(start));
-  next.setUTCMonth(next.getUTCMonth() + 1);
-  return { start, end: addDays(dayOf(next.getTime()), -1) };
+  return { start: monthStart(day), end: addDays(monthStart(day, 1), -1) };
 }

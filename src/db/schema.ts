@@ -126,3 +126,73 @@ export type OrganizationRow = typeof organizations.$inferSelect;
 export const searchWords = sqliteTable('search_words', {
   word: text('word').primaryKey(),
 });
+
+/**
+ * Digest subscriptions. The address is needed to send mail and is never
+ * served by the API; `settings` (period, organizations, query) identifies a
+ * subscription together with the address, so asking twice makes no duplicate.
+ */
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: integer('id').primaryKey(),
+    email: text('email').notNull(),
+    period: text('period', { enum: ['DAY', 'WEEK', 'MONTH'] }).notNull(),
+    /** JSON array of organization slugs, sorted; "[]" for all. */
+    organizations: text('organizations').notNull(),
+    query: text('query'),
+    settings: text('settings').notNull(),
+    status: text('status', { enum: ['pending', 'active', 'ended'] }).notNull(),
+    createdAt: text('created_at').notNull(),
+    confirmedAt: text('confirmed_at'),
+    endedAt: text('ended_at'),
+    lastConfirmationAt: text('last_confirmation_at'),
+  },
+  (t) => [
+    uniqueIndex('subscriptions_live_unique').on(t.email, t.settings).where(sql`status <> 'ended'`),
+    index('subscriptions_period_idx').on(t.period, t.status),
+  ],
+);
+
+/** Confirmation and unsubscribe tokens, stored only as SHA-256 hashes. */
+export const subscriptionTokens = sqliteTable(
+  'subscription_tokens',
+  {
+    hash: text('hash').primaryKey(),
+    subscriptionId: integer('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id),
+    purpose: text('purpose', { enum: ['confirm', 'unsubscribe'] }).notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at'),
+    usedAt: text('used_at'),
+  },
+  (t) => [index('subscription_tokens_subscription_idx').on(t.subscriptionId)],
+);
+
+/**
+ * Mail waiting to be delivered, and delivered mail. `key` makes enqueueing
+ * idempotent (one digest per subscription and period); failed deliveries
+ * are retried at `nextAttemptAt` with backoff.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey(),
+    key: text('key').notNull(),
+    kind: text('kind', { enum: ['confirmation', 'digest'] }).notNull(),
+    subscriptionId: integer('subscription_id').references(() => subscriptions.id),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html').notNull(),
+    /** JSON object of extra headers (List-Unsubscribe…). */
+    headers: text('headers').notNull(),
+    createdAt: text('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    sentAt: text('sent_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [uniqueIndex('outbox_key_unique').on(t.key), index('outbox_due_idx').on(t.sentAt, t.nextAttemptAt)],
+);

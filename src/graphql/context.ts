@@ -2,20 +2,24 @@
 import type { Db } from '../db/index.ts';
 import { dayStart } from '../catalogue/dates.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
+import type { MailSettings } from '../mail/subscriptions.ts';
 
 export interface Context {
   db: Db;
+  /** Links in mail, and waking the outbox worker. */
+  mail: MailSettings;
   /** The latest day with papers (asked once per request). */
   latestDay(): string | null;
   /** Default `asOf` of trending: the end of the latest day with papers, in ms. */
   defaultAsOf(): number;
 }
 
-export function createContext(db: Db): Context {
+export function createContext(db: Db, mail: MailSettings): Context {
   let latest: string | null | undefined;
   const latestDay = () => (latest === undefined ? (latest = latestListingDay(db)) : latest);
   return {
     db,
+    mail,
     latestDay,
     defaultAsOf: () => {
       const day = latestDay();

@@ -8,6 +8,7 @@ import './types/author.ts';
 import './types/organization.ts';
 import './types/digest.ts';
 import './types/search.ts';
+import './types/subscription.ts';
 import './types/node.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -6,6 +6,7 @@
 // Serves an already-built catalogue on 127.0.0.1, on a free port, and prints
 // its URL as the first line on stdout. It stops on SIGTERM / SIGINT, when its
 // stdin closes (the parent went away), or at the end of its lifetime at the latest.
+import { loadConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
 
 const [databasePath, lifetime] = process.argv.slice(2);
@@ -15,7 +16,7 @@ if (!databasePath || !(lifetimeSeconds > 0)) {
   process.exit(2);
 }
 
-const running = await startServer({ databasePath, host: '127.0.0.1', port: 0, seeds: 'off' });
+const running = await startServer(loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off' }));
 process.stdout.write(`${running.url}\n`);
 
 let stopping = false;

@@ -12,7 +12,7 @@ interface DigestShape {
 
 const digestOf = (period: Period, day: string): DigestShape => ({ period, ...periodContaining(period, day) });
 
-const DigestPeriod = builder.enumType('DigestPeriod', {
+export const DigestPeriod = builder.enumType('DigestPeriod', {
   description: 'The length of a digest period.',
   values: {
     DAY: { description: 'One day (UTC).' },

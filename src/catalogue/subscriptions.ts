@@ -1,0 +1,111 @@
+// Digest subscriptions and their tokens. Tokens are random and only their
+// SHA-256 hashes are stored, so a copy of the database lets nobody confirm or
+// end a subscription.
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Db } from '../db/index.ts';
+import { subscriptions, subscriptionTokens } from '../db/schema.ts';
+import type { Period } from './dates.ts';
+
+export type Subscription = typeof subscriptions.$inferSelect;
+
+export interface SubscriptionSettings {
+  period: Period;
+  /** Organization slugs, any order; stored sorted. */
+  organizations: string[];
+  query: string | null;
+}
+
+export const CONFIRMATION_TTL_MS = 7 * 24 * 3_600_000;
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** 256 random bits, URL-safe. */
+const newToken = (): string => randomBytes(32).toString('base64url');
+
+function settingsKey(s: SubscriptionSettings): string {
+  return JSON.stringify([s.period, [...new Set(s.organizations)].sort(), s.query ?? '']);
+}
+
+/** The live (pending or active) subscription of an address with these settings, if any. */
+export function findLiveSubscription(db: Db, email: string, settings: SubscriptionSettings): Subscription | null {
+  return (
+    db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.email, email), eq(subscriptions.settings, settingsKey(settings)), ne(subscriptions.status, 'ended')))
+      .get() ?? null
+  );
+}
+
+export function createSubscription(db: Db, email: string, settings: SubscriptionSettings, now: Date): Subscription {
+  return db
+    .insert(subscriptions)
+    .values({
+      email,
+      period: settings.period,
+      organizations: JSON.stringify([...new Set(settings.organizations)].sort()),
+      query: settings.query,
+      settings: settingsKey(settings),
+      status: 'pending',
+      createdAt: now.toISOString(),
+    })
+    .returning()
+    .get();
+}
+
+/** A new token for the subscription; the caller puts it in a link, the database keeps its hash. */
+export function issueToken(db: Db, subscriptionId: number, purpose: 'confirm' | 'unsubscribe', now: Date): string {
+  const token = newToken();
+  db.insert(subscriptionTokens)
+    .values({
+      hash: hashToken(token),
+      subscriptionId,
+      purpose,
+      createdAt: now.toISOString(),
+      expiresAt: purpose === 'confirm' ? new Date(now.getTime() + CONFIRMATION_TTL_MS).toISOString() : null,
+    })
+    .run();
+  if (purpose === 'confirm') {
+    db.update(subscriptions).set({ lastConfirmationAt: now.toISOString() }).where(eq(subscriptions.id, subscriptionId)).run();
+  }
+  return token;
+}
+
+/**
+ * Uses a token once: marks it used and returns its subscription, or null
+ * when the token is unknown, used, expired, of another purpose, or its
+ * subscription has ended.
+ */
+export function redeemToken(db: Db, token: string, purpose: 'confirm' | 'unsubscribe', now: Date): Subscription | null {
+  const found = db
+    .select({ token: subscriptionTokens, subscription: subscriptions })
+    .from(subscriptionTokens)
+    .innerJoin(subscriptions, eq(subscriptions.id, subscriptionTokens.subscriptionId))
+    .where(and(eq(subscriptionTokens.hash, hashToken(token)), eq(subscriptionTokens.purpose, purpose), isNull(subscriptionTokens.usedAt)))
+    .get();
+  if (!found || found.subscription.status === 'ended') return null;
+  if (found.token.expiresAt && found.token.expiresAt <= now.toISOString()) return null;
+  db.update(subscriptionTokens).set({ usedAt: now.toISOString() }).where(eq(subscriptionTokens.hash, found.token.hash)).run();
+  return found.subscription;
+}
+
+export function activateSubscription(db: Db, id: number, now: Date): void {
+  db.update(subscriptions)
+    .set({ status: 'active', confirmedAt: sql`coalesce(${subscriptions.confirmedAt}, ${now.toISOString()})` })
+    .where(and(eq(subscriptions.id, id), ne(subscriptions.status, 'ended')))
+    .run();
+}
+
+export function endSubscription(db: Db, id: number, now: Date): void {
+  db.update(subscriptions).set({ status: 'ended', endedAt: now.toISOString() }).where(eq(subscriptions.id, id)).run();
+}
+
+export function activeSubscriptions(db: Db, period: Period): Subscription[] {
+  return db
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.period, period), eq(subscriptions.status, 'active')))
+    .orderBy(subscriptions.id)
+    .all();
+}

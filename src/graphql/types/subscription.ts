@@ -1,0 +1,64 @@
+// The digest subscription mutations. Addresses go in, never come out.
+import { confirm, subscribe, SubscriptionInputError, unsubscribe } from '../../mail/subscriptions.ts';
+import { builder } from '../builder.ts';
+import { badInput } from '../errors.ts';
+import { DigestPeriod } from './digest.ts';
+
+builder.mutationType({ description: 'Digest subscriptions by email.' });
+
+const SubscribeToDigestInput = builder.inputType('SubscribeToDigestInput', {
+  description: 'What to send, and where.',
+  fields: (t) => ({
+    email: t.string({ required: true, description: 'The address to send the digest to. It is never shown again, to anyone.' }),
+    period: t.field({ type: DigestPeriod, required: true, description: 'DAY, WEEK or MONTH: one mail per period that has papers.' }),
+    organizations: t.stringList({ required: false, description: 'Optional: only papers from these organizations (slugs).' }),
+    query: t.string({ required: false, description: 'Optional: only papers matching this search (the searchPapers query language).' }),
+  }),
+});
+
+const SubscribeToDigestPayload = builder.objectRef<{ ok: boolean }>('SubscribeToDigestPayload').implement({
+  description: 'The answer to subscribeToDigest.',
+  fields: (t) => ({
+    ok: t.exposeBoolean('ok', { description: 'True once the confirmation mail is queued. The address is never echoed back.' }),
+  }),
+});
+
+const DigestSubscriptionPayload = builder
+  .objectRef<{ ok: boolean; period: 'DAY' | 'WEEK' | 'MONTH' | null }>('DigestSubscriptionPayload')
+  .implement({
+    description: 'The answer to following a confirmation or unsubscribe link.',
+    fields: (t) => ({
+      ok: t.exposeBoolean('ok', { description: 'False when the token is unknown, already used or expired.' }),
+      period: t.field({ type: DigestPeriod, nullable: true, description: 'The period of the subscription, when ok.', resolve: (p) => p.period }),
+    }),
+  });
+
+builder.mutationFields((t) => ({
+  subscribeToDigest: t.field({
+    type: SubscribeToDigestPayload,
+    description: `Ask for a digest by email. Sends a confirmation mail; nothing else is sent until the link in it is followed (double opt-in). Asking again for the same address and settings is not an error and creates no duplicate.
+An invalid email, unknown organization slug or unusable query gives BAD_USER_INPUT.`,
+    args: { input: t.arg({ type: SubscribeToDigestInput, required: true, description: 'Address and settings.' }) },
+    resolve: (_root, { input }, { db, mail }) => {
+      try {
+        subscribe(db, mail, input);
+      } catch (error) {
+        if (error instanceof SubscriptionInputError) throw badInput(error.field, error.message);
+        throw error;
+      }
+      return { ok: true };
+    },
+  }),
+  confirmDigestSubscription: t.field({
+    type: DigestSubscriptionPayload,
+    description: 'Confirm a subscription with the token from the confirmation mail (valid 7 days, once).',
+    args: { token: t.arg.string({ required: true, description: 'The token of the confirmation link.' }) },
+    resolve: (_root, { token }, { db }) => confirm(db, token),
+  }),
+  unsubscribeFromDigest: t.field({
+    type: DigestSubscriptionPayload,
+    description: 'End a subscription with the token from the unsubscribe link of a digest mail.',
+    args: { token: t.arg.string({ required: true, description: 'The token of the unsubscribe link.' }) },
+    resolve: (_root, { token }, { db }) => unsubscribe(db, token),
+  }),
+}));

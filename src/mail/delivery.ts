@@ -1,0 +1,80 @@
+// Delivering the outbox: each due mail is sent, then marked sent; a mail that
+// cannot be delivered stays queued and is tried again later, with backoff.
+import { dueMail, markFailed, markSent, type QueuedMail } from '../catalogue/outbox.ts';
+import type { Db } from '../db/index.ts';
+import { log } from '../log.ts';
+import type { MailTransport } from './transport.ts';
+
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 3_600_000;
+
+/** 5 s, 10 s, 20 s… up to an hour between attempts. */
+export const retryDelay = (attempts: number): number => Math.min(FIRST_RETRY_MS * 2 ** attempts, MAX_RETRY_MS);
+
+export interface DeliveryReport {
+  sent: number[];
+  failed: number[];
+}
+
+/** Sends every mail that is due now; returns the ids sent and the ids that failed. */
+export function deliverDueMail(db: Db, transport: MailTransport, now: () => Date = () => new Date()): Promise<DeliveryReport> {
+  return deliverMail(db, transport, dueMail(db, now()), now);
+}
+
+/** Sends these mails one by one, marking each sent, or failed with its next attempt. */
+export async function deliverMail(
+  db: Db,
+  transport: MailTransport,
+  mails: QueuedMail[],
+  now: () => Date = () => new Date(),
+): Promise<DeliveryReport> {
+  const report: DeliveryReport = { sent: [], failed: [] };
+  for (const mail of mails) {
+    try {
+      await transport.send(mail);
+      markSent(db, mail.id, now());
+      report.sent.push(mail.id);
+    } catch (error) {
+      // The server's reply may quote the address: it never reaches the log or the database.
+      const reason = String((error as Error).message ?? error).replaceAll(mail.recipient, '<recipient>');
+      const retryAt = new Date(now().getTime() + retryDelay(mail.attempts));
+      markFailed(db, mail.id, reason, retryAt);
+      report.failed.push(mail.id);
+      log.warn('mail not delivered, will retry', { mail: mail.id, kind: mail.kind, attempt: mail.attempts + 1, retryAt, reason });
+    }
+  }
+  return report;
+}
+
+export interface OutboxWorker {
+  /** Look for due mail now rather than at the next tick. */
+  nudge(): void;
+  /** Stops polling and waits for a delivery in progress. */
+  stop(): Promise<void>;
+}
+
+/** Delivers the queue in the background every `intervalMs`, one run at a time. */
+export function startOutboxWorker(db: Db, transport: MailTransport, intervalMs: number): OutboxWorker {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const run = (): void => {
+    if (running || stopped) return;
+    running = deliverDueMail(db, transport)
+      .then(() => undefined)
+      .catch((error: unknown) => log.error('outbox delivery failed', { error }))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  run();
+  return {
+    nudge: () => setImmediate(run),
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

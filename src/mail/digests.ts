@@ -1,0 +1,115 @@
+// `digest send`: each active subscription of a period gets the papers of
+// that period, narrowed to its organizations and query. Mail is queued with
+// a key per subscription and period, so a second run queues nothing twice and
+// a run killed part-way is finished by the next one.
+import { authorsOfPapers } from '../catalogue/authors.ts';
+import { addDays, dayOf, periodContaining, type Period } from '../catalogue/dates.ts';
+import { organizationsByIds } from '../catalogue/organizations.ts';
+import { countPapers, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
+import { countSearch, searchPapers, wordsStartingWith } from '../catalogue/search.ts';
+import { toMatchExpression } from '../catalogue/search-query.ts';
+import { activeSubscriptions, issueToken, type Subscription } from '../catalogue/subscriptions.ts';
+import { enqueueMail, hasMail, mailByKey } from '../catalogue/outbox.ts';
+import type { Db } from '../db/index.ts';
+import { deliverMail } from './delivery.ts';
+import { describeNarrowing, digestMail, type DigestPaper } from './render.ts';
+import { link } from './subscriptions.ts';
+import type { MailTransport } from './transport.ts';
+
+/** Papers listed in one mail at most; the rest are counted. */
+export const PAPERS_PER_MAIL = 30;
+
+/** A day inside the latest period that has ended by `now`: yesterday, last week, last month. */
+export function latestCompletePeriodDay(period: Period, now: Date): string {
+  const today = dayOf(now.getTime());
+  if (period === 'DAY') return addDays(today, -1);
+  if (period === 'WEEK') return addDays(today, -7);
+  return addDays(periodContaining('MONTH', today).start, -1);
+}
+
+/** The most upvoted papers of the span for one subscription, and how many there are in all. */
+function selectPapers(db: Db, subscription: Subscription, span: { start: string; end: string }): { papers: PaperRow[]; total: number } {
+  const organizations = JSON.parse(subscription.organizations) as string[];
+  const filter: PaperFilter = { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null };
+  const request = { forward: true, size: PAPERS_PER_MAIL, after: null } as const;
+  if (subscription.query) {
+    const expression = toMatchExpression(subscription.query, (prefix) => wordsStartingWith(db, prefix));
+    const page = searchPapers(db, expression, filter, 'UPVOTES', request);
+    return { papers: page.rows.map((r) => r.row.paper), total: countSearch(db, expression, filter) };
+  }
+  const page = listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request);
+  return { papers: page.rows.map((r) => r.row), total: countPapers(db, filter) };
+}
+
+function toDigestPapers(db: Db, papers: PaperRow[]): DigestPaper[] {
+  const authors = authorsOfPapers(db, papers.map((p) => p.id));
+  const orgIds = papers.map((p) => p.organizationId).filter((id) => id !== null);
+  const orgs = new Map(organizationsByIds(db, orgIds).map((o) => [o.id, o.name]));
+  return papers.map((p) => ({
+    arxivId: p.arxivId,
+    title: p.title,
+    authors: (authors.get(p.id) ?? []).map((a) => a.name),
+    authorCount: p.authorCount,
+    organization: p.organizationId === null ? null : (orgs.get(p.organizationId) ?? null),
+    upvotes: p.upvotes,
+    url: `https://arxiv.org/abs/${p.arxivId}`,
+  }));
+}
+
+export interface SendReport {
+  period: Period;
+  start: string;
+  end: string;
+  sent: number;
+  /** Subscriptions whose digest was empty, or sent by an earlier run. */
+  skipped: number;
+  failed: number;
+}
+
+export async function sendDigests(
+  db: Db,
+  transport: MailTransport,
+  publicUrl: string,
+  period: Period,
+  date: string | null,
+  now = new Date(),
+): Promise<SendReport> {
+  const span = periodContaining(period, date ?? latestCompletePeriodDay(period, now));
+  const report: SendReport = { period, start: span.start, end: span.end, sent: 0, skipped: 0, failed: 0 };
+  const keys: string[] = [];
+  for (const subscription of activeSubscriptions(db, period)) {
+    const key = `digest:${subscription.id}:${period}:${span.start}`;
+    if (mailByKey(db, key)?.sentAt) {
+      report.skipped++;
+      continue;
+    }
+    keys.push(key);
+    if (hasMail(db, key)) continue; // queued by a run that did not finish: deliver it below
+    const { papers, total } = selectPapers(db, subscription, span);
+    if (total === 0) {
+      keys.pop();
+      report.skipped++;
+      continue;
+    }
+    db.transaction((tx) => {
+      const unsubscribeUrl = link(publicUrl, 'unsubscribe', issueToken(tx, subscription.id, 'unsubscribe', now));
+      const mail = digestMail({
+        period,
+        startDate: span.start,
+        endDate: span.end,
+        narrowing: describeNarrowing(JSON.parse(subscription.organizations) as string[], subscription.query),
+        papers: toDigestPapers(tx, papers),
+        more: total - papers.length,
+        unsubscribeUrl,
+      });
+      const headers = { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+      enqueueMail(tx, { key, kind: 'digest', subscriptionId: subscription.id, recipient: subscription.email, headers, ...mail }, now);
+    });
+  }
+  // An explicit run retries its own mail now, whatever the backoff says.
+  const queued = keys.map((key) => mailByKey(db, key)!).filter((mail) => !mail.sentAt);
+  const delivered = await deliverMail(db, transport, queued);
+  report.sent = delivered.sent.length;
+  report.failed = delivered.failed.length;
+  return report;
+}

@@ -1,0 +1,96 @@
+// The mail this service sends, as plain text and HTML. Everything that
+// comes from the catalogue is HTML-escaped in the HTML part.
+
+export interface DigestPaper {
+  arxivId: string;
+  title: string;
+  authors: string[];
+  authorCount: number;
+  organization: string | null;
+  upvotes: number;
+  url: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/gu, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const PERIOD_NAMES = { DAY: 'daily', WEEK: 'weekly', MONTH: 'monthly' } as const;
+
+function byline(p: DigestPaper): string {
+  const shown = p.authors.slice(0, 3).join(', ');
+  const more = p.authorCount > 3 ? ' et al.' : '';
+  return [shown ? `${shown}${more}` : null, p.organization, `${p.upvotes} upvote${p.upvotes === 1 ? '' : 's'}`]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+function layout(title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: auto; line-height: 1.4">${body}</body></html>`;
+}
+
+export function confirmationMail(period: keyof typeof PERIOD_NAMES, narrowing: string | null, confirmUrl: string): RenderedMail {
+  const what = `the ${PERIOD_NAMES[period]} papers digest${narrowing ? ` (${narrowing})` : ''}`;
+  return {
+    subject: `Confirm your ${PERIOD_NAMES[period]} papers digest`,
+    text: `Someone, hopefully you, asked to receive ${what} at this address.\n\nTo confirm, open this link (valid for 7 days):\n${confirmUrl}\n\nIf it was not you, ignore this mail: nothing will be sent.\n`,
+    html: layout(
+      'Confirm your subscription',
+      `<p>Someone, hopefully you, asked to receive ${escapeHtml(what)} at this address.</p>
+<p><a href="${escapeHtml(confirmUrl)}">Confirm the subscription</a> (the link is valid for 7 days).</p>
+<p>If it was not you, ignore this mail: nothing will be sent.</p>`,
+    ),
+  };
+}
+
+export interface DigestMailInput {
+  period: keyof typeof PERIOD_NAMES;
+  startDate: string;
+  endDate: string;
+  narrowing: string | null;
+  papers: DigestPaper[];
+  /** Papers of the period beyond those listed. */
+  more: number;
+  unsubscribeUrl: string;
+}
+
+export function digestMail(d: DigestMailInput): RenderedMail {
+  const span = d.startDate === d.endDate ? d.startDate : `${d.startDate} to ${d.endDate}`;
+  const count = d.papers.length + d.more;
+  const heading = `Your ${PERIOD_NAMES[d.period]} papers: ${span}${d.narrowing ? ` (${d.narrowing})` : ''}`;
+  const text = [
+    heading,
+    `${count} paper${count === 1 ? '' : 's'}, most upvoted first.`,
+    '',
+    ...d.papers.flatMap((p, i) => [`${i + 1}. ${p.title}`, `   ${byline(p)}`, `   ${p.url}`, '']),
+    ...(d.more > 0 ? [`…and ${d.more} more.`, ''] : []),
+    `Unsubscribe: ${d.unsubscribeUrl}`,
+    '',
+  ].join('\n');
+  const items = d.papers
+    .map(
+      (p) => `<li style="margin-bottom: 0.8em"><a href="${escapeHtml(p.url)}"><strong>${escapeHtml(p.title)}</strong></a><br>
+<small>${escapeHtml(byline(p))}</small></li>`,
+    )
+    .join('\n');
+  const html = layout(
+    heading,
+    `<h1 style="font-size: 1.3em">${escapeHtml(heading)}</h1>
+<p>${count} paper${count === 1 ? '' : 's'}, most upvoted first.</p>
+<ol>${items}</ol>${d.more > 0 ? `<p>…and ${d.more} more.</p>` : ''}
+<p><small><a href="${escapeHtml(d.unsubscribeUrl)}">Unsubscribe</a></small></p>`,
+  );
+  return { subject: `${count} paper${count === 1 ? '' : 's'}: ${PERIOD_NAMES[d.period]} digest ${span}`, text, html };
+}
+
+/** "organizations: nvidia, google; search: diffusion", or null for an unnarrowed subscription. */
+export function describeNarrowing(organizations: string[], query: string | null): string | null {
+  const parts = [organizations.length ? `organizations: ${organizations.join(', ')}` : null, query ? `search: ${query}` : null];
+  return parts.filter(Boolean).join('; ') || null;
+}

@@ -1,0 +1,100 @@
+// Atom feeds of the latest lists: /feeds/daily.atom (the last 7 listing
+// days), /feeds/weekly.atom (4 ISO weeks), /feeds/monthly.atom (3 months),
+// optionally narrowed with ?organization=slug (repeatable) and ?q=search.
+// Entries are the most upvoted papers of that span (100 at most), newest
+// listing first; each entry's <updated> is its listing day.
+import { createHash } from 'node:crypto';
+import { authorsOfPapers } from '../catalogue/authors.ts';
+import { addDays, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
+import { organizationsByIds } from '../catalogue/organizations.ts';
+import { latestListingDay, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
+import { searchPapers, wordsStartingWith } from '../catalogue/search.ts';
+import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
+import type { Db } from '../db/index.ts';
+import { escapeHtml as xml } from './html.ts';
+
+export const FEED_ENTRIES = 100;
+
+const FEEDS: Record<string, { period: Period; title: string; span: (latest: string) => { start: string; end: string } }> = {
+  'daily.atom': { period: 'DAY', title: 'Daily papers', span: (latest) => ({ start: addDays(latest, -6), end: latest }) },
+  'weekly.atom': {
+    period: 'WEEK',
+    title: 'Weekly papers',
+    span: (latest) => ({ start: addDays(periodContaining('WEEK', latest).start, -21), end: periodContaining('WEEK', latest).end }),
+  },
+  'monthly.atom': {
+    period: 'MONTH',
+    title: 'Monthly papers',
+    span: (latest) => ({ start: monthStart(latest, -2), end: periodContaining('MONTH', latest).end }),
+  },
+};
+
+const instant = (day: string): string => `${day}T00:00:00Z`;
+
+function selectPapers(db: Db, filter: PaperFilter, q: string | null): PaperRow[] {
+  const request = { forward: true, size: FEED_ENTRIES, after: null } as const;
+  const papers = q
+    ? searchPapers(db, toMatchExpression(q, (prefix) => wordsStartingWith(db, prefix)), filter, 'UPVOTES', request).rows.map((r) => r.row.paper)
+    : listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request).rows.map((r) => r.row);
+  return papers.sort((a, b) => (a.listedOn === b.listedOn ? b.upvotes - a.upvotes : a.listedOn < b.listedOn ? 1 : -1));
+}
+
+export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Response | null {
+  const match = /^\/feeds\/([a-z]+\.atom)$/u.exec(url.pathname);
+  if (!match) return null;
+  const feed = FEEDS[match[1]!];
+  if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
+  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+
+  const organizations = url.searchParams.getAll('organization').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const q = url.searchParams.get('q')?.trim() || null;
+  if (q) {
+    try {
+      toMatchExpression(q);
+    } catch (error) {
+      if (error instanceof SearchSyntaxError) return new Response(`q ${error.message}\n`, { status: 400 });
+      throw error;
+    }
+  }
+  const latest = latestListingDay(db);
+  const span = latest ? feed.span(latest) : null;
+  const papers = span ? selectPapers(db, { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null }, q) : [];
+  const authors = authorsOfPapers(db, papers.map((p) => p.id));
+  const orgs = new Map(organizationsByIds(db, papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId]))).map((o) => [o.id, o]));
+
+  const self = `${publicUrl}${url.pathname}${url.search}`;
+  const updated = instant(papers[0]?.listedOn ?? latest ?? '1970-01-01');
+  const narrowing = [organizations.length ? `from ${organizations.join(', ')}` : '', q ? `matching “${q}”` : ''].filter(Boolean).join(', ');
+  const entries = papers.map((p) => {
+    const org = p.organizationId === null ? undefined : orgs.get(p.organizationId);
+    return `  <entry>
+    <id>https://arxiv.org/abs/${p.arxivId}</id>
+    <title>${xml(p.title)}</title>
+    <link rel="alternate" type="text/html" href="https://arxiv.org/abs/${p.arxivId}"/>
+    <updated>${instant(p.listedOn)}</updated>
+    <published>${instant(p.publishedAt)}</published>
+${(authors.get(p.id) ?? []).map((a) => `    <author><name>${xml(a.name)}</name></author>\n`).join('')}${org ? `    <category term="${xml(org.slug)}" label="${xml(org.name)}"/>\n` : ''}    <summary>${xml(`${p.upvotes} upvote${p.upvotes === 1 ? '' : 's'}${org ? ` · ${org.name}` : ''}. ${p.abstract}`)}</summary>
+  </entry>
+`;
+  });
+  const body = `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>${xml(self)}</id>
+  <title>${xml(`${feed.title}${narrowing ? ` ${narrowing}` : ''}`)}</title>
+  <subtitle>The most upvoted papers${span ? ` listed ${span.start} to ${span.end}` : ''}, newest first.</subtitle>
+  <link rel="self" type="application/atom+xml" href="${xml(self)}"/>
+  <updated>${updated}</updated>
+  <author><name>Paper catalogue</name></author>
+  <generator>paper-catalogue</generator>
+${entries.join('')}</feed>
+`;
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const headers = {
+    'content-type': 'application/atom+xml; charset=utf-8',
+    'cache-control': 'public, max-age=900',
+    etag,
+    'last-modified': new Date(updated).toUTCString(),
+  };
+  if (request.headers.get('if-none-match')?.split(',').some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+  return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers });
+}
