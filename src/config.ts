@@ -8,8 +8,8 @@ export interface Config {
   port: number;
   /** Load the bundled seeds into an empty catalogue on start ("auto"), or never ("off"). */
   seeds: 'auto' | 'off';
-  /** Where this server is reached from outside: the base of the links in mail and feeds. */
-  publicUrl: string;
+  /** Where this server is reached from outside: the base of the links in mail and feeds (default: its own address). */
+  publicUrl: string | null;
   mail: {
     /** SMTP server, e.g. smtp://user:pass@127.0.0.1:2525; without one, mail is written as .eml files to outboxDir. */
     smtpUrl: string | null;
@@ -63,15 +63,18 @@ function url(env: Env, name: string, fallback: string | null, protocols: string[
   return raw.replace(/\/+$/u, '');
 }
 
+/** The base of links: PUBLIC_URL, or the address the server listens on. */
+export function publicUrlOf(config: Config, port = config.port): string {
+  return config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+}
+
 export function loadConfig(env: Env = process.env): Config {
-  const host = env.HOST || '127.0.0.1';
-  const listenPort = port(env, 'PORT', 4000);
   return {
     databasePath: env.DATABASE_PATH || './data/catalogue.db',
-    host,
-    port: listenPort,
+    host: env.HOST || '127.0.0.1',
+    port: port(env, 'PORT', 4000),
     seeds: oneOf(env, 'SEEDS', ['auto', 'off'] as const, 'auto'),
-    publicUrl: url(env, 'PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`, ['http:', 'https:'])!,
+    publicUrl: url(env, 'PUBLIC_URL', null, ['http:', 'https:']),
     mail: {
       smtpUrl: url(env, 'SMTP_URL', null, ['smtp:', 'smtps:']),
       outboxDir: env.OUTBOX_DIR || './data/outbox',

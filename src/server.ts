@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openCatalogue } from './catalogue/index.ts';
-import type { Config } from './config.ts';
+import { publicUrlOf, type Config } from './config.ts';
 import { summarize } from './ingest/cli.ts';
 import { loadSeedsIfNeeded } from './ingest/seeds.ts';
 import { log } from './log.ts';
@@ -28,13 +28,15 @@ export async function startServer(config: Config): Promise<Running> {
   }
   const transport = createMailTransport(config.mail);
   const outbox = startOutboxWorker(database.db, transport, config.mail.pollMs);
-  const app = createApp(database, { mail: { publicUrl: config.publicUrl, nudge: outbox.nudge } });
-  const server = createServer(app);
+  const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
+  const server = createServer(createApp(database, { mail }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
+  // With PORT=0 the port is known only now.
+  mail.publicUrl = publicUrlOf(config, port);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
   let closing: Promise<void> | null = null;
   return {

@@ -193,6 +193,9 @@ export const outbox = sqliteTable(
     nextAttemptAt: text('next_attempt_at').notNull(),
     sentAt: text('sent_at'),
     lastError: text('last_error'),
+    /** "host:pid" of the process sending it now: two senders (the server and `digest send`) never send one mail twice. */
+    lockedBy: text('locked_by'),
+    lockedUntil: text('locked_until'),
   },
   (t) => [uniqueIndex('outbox_key_unique').on(t.key), index('outbox_due_idx').on(t.sentAt, t.nextAttemptAt)],
 );

@@ -1,7 +1,7 @@
 // `npm run digest -- send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]`
 import { parseArgs } from 'node:util';
 import { isDay, type Period } from '../catalogue/dates.ts';
-import type { Config } from '../config.ts';
+import { publicUrlOf, type Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { sendDigests } from './digests.ts';
 import { createMailTransport } from './transport.ts';
@@ -36,7 +36,7 @@ export async function runDigest(
   const database = openDatabase();
   const transport = createMailTransport(config.mail);
   try {
-    const r = await sendDigests(database.db, transport, config.publicUrl, period, date);
+    const r = await sendDigests(database.db, transport, publicUrlOf(config), period, date);
     out.write(`${period} digest ${r.start} to ${r.end}: ${r.sent} sent, ${r.skipped} skipped, ${r.failed} failed (via ${transport.describe})\n`);
     return r.failed > 0 ? 1 : 0;
   } finally {

@@ -1,6 +1,7 @@
 // Delivering the outbox: each due mail is sent, then marked sent; a mail that
 // cannot be delivered stays queued and is tried again later, with backoff.
-import { dueMail, markFailed, markSent, type QueuedMail } from '../catalogue/outbox.ts';
+import { hostname } from 'node:os';
+import { claimMail, dueMail, markFailed, markSent, type QueuedMail } from '../catalogue/outbox.ts';
 import type { Db } from '../db/index.ts';
 import { log } from '../log.ts';
 import type { MailTransport } from './transport.ts';
@@ -11,9 +12,29 @@ const MAX_RETRY_MS = 3_600_000;
 /** 5 s, 10 s, 20 s… up to an hour between attempts. */
 export const retryDelay = (attempts: number): number => Math.min(FIRST_RETRY_MS * 2 ** attempts, MAX_RETRY_MS);
 
+/** How long a sender may hold a mail: well above the transport's own time-outs. */
+export const LEASE_MS = 90_000;
+
+/** This process, as it marks the mail it is sending. */
+export const SENDER = `${hostname()}:${process.pid}`;
+
+/** Whether the process that took a mail is still running (on another host: assume so, the lease decides). */
+function isAlive(sender: string): boolean {
+  const [host, pid] = [sender.slice(0, sender.lastIndexOf(':')), Number(sender.slice(sender.lastIndexOf(':') + 1))];
+  if (host !== hostname()) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface DeliveryReport {
   sent: number[];
   failed: number[];
+  /** Being sent by another process right now. */
+  busy: number[];
 }
 
 /** Sends every mail that is due now; returns the ids sent and the ids that failed. */
@@ -28,8 +49,12 @@ export async function deliverMail(
   mails: QueuedMail[],
   now: () => Date = () => new Date(),
 ): Promise<DeliveryReport> {
-  const report: DeliveryReport = { sent: [], failed: [] };
+  const report: DeliveryReport = { sent: [], failed: [], busy: [] };
   for (const mail of mails) {
+    if (!claimMail(db, mail.id, SENDER, now(), LEASE_MS, isAlive)) {
+      report.busy.push(mail.id);
+      continue;
+    }
     try {
       await transport.send(mail);
       markSent(db, mail.id, now());

@@ -11,7 +11,7 @@ import { toMatchExpression } from '../catalogue/search-query.ts';
 import { activeSubscriptions, issueToken, type Subscription } from '../catalogue/subscriptions.ts';
 import { enqueueMail, hasMail, mailByKey } from '../catalogue/outbox.ts';
 import type { Db } from '../db/index.ts';
-import { deliverMail } from './delivery.ts';
+import { deliverMail, LEASE_MS } from './delivery.ts';
 import { describeNarrowing, digestMail, type DigestPaper } from './render.ts';
 import { link } from './subscriptions.ts';
 import type { MailTransport } from './transport.ts';
@@ -106,10 +106,20 @@ export async function sendDigests(
       enqueueMail(tx, { key, kind: 'digest', subscriptionId: subscription.id, recipient: subscription.email, headers, ...mail }, now);
     });
   }
-  // An explicit run retries its own mail now, whatever the backoff says.
-  const queued = keys.map((key) => mailByKey(db, key)!).filter((mail) => !mail.sentAt);
-  const delivered = await deliverMail(db, transport, queued);
-  report.sent = delivered.sent.length;
-  report.failed = delivered.failed.length;
+  // An explicit run retries its own mail now, whatever the backoff says. Mail
+  // another process is sending (the server's outbox worker) is waited for.
+  const started = new Date().toISOString();
+  const unsent = () => keys.map((key) => mailByKey(db, key)!).filter((mail) => !mail.sentAt);
+  const deadline = Date.now() + LEASE_MS;
+  let pending = unsent();
+  while (pending.length > 0) {
+    const delivered = await deliverMail(db, transport, pending);
+    report.failed += delivered.failed.length; // stays queued for a later run or the worker
+    const busy = new Set(delivered.busy);
+    if (busy.size === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    pending = unsent().filter((mail) => busy.has(mail.id));
+  }
+  report.sent = keys.filter((key) => (mailByKey(db, key)!.sentAt ?? '') >= started).length;
   return report;
 }

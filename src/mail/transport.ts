@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Config } from '../config.ts';
 import type { QueuedMail } from '../catalogue/outbox.ts';
 
@@ -23,7 +24,13 @@ export function createMailTransport(config: Config['mail']): MailTransport {
     headers: JSON.parse(mail.headers) as Record<string, string>,
   });
   if (config.smtpUrl) {
-    const transport = nodemailer.createTransport(config.smtpUrl);
+    // Time-outs well inside the delivery lease (LEASE_MS), so a hung server cannot outlive a lock.
+    const transport = nodemailer.createTransport({
+      url: config.smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    } as SMTPTransport.Options);
     const url = new URL(config.smtpUrl);
     return {
       describe: `SMTP ${url.protocol}//${url.host}`,

@@ -1,0 +1,2 @@
+ALTER TABLE `outbox` ADD `locked_by` text;--> statement-breakpoint
+ALTER TABLE `outbox` ADD `locked_until` text;

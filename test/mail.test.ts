@@ -1,0 +1,288 @@
+// Digests by email, end to end: the real server on a port, a real SMTP
+// server on 127.0.0.1, the real mail parsed.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { periodContaining } from '../src/catalogue/dates.ts';
+import { loadConfig } from '../src/config.ts';
+import { deliverDueMail, retryDelay } from '../src/mail/delivery.ts';
+import { runDigest } from '../src/mail/cli.ts';
+import { createMailTransport } from '../src/mail/transport.ts';
+import { startServer, type Running } from '../src/server.ts';
+import { openCatalogue } from '../src/catalogue/index.ts';
+import { scratchFolder, seededCatalogue } from './helpers.ts';
+import { byArxivId, oraclePapers } from './oracle.ts';
+import { startSmtp, type TestSmtp } from './smtp.ts';
+
+const ADDRESS = 'Reader.One@Example.org';
+const WEEK = '2026-06-24';
+
+const linkIn = (mail: ParsedMail, action: 'confirm' | 'unsubscribe'): string => {
+  const match = new RegExp(`https?://\\S+/digest/${action}\\?token=[\\w-]+`, 'u').exec(mail.text ?? '');
+  if (!match) throw new Error(`no ${action} link in: ${mail.text}`);
+  return match[0];
+};
+
+/** The week's papers as the data says: most upvoted first, ties by arXiv id. */
+function weekPapers(day: string) {
+  const { start, end } = periodContaining('WEEK', day);
+  return [...oraclePapers().values()]
+    .filter((p) => p.listedOn >= start && p.listedOn <= end)
+    .sort((a, b) => b.upvotes - a.upvotes || byArxivId(a, b));
+}
+
+let smtp: TestSmtp;
+let server: Running;
+let databasePath: string;
+const quiet = { write: () => true };
+
+async function graphql(query: string, variables?: Record<string, unknown>) {
+  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+const subscribe = (input: Record<string, unknown>) =>
+  graphql('mutation($input: SubscribeToDigestInput!) { subscribeToDigest(input: $input) { ok } }', { input });
+
+/** The server's settings, and those of `digest send` next to it (same database, same public address). */
+function config(extra: Record<string, string> = {}) {
+  const publicUrl = server ? { PUBLIC_URL: new URL(server.url).origin } : {};
+  return loadConfig({ DATABASE_PATH: databasePath, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', ...publicUrl, ...extra });
+}
+
+const send = (date: string, period = 'WEEK') => runDigest(['send', '--period', period, '--date', date], config(), () => seededOpen(), quiet, quiet);
+const seededOpen = () => openCatalogue(databasePath);
+
+beforeEach(async () => {
+  smtp = await startSmtp();
+  const database = seededCatalogue();
+  databasePath = database.sqlite.name;
+  database.close();
+  server = undefined as unknown as Running;
+  server = await startServer(config());
+});
+
+afterEach(async () => {
+  await server.close();
+  await smtp.stop().catch(() => {});
+});
+
+describe('the subscription round trip', () => {
+  it('subscribe → confirmation → confirm link → digest send → digest → one-click unsubscribe → nothing more', async () => {
+    const answer = await subscribe({ email: ADDRESS, period: 'WEEK' });
+    expect(answer).toEqual({ data: { subscribeToDigest: { ok: true } } });
+    expect(JSON.stringify(answer).toLowerCase()).not.toContain('reader.one');
+
+    // The running server delivers the confirmation in the background.
+    const [confirmation] = await smtp.waitFor(1);
+    expect(confirmation!.to).toMatchObject({ text: ADDRESS.toLowerCase() });
+    expect(confirmation!.subject).toBe('Confirm your weekly papers digest');
+
+    // Double opt-in: an unconfirmed address gets no digest.
+    expect(await send(WEEK)).toBe(0);
+    expect(smtp.received).toHaveLength(1);
+
+    const confirmPage = await fetch(linkIn(confirmation!, 'confirm'));
+    expect(confirmPage.status).toBe(200);
+    expect(await confirmPage.text()).toContain('Subscription confirmed');
+
+    const out: string[] = [];
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', WEEK], config(), seededOpen, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
+    expect(out.join('')).toMatch(/WEEK digest 2026-06-22 to 2026-06-28: 1 sent, 0 skipped, 0 failed/u);
+    const [, digest] = await smtp.waitFor(2);
+    const expected = weekPapers(WEEK);
+    expect(digest!.subject).toBe(`${expected.length} papers: weekly digest 2026-06-22 to 2026-06-28`);
+    const listed = [...(digest!.text ?? '').matchAll(/^\d+\. (.+)$/gmu)].map((m) => m[1]);
+    expect(listed).toEqual(expected.slice(0, 30).map((p) => p.title));
+    expect(digest!.text).toContain(`…and ${expected.length - 30} more.`);
+    expect(digest!.text).toContain(`https://arxiv.org/abs/${expected[0]!.arxivId}`);
+    expect(digest!.html).toContain(expected[0]!.title.replaceAll('&', '&amp;'));
+    const unsubscribeUrl = linkIn(digest!, 'unsubscribe');
+    const header = (name: string) => digest!.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/u, '').replace(/\s+/gu, ' ');
+    expect(header('list-unsubscribe')).toBe(`<${unsubscribeUrl}>`);
+    expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+
+    // RFC 8058: the mail client POSTs to the List-Unsubscribe URL.
+    const oneClick = await fetch(unsubscribeUrl, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(oneClick.status).toBe(200);
+    expect(await send('2026-06-17')).toBe(0);
+    expect(await send('2026-06-10')).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.received).toHaveLength(2);
+    const again = await fetch(unsubscribeUrl);
+    expect(again.status).toBe(410);
+  });
+
+  it('narrows a digest to organizations and a search', async () => {
+    await subscribe({ email: ADDRESS, period: 'MONTH', organizations: ['NVIDIA'], query: 'diffusion' });
+    const [confirmation] = await smtp.waitFor(1);
+    await fetch(linkIn(confirmation!, 'confirm'));
+    expect(await send('2026-03-10', 'MONTH')).toBe(0);
+    const [, digest] = await smtp.waitFor(2);
+    const titles = [...(digest!.text ?? '').matchAll(/^\d+\. (.+)$/gmu)].map((m) => m[1]);
+    const expected = [...oraclePapers().values()].filter(
+      (p) => p.org === 'nvidia' && p.listedOn.startsWith('2026-03') && /diffusion/iu.test(`${p.title} ${p.abstract}`),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(new Set(titles)).toEqual(new Set(expected.map((p) => p.title)));
+    expect(digest!.text).toContain('(organizations: nvidia; search: diffusion)');
+  });
+});
+
+describe('subscribing', () => {
+  it('asking twice creates no duplicate and no second mail; confirming twice is ok: false', async () => {
+    expect((await subscribe({ email: ADDRESS, period: 'DAY' })).data).toEqual({ subscribeToDigest: { ok: true } });
+    expect((await subscribe({ email: ` ${ADDRESS.toUpperCase()} `, period: 'DAY' })).data).toEqual({ subscribeToDigest: { ok: true } });
+    await smtp.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.received).toHaveLength(1);
+    const database = seededOpen();
+    expect(database.sqlite.prepare('SELECT count(*) AS n FROM subscriptions').get()).toEqual({ n: 1 });
+    database.close();
+
+    const token = new URL(linkIn(smtp.received[0]!, 'confirm')).searchParams.get('token')!;
+    const confirm = 'mutation($t: String!) { confirmDigestSubscription(token: $t) { ok period } }';
+    expect((await graphql(confirm, { t: token })).data).toEqual({ confirmDigestSubscription: { ok: true, period: 'DAY' } });
+    expect((await graphql(confirm, { t: token })).data).toEqual({ confirmDigestSubscription: { ok: false, period: null } });
+    expect((await graphql(confirm, { t: 'not-a-token' })).data).toEqual({ confirmDigestSubscription: { ok: false, period: null } });
+    expect((await subscribe({ email: ADDRESS, period: 'DAY' })).data).toEqual({ subscribeToDigest: { ok: true } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it.each([
+    [{ email: 'not an address', period: 'DAY' }, 'input.email'],
+    [{ email: 'a@b', period: 'DAY' }, 'input.email'],
+    [{ email: ADDRESS, period: 'DAY', organizations: ['nvidia', 'no-such-lab'] }, 'input.organizations'],
+    [{ email: ADDRESS, period: 'DAY', query: '-only -exclusions' }, 'input.query'],
+    [{ email: ADDRESS, period: 'YEAR' }, '$input'],
+  ])('refuses %j naming %s, without echoing the address', async (input, argument) => {
+    const result = await subscribe(input);
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toContain(argument);
+    expect(JSON.stringify(result).toLowerCase()).not.toContain('reader.one');
+  });
+
+  it('keeps tokens only as hashes, and lets a confirmation expire after 7 days', async () => {
+    await subscribe({ email: ADDRESS, period: 'WEEK' });
+    const token = new URL(linkIn((await smtp.waitFor(1))[0]!, 'confirm')).searchParams.get('token')!;
+    expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const database = seededOpen();
+    const dump = JSON.stringify(database.sqlite.prepare('SELECT * FROM subscription_tokens').all());
+    expect(dump).not.toContain(token);
+    const { confirm } = await import('../src/mail/subscriptions.ts');
+    expect(confirm(database.db, token, new Date(Date.now() + 8 * 86_400_000))).toEqual({ ok: false, period: null });
+    expect(confirm(database.db, token)).toEqual({ ok: true, period: 'WEEK' });
+    database.close();
+  });
+});
+
+describe('digest send', () => {
+  async function confirmedSubscribers(n: number): Promise<string[]> {
+    const emails = Array.from({ length: n }, (_, i) => `reader${i}@example.org`);
+    for (const email of emails) await subscribe({ email, period: 'WEEK' });
+    const confirmations = await smtp.waitFor(n);
+    for (const mail of confirmations) await fetch(linkIn(mail, 'confirm'));
+    smtp.received.length = 0;
+    return emails;
+  }
+
+  it('sends nothing twice, skips empty periods, and reports', async () => {
+    await confirmedSubscribers(2);
+    expect(await send(WEEK)).toBe(0);
+    expect(await send(WEEK)).toBe(0);
+    await smtp.waitFor(2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.received.map((m) => (m.to as { text: string }).text).sort()).toEqual(['reader0@example.org', 'reader1@example.org']);
+    const out: string[] = [];
+    // 2026-07-08: after the catalogue ends, an empty week.
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config(), seededOpen, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
+    expect(out.join('')).toContain('0 sent, 2 skipped, 0 failed');
+    expect(await runDigest(['send', '--period', 'YEAR'], config(), seededOpen, quiet, quiet)).toBe(2);
+  });
+
+  it('keeps mail queued while the SMTP server is down, exits non-zero, and sends it once when it is back', async () => {
+    await confirmedSubscribers(2);
+    await smtp.stop();
+    const logged: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (logged.push(String(chunk)), true));
+    try {
+      expect(await send(WEEK)).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged.join('')).toContain('mail not delivered, will retry');
+    expect(logged.join('')).not.toContain('@example.org');
+    await smtp.start();
+    expect(await send(WEEK)).toBe(0);
+    await smtp.waitFor(2);
+    expect(await send(WEEK)).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.received).toHaveLength(2);
+  });
+
+  it('sends each missing mail exactly once after a run killed part-way', async () => {
+    const emails = await confirmedSubscribers(3);
+    await server.close();
+    // Accept the first digest, then kill the sender while it sends the second.
+    let child: ReturnType<typeof spawn> | undefined;
+    let seen = 0;
+    smtp.onMessage = () => {
+      seen++;
+      if (seen === 2) {
+        process.kill(-child!.pid!, 'SIGKILL');
+        throw new Error('sender killed');
+      }
+    };
+    const env = { ...process.env, DATABASE_PATH: databasePath, SMTP_URL: smtp.url, SEEDS: 'off' };
+    child = spawn('npx', ['tsx', 'src/main.ts', 'digest', 'send', '--period', 'WEEK', '--date', WEEK], { env, detached: true, stdio: 'ignore' });
+    const status = await new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    expect(status).not.toBe(0);
+    expect(smtp.received).toHaveLength(1);
+    smtp.onMessage = () => {};
+    expect(await send(WEEK)).toBe(0);
+    await smtp.waitFor(3);
+    expect(smtp.received.map((m) => (m.to as { text: string }).text).sort()).toEqual(emails);
+    server = await startServer(config());
+  }, 60_000);
+
+  it('retries a failed delivery with backoff', async () => {
+    const database = seededOpen();
+    const { subscribe: subscribeDirect } = await import('../src/mail/subscriptions.ts');
+    subscribeDirect(database.db, { publicUrl: 'http://x', nudge: () => {} }, { email: 'late@example.org', period: 'DAY' });
+    const transport = createMailTransport(config().mail);
+    await server.close();
+    await smtp.stop();
+    const t0 = Date.now();
+    expect((await deliverDueMail(database.db, transport, () => new Date(t0))).failed).toHaveLength(1);
+    await smtp.start();
+    expect(await deliverDueMail(database.db, transport, () => new Date(t0 + retryDelay(0) - 1))).toEqual({ sent: [], failed: [], busy: [] });
+    expect((await deliverDueMail(database.db, transport, () => new Date(t0 + retryDelay(0)))).sent).toHaveLength(1);
+    await smtp.waitFor(1);
+    transport.close();
+    database.close();
+    server = await startServer(config());
+  });
+});
+
+describe('without an SMTP server', () => {
+  it('writes each mail as an .eml file into the outbox folder', async () => {
+    const outbox = path.join(scratchFolder(), 'outbox');
+    const database = seededOpen();
+    const { subscribe: subscribeDirect } = await import('../src/mail/subscriptions.ts');
+    subscribeDirect(database.db, { publicUrl: 'http://x', nudge: () => {} }, { email: 'file@example.org', period: 'WEEK' });
+    const transport = createMailTransport(loadConfig({ OUTBOX_DIR: outbox }).mail);
+    expect((await deliverDueMail(database.db, transport)).sent).toHaveLength(1);
+    const [file] = readdirSync(outbox);
+    const mail = await simpleParser(readFileSync(path.join(outbox, file!)));
+    expect(mail.subject).toBe('Confirm your weekly papers digest');
+    expect(mail.text).toMatch(/http:\/\/x\/digest\/confirm\?token=/u);
+    database.close();
+  });
+});
+
+afterAll(() => {
+  vi.restoreAllMocks();
+});
