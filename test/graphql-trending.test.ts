@@ -61,6 +61,15 @@ describe('trendingPapers', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('shows the scores it ranked by: trendingScore defaults to the list\'s asOf', async () => {
+    const asOf = '2026-03-18T18:00:00Z';
+    const { trendingPapers } = await api.data(`{ trendingPapers(window: DAY, asOf: "${asOf}", first: 5) { nodes { arxivId trendingScore } } }`);
+    expect(trendingPapers.nodes.length).toBeGreaterThan(0);
+    for (const node of trendingPapers.nodes) {
+      expect(node.trendingScore).toBeCloseTo(expectedScore(oraclePapers().get(node.arxivId)!, Date.parse(asOf)), 12);
+    }
+  });
+
   it('scores 0 before a paper is listed, and papers(orderBy: TRENDING) uses the default asOf', async () => {
     const { paper } = await api.data('{ paper(arxivId: "2604.07429") { trendingScore(asOf: "2026-04-09T23:59:59Z") } }');
     expect(paper.trendingScore).toBe(0);

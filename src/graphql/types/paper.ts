@@ -14,6 +14,7 @@ import {
 import { trendingScore } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { PaperRow } from '../../catalogue/papers.ts';
+import type { Page } from '../../catalogue/keyset.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, resolveConnection, toConnection, type Connection, type ConnectionArgs } from '../pagination.ts';
@@ -32,6 +33,15 @@ function paperOrder(ctx: Context, order: OrderArg): PaperOrder {
   };
 }
 
+/** A paper from a list ranked by trending score, which remembers the instant it was scored at. */
+type ScoredPaper = PaperRow & { scoredAt?: number };
+
+/** In a list ranked at some asOf, trendingScore defaults to that asOf, so the scores shown are those ranked by. */
+function scored(page: Page<PaperRow>, order: PaperOrder): Page<ScoredPaper> {
+  if (order.asOfMs === undefined) return page;
+  return { ...page, rows: page.rows.map(({ row, key }) => ({ row: { ...row, scoredAt: order.asOfMs }, key })) };
+}
+
 /** Any list of papers as a connection: what papers, trendingPapers and digests share. */
 export function paperConnection(ctx: Context, args: ConnectionArgs, filter: PaperFilter, orderArg: OrderArg) {
   const order = paperOrder(ctx, orderArg);
@@ -39,7 +49,7 @@ export function paperConnection(ctx: Context, args: ConnectionArgs, filter: Pape
     args,
     order.field,
     paperSortKeys(order),
-    (request) => listPapers(ctx.db, filter, order, request),
+    (request) => scored(listPapers(ctx.db, filter, order, request), order),
     () => countPapers(ctx.db, filter),
   );
 }
@@ -59,7 +69,7 @@ export function paperConnections(
   const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, order.field, paperSortKeys(order)));
   let counts: Map<number, number> | undefined;
   const countOf = (id: number) => (counts ??= countPapersByGroup(ctx.db, group, filter)).get(id) ?? 0;
-  return group.ids.map((id) => toConnection(pages.get(id)!, order.field, () => countOf(id)));
+  return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), order.field, () => countOf(id)));
 }
 
 PaperRef.implement({
@@ -108,9 +118,11 @@ PaperRef.implement({
     url: t.string({ description: 'Canonical link to the paper, https://arxiv.org/abs/<arxivId>.', resolve: (p) => `https://arxiv.org/abs/${p.arxivId}` }),
     pdfUrl: t.string({ description: 'Link to the PDF, https://arxiv.org/pdf/<arxivId>.', resolve: (p) => `https://arxiv.org/pdf/${p.arxivId}` }),
     trendingScore: t.float({
-      description: 'The trending score at asOf (default: as in trendingPapers). See trendingPapers for the formula; 0 before the paper was listed.',
+      description:
+        'The trending score at asOf. Default: in a list ranked by trending score, the asOf it was ranked at; elsewhere as in trendingPapers (the end of the latest listing day). See trendingPapers for the formula; 0 before the paper was listed.',
       args: { asOf: t.arg({ type: 'DateTime', required: false, description: 'The instant to score at.' }) },
-      resolve: (p, { asOf }, ctx) => trendingScore(p.upvotes, p.githubStars, p.listedOn, asOf?.getTime() ?? ctx.defaultAsOf()),
+      resolve: (p: ScoredPaper, { asOf }, ctx) =>
+        trendingScore(p.upvotes, p.githubStars, p.listedOn, asOf?.getTime() ?? p.scoredAt ?? ctx.defaultAsOf()),
     }),
   }),
 });
