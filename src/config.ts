@@ -10,6 +10,37 @@ export interface Config {
   seeds: 'auto' | 'off';
   /** Where this server is reached from outside: the base of the links in mail and feeds (default: its own address). */
   publicUrl: string | null;
+  /** production turns off field suggestions in error messages. */
+  production: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** How long SIGTERM / SIGINT wait for requests in flight before closing anyway. */
+  shutdownGraceMs: number;
+  limits: {
+    /** Request bodies above this many bytes get 413 before they are parsed. */
+    maxBodyBytes: number;
+    /** Requests taking longer are cut off with 503. */
+    requestTimeoutMs: number;
+    /** Token bucket per client IP: refill per minute and bucket size; 0 turns rate limiting off. */
+    ratePerMinute: number;
+    rateBurst: number;
+    /** Take the client IP from X-Forwarded-For (behind a proxy you trust). */
+    trustProxy: boolean;
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    /** Most nodes one request may ask for, counting first/last of nested connections multiplied. */
+    maxNodes: number;
+    /** Most operations in one batched request. */
+    maxBatch: number;
+  };
+  /** Allowed CORS origins; ['*'] for any. */
+  corsOrigins: string[];
+  /** "apq": clients may send a hash instead of a document they sent before; "allowlist": only the hashes in persistedOperationsFile run; "off". */
+  persistedOperations: 'apq' | 'allowlist' | 'off';
+  persistedOperationsFile: string | null;
+  /** Lifetime of cached anonymous read responses; 0 turns the cache off. */
+  responseCacheTtlMs: number;
   mail: {
     /** SMTP server, e.g. smtp://user:pass@127.0.0.1:2525; without one, mail is written as .eml files to outboxDir. */
     smtpUrl: string | null;
@@ -42,12 +73,32 @@ function port(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function positiveInt(env: Env, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number ≥ 1; got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number ≥ ${min}; got "${raw}"`);
   return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false; got "${raw}"`);
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = (env[name] ?? '*').trim();
+  if (raw === '*' || raw === '') return ['*'];
+  return raw.split(',').map((item) => {
+    const origin = item.trim();
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin || !/^https?:$/u.test(new URL(origin).protocol)) {
+      throw new ConfigError(`${name} must be * or a comma-separated list of origins like https://example.org; got "${origin}"`);
+    }
+    return origin;
+  });
 }
 
 function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
@@ -69,12 +120,32 @@ export function publicUrlOf(config: Config, port = config.port): string {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  return {
+  const config: Config = {
     databasePath: env.DATABASE_PATH || './data/catalogue.db',
     host: env.HOST || '127.0.0.1',
     port: port(env, 'PORT', 4000),
     seeds: oneOf(env, 'SEEDS', ['auto', 'off'] as const, 'auto'),
     publicUrl: url(env, 'PUBLIC_URL', null, ['http:', 'https:']),
+    production: env.NODE_ENV === 'production',
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    shutdownGraceMs: positiveInt(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    limits: {
+      maxBodyBytes: positiveInt(env, 'MAX_BODY_BYTES', 100_000),
+      requestTimeoutMs: positiveInt(env, 'REQUEST_TIMEOUT_MS', 10_000),
+      ratePerMinute: positiveInt(env, 'RATE_LIMIT_PER_MINUTE', 600, 0),
+      rateBurst: positiveInt(env, 'RATE_LIMIT_BURST', 120),
+      trustProxy: flag(env, 'TRUST_PROXY', false),
+      maxDepth: positiveInt(env, 'MAX_QUERY_DEPTH', 12),
+      maxAliases: positiveInt(env, 'MAX_QUERY_ALIASES', 30),
+      maxDirectives: positiveInt(env, 'MAX_QUERY_DIRECTIVES', 20),
+      maxTokens: positiveInt(env, 'MAX_QUERY_TOKENS', 5_000),
+      maxNodes: positiveInt(env, 'MAX_QUERY_NODES', 100_000),
+      maxBatch: positiveInt(env, 'MAX_BATCH_OPERATIONS', 10),
+    },
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    persistedOperations: oneOf(env, 'PERSISTED_OPERATIONS', ['apq', 'allowlist', 'off'] as const, 'apq'),
+    persistedOperationsFile: env.PERSISTED_OPERATIONS_FILE || null,
+    responseCacheTtlMs: positiveInt(env, 'RESPONSE_CACHE_TTL_MS', 60_000, 0),
     mail: {
       smtpUrl: url(env, 'SMTP_URL', null, ['smtp:', 'smtps:']),
       outboxDir: env.OUTBOX_DIR || './data/outbox',
@@ -82,4 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: positiveInt(env, 'MAIL_POLL_MS', 2000),
     },
   };
+  if (config.persistedOperations === 'allowlist' && !config.persistedOperationsFile) {
+    throw new ConfigError('PERSISTED_OPERATIONS=allowlist needs PERSISTED_OPERATIONS_FILE, a JSON object of sha256 hash → document');
+  }
+  return config;
 }
