@@ -29,7 +29,7 @@ export async function startServer(config: Config): Promise<Running> {
   const transport = createMailTransport(config.mail);
   const outbox = startOutboxWorker(database.db, transport, config.mail.pollMs);
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
-  const server = createServer(createApp(database, { mail }));
+  const server = createServer(createApp(database, { mail, config }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);

@@ -7,6 +7,7 @@ import { createContext, type Context } from './graphql/context.ts';
 import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
+import { loadConfig, type Config } from './config.ts';
 import { log } from './log.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
@@ -53,6 +54,8 @@ const badVariablesCode: Plugin = {
 export interface AppOptions {
   /** Base of links in mail and feeds, and how to wake the outbox worker. */
   mail?: MailSettings;
+  /** Limits, caching, CORS… (default: the defaults, with rate limiting off, as tests want it). */
+  config?: Config;
 }
 
 /** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
@@ -65,7 +68,13 @@ function routes(database: Database, mail: MailSettings): Plugin {
   };
 }
 
-export function createApp(database: Database, { mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} } }: AppOptions = {}) {
+export function createApp(
+  database: Database,
+  {
+    mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} },
+    config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }),
+  }: AppOptions = {},
+) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => createContext(database.db, mail),
