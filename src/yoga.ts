@@ -11,6 +11,7 @@ import { loadConfig, type Config } from './config.ts';
 import { log } from './log.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
+import { embed } from './routes/embed.ts';
 import { feeds } from './routes/feeds.ts';
 
 export const EXAMPLE_QUERY = `# Trending papers of the latest week in the catalogue.
@@ -62,7 +63,7 @@ export interface AppOptions {
 function routes(database: Database, mail: MailSettings): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
-      const response = digestLinks(database.db, request, url) ?? feeds(database.db, mail.publicUrl, request, url);
+      const response = digestLinks(database.db, request, url) ?? feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
       if (response) endResponse(response);
     },
   };
