@@ -8,6 +8,8 @@ export interface Config {
   port: number;
   /** Load the bundled seeds into an empty catalogue on start ("auto"), or never ("off"). */
   seeds: 'auto' | 'off';
+  /** Server processes sharing the port (node:cluster). */
+  workers: number;
   /** Where this server is reached from outside: the base of the links in mail and feeds (default: its own address). */
   publicUrl: string | null;
   /** production turns off field suggestions in error messages. */
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || '127.0.0.1',
     port: port(env, 'PORT', 4000),
     seeds: oneOf(env, 'SEEDS', ['auto', 'off'] as const, 'auto'),
+    workers: positiveInt(env, 'WORKERS', 1),
     publicUrl: url(env, 'PUBLIC_URL', null, ['http:', 'https:']),
     production: env.NODE_ENV === 'production',
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

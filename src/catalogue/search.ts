@@ -6,6 +6,7 @@ import { and, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { papers, searchWords, type PaperRow } from '../db/schema.ts';
+import { escapeHtml } from '../html.ts';
 import { searchableWords } from './search-query.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
 import { paperConditions, type PaperFilter } from './papers.ts';
@@ -50,11 +51,9 @@ const matches = (expression: string): SQL => sql`papers_fts MATCH ${expression}`
 // <mark> tags after the text around them is HTML-escaped.
 const OPEN = '\u{F0001}';
 const CLOSE = '\u{F0002}';
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function markup(marked: string): string {
-  return marked
-    .replace(/[&<>"']/gu, (c) => ESCAPES[c]!)
+  return escapeHtml(marked)
     .replaceAll(OPEN, '<mark>')
     .replaceAll(CLOSE, '</mark>');
 }

@@ -15,6 +15,8 @@ export interface Database {
   sqlite: Sqlite.Database;
   /** Statements executed through `db` since the database was opened (tests and benchmarks read it). */
   readonly statements: { count: number };
+  /** Called before every statement run through `db`; may throw to stop a request that is over its time. */
+  beforeStatement: () => void;
   close(): void;
 }
 
@@ -32,10 +34,22 @@ export function openDatabase(file: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const statements = { count: 0 };
-  const db = drizzle(sqlite, {
+  const database: Database = {
+    db: undefined as unknown as Db,
+    sqlite,
+    statements,
+    beforeStatement: () => {},
+    close: () => sqlite.close(),
+  };
+  database.db = drizzle(sqlite, {
     schema,
-    logger: { logQuery: () => void statements.count++ },
+    logger: {
+      logQuery: () => {
+        statements.count++;
+        database.beforeStatement();
+      },
+    },
   });
-  migrate(db, { migrationsFolder });
-  return { db, sqlite, statements, close: () => sqlite.close() };
+  migrate(database.db, { migrationsFolder });
+  return database;
 }

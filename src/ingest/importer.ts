@@ -76,17 +76,12 @@ export function importFile(writer: CatalogueWriter, file: string, options: Impor
   }
 }
 
-export interface ImportSummary {
+/** What a run did: files by outcome, and the counts of the files imported, added up. */
+export interface ImportSummary extends Omit<ImportCounts, 'items'> {
   files: number;
   imported: number;
   alreadyImported: number;
   rejected: number;
-  papersAdded: number;
-  papersUpdated: number;
-  papersUnchanged: number;
-  authorsAdded: number;
-  organizationsAdded: number;
-  itemsSkipped: number;
 }
 
 /** Imports each file in turn, telling `onFile` how it went. */

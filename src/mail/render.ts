@@ -1,3 +1,5 @@
+import { escapeHtml } from '../html.ts';
+
 // The mail this service sends, as plain text and HTML. Everything that
 // comes from the catalogue is HTML-escaped in the HTML part.
 
@@ -17,8 +19,6 @@ export interface RenderedMail {
   html: string;
 }
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/gu, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const PERIOD_NAMES = { DAY: 'daily', WEEK: 'weekly', MONTH: 'monthly' } as const;
 

@@ -1,5 +1,6 @@
-export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/gu, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml } from '../html.ts';
+
+export { escapeHtml };
 
 /** A small page for a person who followed a link from a mail. */
 export function page(status: number, title: string, message: string): Response {
