@@ -1,13 +1,90 @@
-// One line of JSON per event on standard error, so that logs can be searched.
-type Level = 'info' | 'warn' | 'error';
+// One line of JSON per event on standard error (pino), so that logs can be
+// searched. Lines logged while a request is handled carry its request id:
+// the HTTP layer binds it with withLogFields, and every line picks it up.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  const line = { time: new Date().toISOString(), level, message, ...fields };
-  process.stderr.write(`${JSON.stringify(line, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message, stack: v.stack, cause: v.cause } : v))}\n`);
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+type Fields = Record<string, unknown>;
+
+/** Fields bound to the current async context (the request being handled). */
+const bound = new AsyncLocalStorage<Fields>();
+
+/** Through process.stderr.write, so that a line is written before process.exit and tests can spy on it. */
+const stderr: DestinationStream = { write: (line) => void process.stderr.write(line) };
+
+let logger = create('info', stderr);
+
+function create(level: LogLevel, destination: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => serializeErrors(fields) as Fields,
+      },
+      // Our own error serializer (formatters.log) replaces pino's, which folds causes into the message.
+      serializers: { err: (value: unknown) => value },
+      // A copy: pino merges the line's fields into it, and they win over those bound to the context.
+      mixin: () => ({ ...bound.getStore() }),
+    },
+    destination,
+  );
 }
 
+/** Sets the level (and, for tests, where lines go: standard error by default). */
+export function configureLogging(level: LogLevel, destination: DestinationStream = stderr): void {
+  logger = create(level, destination);
+}
+
+/** Whether lines at `at` pass the configured level (and `level`, when given, e.g. an app's own setting). */
+export function logs(at: Exclude<LogLevel, 'silent'>, level?: LogLevel): boolean {
+  if (level !== undefined && (level === 'silent' || pino.levels.values[at]! < pino.levels.values[level]!)) return false;
+  return logger.isLevelEnabled(at);
+}
+
+/** Runs `run` with `fields` added to every line it logs, also from its callbacks and promises. */
+export function withLogFields<T>(fields: Fields, run: () => T): T {
+  return bound.run({ ...bound.getStore(), ...fields }, run);
+}
+
+const MAX_DEPTH = 5;
+
+/** Errors anywhere in the fields become { type, message, stack, cause, … }; JSON.stringify would give {}. */
+function serializeErrors(value: unknown, depth = 0, seen = new Set<unknown>()): unknown {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || seen.has(value)) return value;
+  if (value instanceof Error) {
+    seen.add(value);
+    const own = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, serializeErrors(v, depth + 1, seen)]));
+    return {
+      ...own,
+      type: value.name,
+      message: value.message,
+      stack: value.stack,
+      ...(value.cause !== undefined && { cause: serializeErrors(value.cause, depth + 1, seen) }),
+      ...(value instanceof AggregateError && { errors: value.errors.map((e: unknown) => serializeErrors(e, depth + 1, seen)) }),
+    };
+  }
+  if (Array.isArray(value)) return value.some((v) => typeof v === 'object' && v !== null) ? value.map((v) => serializeErrors(v, depth + 1, seen)) : value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let changed = false;
+  const out: Fields = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = serializeErrors(v, depth + 1, seen);
+    if (out[key] !== v) changed = true;
+  }
+  return changed ? out : value;
+}
+
+/** The message first (after the level, time and context), so that a line reads in order. */
+const line = (message: string, fields: Fields = {}): Fields => ('message' in fields ? { ...fields, message } : { message, ...fields });
+
 export const log = {
-  info: (message: string, fields?: Record<string, unknown>) => write('info', message, fields),
-  warn: (message: string, fields?: Record<string, unknown>) => write('warn', message, fields),
-  error: (message: string, fields?: Record<string, unknown>) => write('error', message, fields),
+  debug: (message: string, fields?: Fields) => logger.debug(line(message, fields)),
+  info: (message: string, fields?: Fields) => logger.info(line(message, fields)),
+  warn: (message: string, fields?: Fields) => logger.warn(line(message, fields)),
+  error: (message: string, fields?: Fields) => logger.error(line(message, fields)),
 };

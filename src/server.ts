@@ -1,12 +1,12 @@
 // Listening on a port: open the catalogue, load the seeds on first start,
 // serve, and stop cleanly on SIGTERM / SIGINT.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { openCatalogue } from './catalogue/index.ts';
 import { publicUrlOf, type Config } from './config.ts';
 import { summarize } from './ingest/cli.ts';
 import { loadSeedsIfNeeded } from './ingest/seeds.ts';
-import { log } from './log.ts';
+import { configureLogging, log } from './log.ts';
 import { startOutboxWorker } from './mail/delivery.ts';
 import { createMailTransport } from './mail/transport.ts';
 import { createApp } from './yoga.ts';
@@ -16,10 +16,16 @@ export interface Running {
   url: string;
   /** Where mail goes. */
   mail: string;
+  /**
+   * Stops accepting connections, lets the requests in flight finish (idle
+   * keep-alive connections are closed at once), stops the mail worker and
+   * closes the database; after config.shutdownGraceMs, cuts what is still open.
+   */
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config): Promise<Running> {
+  configureLogging(config.logLevel);
   const database = openCatalogue(config.databasePath);
   if (config.seeds === 'auto') {
     const started = Date.now();
@@ -30,6 +36,7 @@ export async function startServer(config: Config): Promise<Running> {
   const outbox = startOutboxWorker(database.db, transport, config.mail.pollMs);
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
   const server = createServer(createApp(database, { mail, config }));
+  const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -39,20 +46,71 @@ export async function startServer(config: Config): Promise<Running> {
   mail.publicUrl = publicUrlOf(config, port);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
   let closing: Promise<void> | null = null;
+  const stop = async (): Promise<void> => {
+    const deadline = Date.now() + config.shutdownGraceMs;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    connections.stopping();
+    if (!(await settlesBefore(closed, deadline))) {
+      log.warn('shutdown grace time over: closing the connections still open', {
+        graceMs: config.shutdownGraceMs,
+        connections: connections.open.size,
+        requests: connections.inFlight.size,
+      });
+      server.closeAllConnections();
+      await closed;
+    }
+    // A delivery cut short is sent again once its lease expires (mail/delivery.ts).
+    if (!(await settlesBefore(outbox.stop(), deadline))) log.warn('shutdown grace time over: mail delivery still running');
+    transport.close();
+    database.close();
+  };
   return {
     server,
     url,
     mail: transport.describe,
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          void outbox.stop().then(() => {
-            transport.close();
-            database.close();
-            resolve();
-          });
-        });
-        server.closeIdleConnections();
-      })),
+    close: () => (closing ??= stop()),
+  };
+}
+
+/** Whether `promise` settles before `deadline` (a time in ms). */
+async function settlesBefore(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), false)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The open connections and the responses in progress. Once stopping, every
+ * response asks the client to close its connection, and a keep-alive
+ * connection is closed as soon as it is idle, so that none holds shutdown up.
+ */
+function trackConnections(server: Server) {
+  const open = new Set<Socket>();
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  server.on('request', (_request, response: ServerResponse) => {
+    inFlight.add(response);
+    if (stopping) response.setHeader('connection', 'close');
+    response.once('close', () => {
+      inFlight.delete(response);
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  return {
+    open,
+    inFlight,
+    stopping(): void {
+      stopping = true;
+      for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+      server.closeIdleConnections();
+    },
   };
 }

@@ -1,0 +1,182 @@
+// What operators see of the API: a request id on every response and on every
+// log line of its request, one log line per request, GET /ready and
+// GET /metrics. One Yoga plugin, first in the list, so that it also sees the
+// requests that later plugins refuse.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { getOperationAST, parse, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/index.ts';
+import { log, logs, withLogFields } from '../log.ts';
+import { createMetrics } from './metrics.ts';
+import { readiness } from './readiness.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+
+export interface ObservabilityOptions {
+  database: Database;
+  /** Its logLevel also applies to the request lines (apps in tests are 'silent'). */
+  config: Pick<Config, 'logLevel'>;
+  /** Where the metrics go (default: a new registry for this app). */
+  registry?: Registry;
+}
+
+interface RequestState {
+  id: string;
+  started: number;
+  /** The names of the GraphQL operations of the request, in the order they ended. */
+  operations: string[];
+}
+
+interface OperationState {
+  started: number;
+  /** The operationName and the document the client sent. */
+  requested: string | null;
+  query: string | null;
+  /** Whether the document was parsed (or failed to parse): then name and type are known. */
+  parsed: boolean;
+  /** A name from the document (a GraphQL Name, so never an e-mail address) once it is parsed. */
+  name: string | null;
+  type: 'query' | 'mutation' | 'subscription' | 'unknown';
+  errors: number;
+}
+
+const NO_STORE = { 'cache-control': 'no-store' };
+const MAX_TOKENS = 2_000;
+
+export function observability({ database, config, registry }: ObservabilityOptions): Plugin {
+  const metrics = createMetrics(registry);
+  const requests = new AsyncLocalStorage<RequestState>();
+  // Keyed by the operation's context: one per operation, even in a batch.
+  const operations = new WeakMap<object, OperationState>();
+
+  const describe = (operation: OperationState | undefined, document: DocumentNode, operationName?: string | null): void => {
+    if (!operation) return;
+    operation.parsed = true;
+    const ast = getOperationAST(document, operationName ?? operation.requested ?? undefined);
+    if (!ast) return;
+    operation.type = ast.operation;
+    operation.name = ast.name?.value ?? null;
+  };
+
+  const ended = (operation: OperationState): void => {
+    // Answered without parsing (the response cache): parse here, with a token
+    // limit so that this is no way round the query limits.
+    if (!operation.parsed && operation.query !== null) {
+      try {
+        describe(operation, parse(operation.query, { noLocation: true, maxTokens: MAX_TOKENS }));
+      } catch {
+        // stays unknown
+      }
+    }
+    metrics.operation(operation.name, operation.type, (performance.now() - operation.started) / 1000, operation.errors);
+    requests.getStore()?.operations.push(operation.name ?? 'anonymous');
+  };
+
+  return {
+    instrumentation: {
+      request({ request }, handle) {
+        const state: RequestState = { id: requestIdOf(request), started: performance.now(), operations: [] };
+        return requests.run(state, () => withLogFields({ requestId: state.id }, handle));
+      },
+      operation({ context }, handle) {
+        const operation: OperationState = {
+          started: performance.now(),
+          requested: null,
+          query: null,
+          parsed: false,
+          name: null,
+          type: 'unknown',
+          errors: 0,
+        };
+        operations.set(context, operation);
+        const failed = (error: unknown) => {
+          operation.errors += 1;
+          ended(operation);
+          throw error;
+        };
+        let handled: PromiseLike<void> | void;
+        try {
+          handled = handle();
+        } catch (error) {
+          return failed(error);
+        }
+        // Yoga's "fake promises" are thenables but not Promises.
+        if (typeof handled?.then === 'function') return Promise.resolve(handled).then(() => ended(operation), failed);
+        ended(operation);
+      },
+    },
+
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/ready' && url.pathname !== '/metrics') return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
+      if (url.pathname === '/ready') {
+        const state = readiness(database);
+        const body = state.ready ? { status: 'ready', migrations: state.migrations } : { status: 'not ready', reason: state.reason };
+        const headers = { 'content-type': 'application/json; charset=utf-8', ...NO_STORE };
+        endResponse(new fetchAPI.Response(JSON.stringify(body), { status: state.ready ? 200 : 503, headers }));
+        return;
+      }
+      return metrics.registry.metrics().then((text) => {
+        endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType, ...NO_STORE } }));
+      });
+    },
+
+    onParams({ params, context }) {
+      const operation = operations.get(context);
+      if (!operation) return;
+      operation.requested = typeof params.operationName === 'string' ? params.operationName : null;
+      operation.query = typeof params.query === 'string' ? params.query : null;
+    },
+
+    // Validation may fail, so the name and type are taken once parsed; onExecute has the last word.
+    onParse({ context }) {
+      return ({ result }) => {
+        const operation = operations.get(context);
+        if (result instanceof Error || result === null) {
+          if (operation) operation.parsed = true;
+        } else {
+          describe(operation, result);
+        }
+      };
+    },
+
+    onExecute({ args }) {
+      describe(operations.get(args.contextValue as object), args.document, args.operationName);
+    },
+
+    onExecutionResult({ result, context }) {
+      const operation = operations.get(context);
+      if (operation && result && 'errors' in result && Array.isArray(result.errors)) operation.errors += result.errors.length;
+    },
+
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      const state = requests.getStore();
+      if (!state) return;
+      try {
+        response.headers.set(REQUEST_ID_HEADER, state.id);
+      } catch {
+        // Immutable headers (Response.error(), a fetched response): answer with a copy.
+        const copy = new fetchAPI.Response(response.body, response);
+        copy.headers.set(REQUEST_ID_HEADER, state.id);
+        setResponse(copy);
+      }
+      const path = new URL(request.url).pathname;
+      metrics.request(request.method, path, response.status);
+      // The path only: query strings carry GraphQL variables and mail tokens.
+      if (logs('info', config.logLevel)) {
+        log.info('request', {
+          method: request.method,
+          path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
+          status: response.status,
+          ms: Math.round((performance.now() - state.started) * 10) / 10,
+          ...(state.operations.length > 0 && { operation: state.operations.join(',') }),
+          requestId: state.id,
+        });
+      }
+    },
+  };
+}
