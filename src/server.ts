@@ -7,7 +7,8 @@ import { publicUrlOf, type Config } from './config.ts';
 import { summarize } from './ingest/cli.ts';
 import { loadSeedsIfNeeded } from './ingest/seeds.ts';
 import { configureLogging, log } from './log.ts';
-import { startOutboxWorker } from './mail/delivery.ts';
+import { deliversMail } from './cluster.ts';
+import { startOutboxWorker, type OutboxWorker } from './mail/delivery.ts';
 import { createMailTransport } from './mail/transport.ts';
 import { createApp } from './yoga.ts';
 
@@ -33,7 +34,7 @@ export async function startServer(config: Config): Promise<Running> {
     if (seeded) log.info('loaded the bundled seeds', { summary: summarize(seeded), ms: Date.now() - started });
   }
   const transport = createMailTransport(config.mail);
-  const outbox = startOutboxWorker(database.db, transport, config.mail.pollMs);
+  const outbox: OutboxWorker = deliversMail() ? startOutboxWorker(database.db, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
   const server = createServer(createApp(database, { mail, config }));
   const connections = trackConnections(server);

@@ -8,6 +8,10 @@ import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
 import { loadConfig, type Config } from './config.ts';
+import { persistedOperations, responseCache } from './http/caching.ts';
+import { bodySizeLimit, executionTimeout, rateLimit, wellFormedParams } from './http/limits.ts';
+import { observability } from './http/observability.ts';
+import { queryLimits } from './http/query-limits.ts';
 import { log } from './log.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
@@ -80,6 +84,13 @@ export function createApp(
     schema,
     context: () => createContext(database.db, mail),
     graphqlEndpoint: '/graphql',
+    batching: { limit: config.limits.maxBatch },
+    cors: {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST'],
+      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      maxAge: 86_400,
+    },
     healthCheckEndpoint: '/health',
     landingPage: false,
     logging: false,
@@ -92,7 +103,20 @@ export function createApp(
         return masked;
       },
     },
-    plugins: [routes(database, mail), namedArgumentErrors, badVariablesCode],
+    // Cheapest refusals first: a request turned away costs as little as possible.
+    plugins: [
+      observability({ database, config }), // first, so that it counts and logs the requests the others refuse
+      rateLimit(config.limits),
+      bodySizeLimit(config.limits.maxBodyBytes),
+      wellFormedParams(),
+      routes(database, mail),
+      ...persistedOperations(config),
+      ...queryLimits(config),
+      ...responseCache(database, config.responseCacheTtlMs),
+      executionTimeout(config.limits.requestTimeoutMs, database),
+      namedArgumentErrors,
+      badVariablesCode,
+    ],
   });
 }
 

@@ -143,6 +143,7 @@ describe('arbitrary requests', () => {
       fc.asyncProperty(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ query: '{ papers(first: $n) { totalCount } }', variables: v }))), async (body) => {
         const response = await api.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         expect(response.status, body).toBeLessThan(500);
+        expect(await response.text(), body).not.toContain('INTERNAL_SERVER_ERROR');
       }),
       { numRuns: 200 },
     );

@@ -119,7 +119,7 @@ describe('/ready', () => {
   it('is 200 on a migrated database', async () => {
     const response = await appWithLogs().fetch('http://test/ready');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', migrations: MIGRATIONS });
+    expect(await response.json()).toEqual({ status: 'ready', migrations: MIGRATIONS, pid: process.pid });
   });
 
   it('is 503 when the database is closed', async () => {
@@ -343,7 +343,7 @@ describe('graceful shutdown of the real server', () => {
     idle.socket.write('GET /ready HTTP/1.1\r\nHost: test\r\n\r\n');
     const ready = await idle.response();
     expect(ready).toMatch(/^HTTP\/1\.1 200/u);
-    expect(ready).toContain(`{"status":"ready","migrations":${MIGRATIONS}}`);
+    expect(ready).toContain(`{"status":"ready","migrations":${MIGRATIONS},"pid":`);
 
     // A request whose body is still arriving when SIGTERM comes.
     const body = JSON.stringify({ query: 'query InFlight { paper(arxivId: "2310.05869") { title } }' });

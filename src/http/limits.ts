@@ -133,3 +133,17 @@ export function executionTimeout(ms: number, database: Database): Plugin {
     },
   };
 }
+
+/** A batched request whose items are not all objects is refused before any plugin reads them. */
+export function wellFormedParams(): Plugin {
+  return {
+    onRequestParse: () => ({
+      onRequestParseDone({ requestParserResult }) {
+        const items = Array.isArray(requestParserResult) ? requestParserResult : [requestParserResult];
+        if (items.some((params) => typeof params !== 'object' || params === null || Array.isArray(params))) {
+          throw new GraphQLError('Each operation of a request must be a JSON object.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        }
+      },
+    }),
+  };
+}

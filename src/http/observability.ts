@@ -115,7 +115,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
       }
       if (url.pathname === '/ready') {
         const state = readiness(database);
-        const body = state.ready ? { status: 'ready', migrations: state.migrations } : { status: 'not ready', reason: state.reason };
+        const body = state.ready ? { status: 'ready', migrations: state.migrations, pid: process.pid } : { status: 'not ready', reason: state.reason };
         const headers = { 'content-type': 'application/json; charset=utf-8', ...NO_STORE };
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status: state.ready ? 200 : 503, headers }));
         return;
@@ -127,7 +127,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
 
     onParams({ params, context }) {
       const operation = operations.get(context);
-      if (!operation) return;
+      if (!operation || typeof params !== 'object' || params === null) return; // yoga refuses such params next
       operation.requested = typeof params.operationName === 'string' ? params.operationName : null;
       operation.query = typeof params.query === 'string' ? params.query : null;
     },

@@ -1,0 +1,46 @@
+// WORKERS=2: two server processes on one port, one database file; SIGTERM stops them all.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { expect, it } from 'vitest';
+import { seededCatalogue } from './helpers.ts';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+it('serves from two worker processes on one port and stops them all on SIGTERM', async () => {
+  const database = seededCatalogue();
+  const file = database.sqlite.name;
+  database.close();
+  const port = await freePort();
+  const server = spawn('node', ['--import', 'tsx', 'src/main.ts', 'serve'], {
+    env: { ...process.env, WORKERS: '2', PORT: String(port), DATABASE_PATH: file, SEEDS: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      if ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The primary hands connections to the workers in turn: /ready names the process that answered.
+    const pids = new Set<number>();
+    for (let i = 0; i < 40 && pids.size < 2; i++) {
+      const ready = (await (await fetch(`${base}/ready`, { headers: { connection: 'close' } })).json()) as { pid: number };
+      pids.add(ready.pid);
+      const answer = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ query: '{ paper(arxivId: "2310.05869") { upvotes } }' }) });
+      expect(await answer.json()).toEqual({ data: { paper: { upvotes: 2 } } });
+    }
+    expect(pids.size).toBe(2);
+    expect(pids.has(server.pid!)).toBe(false);
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    server.kill('SIGKILL');
+  }
+}, 60_000);
