@@ -9,6 +9,8 @@ declare module 'autocannon' {
       connections?: number;
       /** Seconds. */
       duration?: number;
+      /** Requests to send, instead of a duration: the run ends with the last response. */
+      amount?: number;
       /** Seconds before a request counts as timed out (and as an error). */
       timeout?: number;
       /** A response whose body this rejects counts as a mismatch. */

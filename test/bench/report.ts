@@ -10,34 +10,45 @@ export function machineLine(): string {
 }
 
 /** Other work on the machine skews the figures; the 1-minute load average says how much there was. */
-export function loadLine(): string {
+export function loadLine(when: 'start' | 'end' = 'start'): string {
   const [one, five] = os.loadavg();
-  return `Load average at start: ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min), on ${os.cpus().length} cores`;
+  return `Load average at ${when}: ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min), on ${os.cpus().length} cores`;
 }
 
 export interface Row {
   scenario: string;
   requestsPerSecond: number;
+  /** Responses counted; the latencies mean nothing without any. */
+  responses: number;
+  /** The number of requests the run was made of, when it was not a fixed time (marked with *). */
+  counted: number | null;
+  /** Milliseconds of one request without a queue. */
+  alone: number;
   p50: number;
   p99: number;
   statements: number;
+  /** Papers a search found (its totalCount); null for the other scenarios. */
+  matches: number | null;
   non2xx: number;
   /** Connection errors and timeouts, and responses whose body differed from the checked one. */
   errors: number;
 }
 
-const HEADER = ['Scenario', 'Requests/s', 'p50 ms', 'p99 ms', 'SQL statements/request', 'Non-2xx', 'Errors'];
-const RIGHT_ALIGNED = [false, true, true, true, true, true, true];
+const HEADER = ['Scenario', 'Requests/s', 'p50 ms', 'p99 ms', 'Alone ms', 'SQL statements/request', 'Found', 'Non-2xx', 'Errors'];
+const RIGHT_ALIGNED = [false, true, true, true, true, true, true, true, true];
 
 const number = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function table(rows: Row[]): string {
   const cells = rows.map((r) => [
     `\`${r.scenario}\``,
-    number(r.requestsPerSecond),
-    number(r.p50),
-    number(r.p99),
+    `${number(r.requestsPerSecond, r.requestsPerSecond < 10 ? 1 : 0)}${r.counted === null ? '' : '*'}`,
+    // autocannon reports 0 ms when no response came back in time.
+    r.responses > 0 ? number(r.p50) : '–',
+    r.responses > 0 ? number(r.p99) : '–',
+    number(r.alone, r.alone < 10 ? 1 : 0),
     String(r.statements),
+    r.matches === null ? '' : number(r.matches),
     String(r.non2xx),
     String(r.errors),
   ]);

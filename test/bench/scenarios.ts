@@ -6,20 +6,71 @@ export interface Scenario {
   variables?: Record<string, unknown>;
   /** Says what is missing from a successful answer's data, or null when it is all there. */
   missing(data: Record<string, any>): string | null;
+  /** For a search: how many papers it found (its totalCount). */
+  matches?(data: Record<string, any>): number | null;
 }
 
 const nonEmpty = (nodes: unknown, what: string) => (Array.isArray(nodes) && nodes.length > 0 ? null : `no ${what}`);
 
+/** The paper the `paper(arxivId)` scenario asks for in the seed catalogue. */
 export const PAPER_ID = '2310.05869';
 
-/** Finds the organization with most papers: scenario 3 lists its papers. */
-export const BUSIEST_ORGANIZATION = /* GraphQL */ `
-  query BusiestOrganization {
+/** What the scenarios need to know about the catalogue, found with SETUP_QUERY. */
+export interface CatalogueFacts {
+  /** The organization with most papers: its papers are listed. */
+  organizationSlug: string;
+  /** The latest listing day: the filtered search looks at the half year up to it. */
+  latestDay: string;
+  /** A paper that exists. */
+  paperId: string;
+}
+
+export const SETUP_QUERY = /* GraphQL */ `
+  query BenchSetup {
     organizations(first: 1) { nodes { slug } }
+    digest(period: DAY) { startDate }
   }
 `;
 
-export function scenarios(organizationSlug: string): Scenario[] {
+/** The organization and the listing window of the filtered search. */
+export const SEARCH_ORGANIZATION = 'nvidia';
+const SEARCH_WINDOW_DAYS = 182;
+
+const SEARCH_QUERY = /* GraphQL */ `
+  query Search($query: String!, $filter: PaperFilter) {
+    searchPapers(query: $query, filter: $filter, first: 20) {
+      totalCount
+      edges {
+        score
+        titleHighlight
+        abstractSnippet
+        node { arxivId title authors { name } organization { name } }
+      }
+    }
+  }
+`;
+
+const daysBefore = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+
+function search(query: string, filter?: { organizations: string[]; listed: { from: string; to: string } }): Scenario {
+  const shown = filter
+    ? `${JSON.stringify(query)}, ${filter.organizations.join(' ')}, listed ${filter.listed.from}..${filter.listed.to}`
+    : JSON.stringify(query);
+  return {
+    name: `searchPapers(${shown})`,
+    query: SEARCH_QUERY,
+    variables: { query, filter },
+    // A small generated catalogue may have no paper with the rare word: finding none is an answer too.
+    missing: (data) => {
+      const found = data.searchPapers;
+      if (typeof found?.totalCount !== 'number' || !Array.isArray(found.edges)) return 'no searchPapers connection';
+      return found.edges.length === Math.min(20, found.totalCount) ? null : `${found.edges.length} edges for ${found.totalCount} papers found`;
+    },
+    matches: (data) => data.searchPapers?.totalCount ?? null,
+  };
+}
+
+export function scenarios({ organizationSlug, latestDay, paperId }: CatalogueFacts): Scenario[] {
   return [
     {
       name: 'trendingPapers(first: 20)',
@@ -33,14 +84,14 @@ export function scenarios(organizationSlug: string): Scenario[] {
       missing: (data) => nonEmpty(data.trendingPapers?.nodes, 'trending papers'),
     },
     {
-      name: `paper(arxivId: "${PAPER_ID}")`,
+      name: `paper(arxivId: "${paperId}")`,
       query: /* GraphQL */ `
         query Paper($arxivId: String!) {
           paper(arxivId: $arxivId) { title authors { name } organization { name } }
         }
       `,
-      variables: { arxivId: PAPER_ID },
-      missing: (data) => (data.paper ? nonEmpty(data.paper.authors, 'authors') : `no paper ${PAPER_ID}`),
+      variables: { arxivId: paperId },
+      missing: (data) => (data.paper ? nonEmpty(data.paper.authors, 'authors') : `no paper ${paperId}`),
     },
     {
       name: `organization("${organizationSlug}").papers(first: 20)`,
@@ -68,6 +119,16 @@ export function scenarios(organizationSlug: string): Scenario[] {
       `,
       missing: (data) => (data.digest ? nonEmpty(data.digest.papers?.nodes, 'papers in the digest') : 'no digest'),
     },
+    // A word in a handful of papers, one in most of them (every match is
+    // ranked and counted), a phrase (positions compared), and a word narrowed
+    // by the papers table's columns.
+    search('Kolmogorov'),
+    search('model'),
+    search('"world model"'),
+    search('diffusion', {
+      organizations: [SEARCH_ORGANIZATION],
+      listed: { from: daysBefore(latestDay, SEARCH_WINDOW_DAYS - 1), to: latestDay },
+    }),
   ];
 }
 

@@ -8,6 +8,7 @@
 // stdin closes (the parent went away), or at the end of its lifetime at the latest.
 import { loadConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
+import { BENCH_ENV } from './settings.ts';
 
 const [databasePath, lifetime] = process.argv.slice(2);
 const lifetimeSeconds = Number(lifetime);
@@ -16,7 +17,9 @@ if (!databasePath || !(lifetimeSeconds > 0)) {
   process.exit(2);
 }
 
-const running = await startServer(loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off' }));
+const running = await startServer(
+  loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV }),
+);
 process.stdout.write(`${running.url}\n`);
 
 let stopping = false;
