@@ -49,7 +49,7 @@ const subscribe = (input: Record<string, unknown>) =>
 /** The server's settings, and those of `digest send` next to it (same database, same public address). */
 function config(extra: Record<string, string> = {}) {
   const publicUrl = server ? { PUBLIC_URL: new URL(server.url).origin } : {};
-  return loadConfig({ DATABASE_PATH: databasePath, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', ...publicUrl, ...extra });
+  return loadConfig({ DATABASE_PATH: databasePath, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', LOG_LEVEL: 'warn', ...publicUrl, ...extra });
 }
 
 const send = (date: string, period = 'WEEK') => runDigest(['send', '--period', period, '--date', date], config(), () => seededOpen(), quiet, quiet);
