@@ -103,8 +103,9 @@ export function listPapersByGroup(
   const keys = paperSortKeys(order);
   const query = keysetQuery(keys, request);
   const column = groupColumn(group);
+  // Only ids and sort keys are numbered; the rows kept are then joined whole.
   const fields = {
-    ...getTableColumns(papers),
+    id: sql<number>`${papers.id}`.as('paper_id'),
     groupId: sql<number>`${column}`.as('group_id'),
     sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'),
     rank: sql<number>`row_number() over (partition by ${column} order by ${sql.join(query.orderBy, sql`, `)})`.as('rank'),
@@ -112,10 +113,16 @@ export function listPapersByGroup(
   const ranked = joinGroup(db.select(fields).from(papers).$dynamic(), group)
     .where(and(inArray(column, [...group.ids]), paperConditions(db, filter), query.where))
     .as('ranked');
-  const rows = db.select().from(ranked).where(lte(ranked.rank, query.limit)).orderBy(asc(ranked.groupId), asc(ranked.rank)).all();
+  const rows = db
+    .select({ paper: papers, groupId: ranked.groupId, sortKey: ranked.sortKey })
+    .from(ranked)
+    .innerJoin(papers, eq(papers.id, ranked.id))
+    .where(lte(ranked.rank, query.limit))
+    .orderBy(asc(ranked.groupId), asc(ranked.rank))
+    .all();
   const byGroup = new Map<number, PaperRow[]>(group.ids.map((id) => [id, []]));
   const sortKeys = new Map<PaperRow, string | number>();
-  for (const { groupId, sortKey, rank: _rank, ...paper } of rows) {
+  for (const { paper, groupId, sortKey } of rows) {
     byGroup.get(groupId)?.push(paper);
     sortKeys.set(paper, sortKey);
   }

@@ -47,6 +47,15 @@ export function searchSortKeys(order: SearchOrder): SortKey[] {
 
 const matches = (expression: string): SQL => sql`papers_fts MATCH ${expression}`;
 
+/**
+ * The filter as a set of paper ids. The unary + keeps SQLite from handing
+ * the set to FTS5 one id at a time: the matches are checked against it instead.
+ */
+function within(db: Db, filter: PaperFilter): SQL | undefined {
+  const conditions = paperConditions(db, filter);
+  return conditions ? sql`+${papersFts.rowid} IN (SELECT ${papers.id} FROM ${papers} WHERE ${conditions})` : undefined;
+}
+
 // Marks that cannot come from the text (private-use characters), turned into
 // <mark> tags after the text around them is HTML-escaped.
 const OPEN = '\u{F0001}';
@@ -67,11 +76,19 @@ export function searchPapers(
 ): Page<SearchHit> {
   const keys = searchSortKeys(order);
   const query = keysetQuery(keys, request);
-  const hits = db
-    .select({ id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` })
-    .from(papersFts)
-    .innerJoin(papers, eq(papers.id, papersFts.rowid))
-    .where(and(matches(expression), paperConditions(db, filter), query.where))
+  const fields = { id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` };
+  // By relevance, only ids and ranks pass through the sort, and papers is not
+  // joined (a join per match is what makes a common word slow); the other
+  // orders need their sort key from papers.
+  const hits = (
+    order === 'RELEVANCE'
+      ? db.select(fields).from(papersFts).where(and(matches(expression), within(db, filter), query.where))
+      : db
+          .select(fields)
+          .from(papersFts)
+          .innerJoin(papers, eq(papers.id, papersFts.rowid))
+          .where(and(matches(expression), paperConditions(db, filter), query.where))
+  )
     .orderBy(...query.orderBy)
     .limit(query.limit)
     .all();
@@ -121,8 +138,7 @@ export function countSearch(db: Db, expression: string, filter: PaperFilter): nu
   return db
     .select({ n: count() })
     .from(papersFts)
-    .innerJoin(papers, eq(papers.id, papersFts.rowid))
-    .where(and(matches(expression), paperConditions(db, filter)))
+    .where(and(matches(expression), within(db, filter)))
     .get()!.n;
 }
 

@@ -33,6 +33,9 @@ export function openDatabase(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Reads straight from the page cache of the OS instead of copying pages: much
+  // faster on a large catalogue (address space, not memory, is what it takes).
+  sqlite.pragma('mmap_size = 1073741824');
   const statements = { count: 0 };
   const database: Database = {
     db: undefined as unknown as Db,
