@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+/** The raw baseline (raw-server.ts), started and stopped the same way. */
+export const RAW_SERVER = fileURLToPath(new URL('./raw-server.ts', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -14,12 +16,13 @@ export interface ChildServer {
 }
 
 /**
- * Runs server.ts on an existing catalogue file and resolves with its URL.
+ * Runs server.ts (or another script of the same protocol, such as
+ * RAW_SERVER) on an existing catalogue file and resolves with its URL.
  * The child also stops by itself when this process goes away (its stdin
  * closes) or when `lifetimeSeconds` are over.
  */
-export function startChildServer(databasePath: string, lifetimeSeconds: number): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, databasePath, String(Math.ceil(lifetimeSeconds))], {
+export function startChildServer(databasePath: string, lifetimeSeconds: number, script = SERVER): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, databasePath, String(Math.ceil(lifetimeSeconds))], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });

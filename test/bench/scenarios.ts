@@ -1,9 +1,12 @@
 // What the benchmark asks the server, and what a correct answer looks like.
+import type { RawEndpoint } from './raw.ts';
 
 export interface Scenario {
   name: string;
   query: string;
   variables?: Record<string, unknown>;
+  /** The raw baseline's endpoint for the same request (raw.ts); none for the setup query. */
+  raw?: RawEndpoint;
   /** Says what is missing from a successful answer's data, or null when it is all there. */
   missing(data: Record<string, any>): string | null;
   /** For a search: how many papers it found (its totalCount). */
@@ -60,6 +63,7 @@ function search(query: string, filter?: { organizations: string[]; listed: { fro
     name: `searchPapers(${shown})`,
     query: SEARCH_QUERY,
     variables: { query, filter },
+    raw: 'search',
     // A small generated catalogue may have no paper with the rare word: finding none is an answer too.
     missing: (data) => {
       const found = data.searchPapers;
@@ -81,6 +85,7 @@ export function scenarios({ organizationSlug, latestDay, paperId }: CatalogueFac
           }
         }
       `,
+      raw: 'trending',
       missing: (data) => nonEmpty(data.trendingPapers?.nodes, 'trending papers'),
     },
     {
@@ -91,6 +96,7 @@ export function scenarios({ organizationSlug, latestDay, paperId }: CatalogueFac
         }
       `,
       variables: { arxivId: paperId },
+      raw: 'paper',
       missing: (data) => (data.paper ? nonEmpty(data.paper.authors, 'authors') : `no paper ${paperId}`),
     },
     {
@@ -104,6 +110,7 @@ export function scenarios({ organizationSlug, latestDay, paperId }: CatalogueFac
         }
       `,
       variables: { slug: organizationSlug },
+      raw: 'organizationPapers',
       missing: (data) => (data.organization ? nonEmpty(data.organization.papers?.nodes, 'papers') : `no organization ${organizationSlug}`),
     },
     {
@@ -117,6 +124,7 @@ export function scenarios({ organizationSlug, latestDay, paperId }: CatalogueFac
           }
         }
       `,
+      raw: 'digestWeek',
       missing: (data) => (data.digest ? nonEmpty(data.digest.papers?.nodes, 'papers in the digest') : 'no digest'),
     },
     // A word in a handful of papers, one in most of them (every match is
