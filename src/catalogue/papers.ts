@@ -1,5 +1,5 @@
 // Reading papers: by id, by arXiv id, and as filtered, ordered pages.
-import { and, asc, count, eq, getTableColumns, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
