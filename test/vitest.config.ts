@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // This file lives in test/ to keep the top level of the project short.
+  root: fileURLToPath(new URL('..', import.meta.url)),
   resolve: {
     // graphql 16 ships CommonJS (main) and ESM (module) builds. Node loads the
     // CommonJS one for graphql-yoga; Vite would give our sources the ESM one,
