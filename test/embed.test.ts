@@ -103,7 +103,7 @@ beforeAll(async () => {
   const scratch = scratchFolder();
   const database = path.join(scratch, 'catalogue.db');
   copyFileSync(path.join(inject('runFolder'), 'seeded.db'), database);
-  api = await startServer(loadConfig({ DATABASE_PATH: database, PORT: '0', SEEDS: 'off', OUTBOX_DIR: path.join(scratch, 'outbox') }));
+  api = await startServer(loadConfig({ DATABASE_PATH: database, PORT: '0', SEEDS: 'off', LOG_LEVEL: 'warn', OUTBOX_DIR: path.join(scratch, 'outbox') }));
   apiOrigin = new URL(api.url).origin;
 
   const closed = createServer();
