@@ -2,11 +2,11 @@
 import autocannon from 'autocannon';
 import { requestBody, requestHeaders, type Scenario } from './scenarios.ts';
 
-export const CONNECTIONS = 10;
+export const CONNECTIONS = 20;
 /**
  * Seconds before a request counts as an error. The server handles one query
- * at a time, so a request waits for the others in the queue: with 10
- * connections, a query of 0.5 s is answered after about 5 s, and some wait much longer.
+ * at a time, so a request waits for the others in the queue: with 20
+ * connections, a query of 0.5 s is answered after about 10 s, and some wait much longer.
  */
 export const REQUEST_TIMEOUT = 60;
 

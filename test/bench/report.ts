@@ -15,42 +15,64 @@ export function loadLine(when: 'start' | 'end' = 'start'): string {
   return `Load average at ${when}: ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min), on ${os.cpus().length} cores`;
 }
 
-export interface Row {
-  scenario: string;
+/** One server's figures for one scenario, over all its rounds. */
+export interface Measured {
   requestsPerSecond: number;
   /** Responses counted; the latencies mean nothing without any. */
   responses: number;
-  /** The number of requests the run was made of, when it was not a fixed time (marked with *). */
-  counted: number | null;
-  /** Milliseconds of one request without a queue. */
-  alone: number;
+  /** The mean of the rounds' medians, in ms. */
   p50: number;
+  /** The worst of the rounds' 99th percentiles, in ms. */
   p99: number;
+  /** Milliseconds of one request without a queue, in process. */
+  alone: number;
   statements: number;
-  /** Papers a search found (its totalCount); null for the other scenarios. */
-  matches: number | null;
-  non2xx: number;
-  /** Connection errors and timeouts, and responses whose body differed from the checked one. */
+  /** Non-2xx responses, connection errors, timeouts and responses whose body differed from the checked one. */
   errors: number;
 }
 
-const HEADER = ['Scenario', 'Requests/s', 'p50 ms', 'p99 ms', 'Alone ms', 'SQL statements/request', 'Found', 'Non-2xx', 'Errors'];
-const RIGHT_ALIGNED = [false, true, true, true, true, true, true, true, true];
+export interface Row {
+  scenario: string;
+  graphql: Measured;
+  raw: Measured;
+  /** The number of requests each run was made of, when it was not a fixed time (marked with *). */
+  counted: boolean;
+  /** Papers a search found (its totalCount); null for the other scenarios. */
+  matches: number | null;
+}
+
+const HEADER = [
+  'Scenario',
+  'GraphQL req/s',
+  'Raw req/s',
+  'GraphQL / raw',
+  'GraphQL p50 / p99 ms',
+  'Raw p50 / p99 ms',
+  'Alone ms GraphQL / raw',
+  'SQL/request GraphQL / raw',
+  'Found',
+  'Errors',
+];
+const RIGHT_ALIGNED = [false, true, true, true, true, true, true, true, true, true];
 
 const number = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const rate = (n: number) => number(n, n < 10 ? 1 : 0);
+const ms = (n: number) => number(n, n < 10 ? 1 : 0);
+// autocannon reports 0 ms when no response came back in time.
+const latencies = (m: Measured) => (m.responses > 0 ? `${ms(m.p50)} / ${ms(m.p99)}` : '–');
 
 export function table(rows: Row[]): string {
   const cells = rows.map((r) => [
     `\`${r.scenario}\``,
-    `${number(r.requestsPerSecond, r.requestsPerSecond < 10 ? 1 : 0)}${r.counted === null ? '' : '*'}`,
-    // autocannon reports 0 ms when no response came back in time.
-    r.responses > 0 ? number(r.p50) : '–',
-    r.responses > 0 ? number(r.p99) : '–',
-    number(r.alone, r.alone < 10 ? 1 : 0),
-    String(r.statements),
+    `${rate(r.graphql.requestsPerSecond)}${r.counted ? '*' : ''}`,
+    `${rate(r.raw.requestsPerSecond)}${r.counted ? '*' : ''}`,
+    r.raw.requestsPerSecond > 0 ? `${number(r.graphql.requestsPerSecond / r.raw.requestsPerSecond, 2)}×` : '–',
+    latencies(r.graphql),
+    latencies(r.raw),
+    `${ms(r.graphql.alone)} / ${ms(r.raw.alone)}`,
+    `${r.graphql.statements} / ${r.raw.statements}`,
     r.matches === null ? '' : number(r.matches),
-    String(r.non2xx),
-    String(r.errors),
+    `${r.graphql.errors} / ${r.raw.errors}`,
   ]);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (values: string[]) =>

@@ -1,35 +1,45 @@
 // npm run bench: requests per second, latency and SQL statements per request
-// of a few typical queries, against the real server on 127.0.0.1.
+// of a few typical queries, against the real server on 127.0.0.1, and the
+// same figures for a raw baseline (raw.ts: hand-written SQL on better-sqlite3
+// behind node:http, no GraphQL) that gives byte for byte the same answers:
+// the yardstick of what the GraphQL layer costs.
 //
 // The catalogue is built into a temporary folder, removed at the end: from the
 // bundled seeds, or with --scale from a catalogue of that many papers
 // generated as daily-papers files (generate.ts) and imported with the
 // project's importer; the report then also gives generation and import times:
 //
-//   npm run bench                      the seeds (4,216 papers): about 1 minute on 2 cores
+//   npm run bench                      the seeds (4,216 papers): about 2 minutes on 2 cores
 //   npm run bench -- --scale 100000    100,000 generated papers: about 4 to 5 minutes
 //                                      (generating 15–35 s, importing 2–3.5 min, 750 MiB in /tmp)
 //
-// The server runs in a child process (server.ts) so that autocannon, here, does
-// not share its event loop. Statement counts and the time of a request alone
-// are measured in this process, through createApp(database).fetch on the same
-// file, before the server starts. The response cache and the rate limit are
-// off in both (settings.ts): what is measured is the work of each query.
+// Both servers run in child processes (server.ts, raw-server.ts) so that
+// autocannon, here, shares no event loop with them; both are up for the whole
+// run, and each scenario is measured on them alternately (GraphQL, raw,
+// GraphQL, raw …) so that both see the same machine. Before anything is
+// measured, every scenario's raw answer must equal the GraphQL one byte for
+// byte. Statement counts and the time of a request alone are measured in this
+// process, through createApp(database).fetch and openRawApi on the same file,
+// before the servers start. The response cache and the rate limit are off
+// (settings.ts): what is measured is the work of each query.
 //
-//   BENCH_SECONDS          measuring time per scenario, default 5
-//   BENCH_WARMUP_SECONDS   warm-up per scenario before measuring, default 1 (0: none)
+//   BENCH_SECONDS          measuring time of one run (one server, one round), default 2.5
+//   BENCH_ROUNDS           runs of each server per scenario, alternating, default 2
+//   BENCH_WARMUP_SECONDS   warm-up per scenario and server before measuring, default 1 (0: none)
 //
 // Results go to stdout (Markdown, to paste into the README); progress goes to stderr.
 import { mkdtempSync, rmSync } from 'node:fs';
+import type autocannon from 'autocannon';
 import os from 'node:os';
 import path from 'node:path';
 import { openCatalogue, type Database } from '../../src/catalogue/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/yoga.ts';
 import { seedCatalogue, syntheticCatalogue, type BenchCatalogue } from './catalogue.ts';
-import { startChildServer, type ChildServer } from './child.ts';
+import { RAW_SERVER, startChildServer, type ChildServer } from './child.ts';
 import { CONNECTIONS, REQUEST_TIMEOUT, load, type RunLength } from './load.ts';
-import { loadLine, machineLine, table, type Row } from './report.ts';
+import { openRawApi, type RawApi } from './raw.ts';
+import { loadLine, machineLine, table, type Measured, type Row } from './report.ts';
 import { BENCH_ENV } from './settings.ts';
 import { SETUP_QUERY, checkResponse, requestBody, requestHeaders, scenarios, type CatalogueFacts, type Scenario } from './scenarios.ts';
 
@@ -85,15 +95,40 @@ async function overHttp(url: string, scenario: Scenario): Promise<string> {
 const ALONE = { seconds: 1, min: 3, max: 50 };
 
 /** The median time of requests one after another, in this process: what a request costs without a queue. */
-async function aloneMs(app: App, database: Database, scenario: Scenario): Promise<number> {
+async function aloneMs(request: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   const started = performance.now();
   while (times.length < ALONE.max && (times.length < ALONE.min || performance.now() - started < ALONE.seconds * 1_000)) {
     const before = performance.now();
-    await inProcess(app, database, scenario);
+    await request();
     times.push(performance.now() - before);
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+/** The raw baseline's answer in this process: what the raw server will send. */
+function rawInProcess(raw: RawApi, scenario: Scenario): { body: string; statements: number } {
+  const answer = raw.answer(scenario.raw ?? '', scenario.variables);
+  if (!answer) throw new Error(`${scenario.name}: the raw baseline has no endpoint "${scenario.raw}"`);
+  return answer;
+}
+
+/** Where two texts first differ, with some context of each, for the error message. */
+function firstDifference(graphql: string, raw: string): string {
+  let i = 0;
+  while (i < graphql.length && graphql[i] === raw[i]) i++;
+  const around = (text: string) => JSON.stringify(text.slice(Math.max(0, i - 60), i + 100));
+  return `first difference at character ${i} of ${graphql.length} (raw: ${raw.length})\n  GraphQL: ${around(graphql)}\n  raw:     ${around(raw)}`;
+}
+
+/** A raw request over HTTP, checked against the GraphQL answer. */
+async function rawOverHttp(url: string, scenario: Scenario, expected: string): Promise<void> {
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT * 1_000 * 2);
+  const response = await fetch(url, { method: 'POST', headers: requestHeaders(), body: requestBody(scenario), signal });
+  const text = await response.text();
+  if (response.status !== 200 || text !== expected) {
+    throw new Error(`${scenario.name}: the raw server's answer (${response.status}) differs from GraphQL's: ${firstDifference(expected, text)}`);
+  }
 }
 
 /**
@@ -104,7 +139,24 @@ async function aloneMs(app: App, database: Database, scenario: Scenario): Promis
  */
 function runLength(aloneMs: number, measureSeconds: number): RunLength {
   if ((aloneMs * CONNECTIONS) / 1_000 <= measureSeconds / 10) return { seconds: measureSeconds };
-  return { requests: Math.max(3 * CONNECTIONS, Math.ceil((measureSeconds * 1_000) / aloneMs)) };
+  return { requests: requestsFor(aloneMs, measureSeconds) };
+}
+
+const requestsFor = (aloneMs: number, measureSeconds: number) => Math.max(3 * CONNECTIONS, Math.ceil((measureSeconds * 1_000) / aloneMs));
+
+/** One server's rounds of one scenario, summed up. */
+function measured(results: autocannon.Result[], alone: number, statements: number): Measured {
+  const responses = results.reduce((sum, r) => sum + r.requests.total, 0);
+  return {
+    // Not requests.average: that averages whole-second samples, wrong for runs under a second.
+    requestsPerSecond: responses / results.reduce((sum, r) => sum + r.duration, 0),
+    responses,
+    p50: results.reduce((sum, r) => sum + r.latency.p50, 0) / results.length,
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    alone,
+    statements,
+    errors: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.mismatches, 0),
+  };
 }
 
 /** Asks the catalogue what the scenarios need: the busiest organization and the latest listing day. */
@@ -118,17 +170,23 @@ async function catalogueFacts(app: App, database: Database, paperId: string): Pr
   return { organizationSlug: data.organizations.nodes[0]!.slug, latestDay: data.digest.startDate, paperId };
 }
 
+/** The target of the issue "Performance: close the gap to raw SQLite". */
+const P99_TARGET_MS = 50;
+
 async function main(): Promise<number> {
   const scale = scaleArgument(process.argv.slice(2));
-  const measureSeconds = seconds('BENCH_SECONDS', 5);
+  const measureSeconds = seconds('BENCH_SECONDS', 2.5);
   const warmupSeconds = seconds('BENCH_WARMUP_SECONDS', 1, true);
+  const rounds = Number(process.env.BENCH_ROUNDS || 2);
+  if (!(Number.isSafeInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`BENCH_ROUNDS must be a whole number from 1 to 20; got "${process.env.BENCH_ROUNDS}"`);
   process.stdout.write(`Date: ${new Date().toISOString()}\n${machineLine()}\n${loadLine()}\n`);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'paper-catalogue-bench-'));
   let database: Database | undefined;
-  let server: ChildServer | undefined;
+  let raw: RawApi | undefined;
+  const servers: ChildServer[] = [];
   let failed: string[] = [];
-  // Ctrl-C: exit through the 'exit' handlers, which kill the child and remove the files.
+  // Ctrl-C: exit through the 'exit' handlers, which kill the children and remove the files.
   const interrupted = () => process.exit(130);
   const removeFiles = () => rmSync(dir, { recursive: true, force: true });
   process.once('SIGINT', interrupted);
@@ -137,75 +195,114 @@ async function main(): Promise<number> {
     const catalogue: BenchCatalogue = scale === null ? seedCatalogue(dir) : syntheticCatalogue(dir, scale);
     database = openCatalogue(catalogue.file);
     const app = createApp(database, { config: loadConfig({ ...BENCH_ENV, LOG_LEVEL: 'silent' }) });
+    raw = openRawApi(catalogue.file);
     const list = scenarios(await catalogueFacts(app, database, catalogue.paperId));
 
-    const checked = new Map<Scenario, { body: string; statements: number; matches: number | null; alone: number; length: RunLength }>();
+    interface Checked {
+      body: string;
+      statements: number;
+      rawStatements: number;
+      matches: number | null;
+      alone: number;
+      rawAlone: number;
+      length: RunLength;
+      rawLength: RunLength;
+    }
+    const checked = new Map<Scenario, Checked>();
+    const differing: string[] = [];
     for (const scenario of list) {
       const { body, statements } = await inProcess(app, database, scenario);
+      const baseline = rawInProcess(raw, scenario);
+      if (baseline.body !== body) {
+        differing.push(`${scenario.name}: ${firstDifference(body, baseline.body)}`);
+        continue;
+      }
       const matches = scenario.matches?.((JSON.parse(body) as { data: Record<string, unknown> }).data) ?? null;
-      const alone = await aloneMs(app, database, scenario);
-      checked.set(scenario, { body, statements, matches, alone, length: runLength(alone, measureSeconds) });
+      progress(`${scenario.name}: the raw answer equals GraphQL's (${body.length} characters); timing both alone`);
+      const alone = await aloneMs(() => inProcess(app, database!, scenario));
+      const rawAlone = await aloneMs(async () => rawInProcess(raw!, scenario));
+      const length = runLength(alone, measureSeconds);
+      // A counted run of the baseline lasts about as long as GraphQL's.
+      const rawLength: RunLength = 'seconds' in length ? length : { requests: requestsFor(rawAlone, measureSeconds) };
+      checked.set(scenario, { body, statements, rawStatements: baseline.statements, matches, alone, rawAlone, length, rawLength });
     }
-    // The server opens the file itself; nothing here touches it while it is measured.
+    if (differing.length > 0) {
+      throw new Error(`the raw baseline's answers differ from the GraphQL server's in ${differing.length} scenario(s):\n${differing.join('\n')}`);
+    }
+    // The servers open the file themselves; nothing here touches it while they are measured.
     database.close();
     database = undefined;
+    raw.close();
+    raw = undefined;
 
-    // Each scenario: warm-up + measuring (a number of requests: three times
-    // as long as in process, or more) + draining the queue, at most a timeout each.
+    // Each scenario and server: warm-up + rounds of measuring (a number of
+    // requests: three times as long as in process, or more) + draining the queue.
     const lifetime =
       60 +
       [...checked.values()].reduce((sum, { alone, length }) => {
         const measuring = 'seconds' in length ? length.seconds : (3 * length.requests * alone) / 1_000;
-        return sum + warmupSeconds + Math.max(measureSeconds, measuring) + 4 * REQUEST_TIMEOUT;
+        return sum + 2 * (warmupSeconds + rounds * Math.max(measureSeconds, measuring)) + 4 * REQUEST_TIMEOUT;
       }, 0);
     const startedAt = performance.now();
-    server = await startChildServer(catalogue.file, lifetime);
+    const [graphql, baseline] = await Promise.all([
+      startChildServer(catalogue.file, lifetime),
+      startChildServer(catalogue.file, lifetime, RAW_SERVER),
+    ]);
+    servers.push(graphql, baseline);
     const startSeconds = (performance.now() - startedAt) / 1000;
-    progress(`server (pid ${server.pid}) at ${server.url}, started in ${startSeconds.toFixed(1)} s`);
+    progress(`GraphQL server (pid ${graphql.pid}) at ${graphql.url}, raw baseline (pid ${baseline.pid}) at ${baseline.url}, started in ${startSeconds.toFixed(1)} s`);
 
     const rows: Row[] = [];
     for (const scenario of list) {
-      const { body, statements, matches, alone, length } = checked.get(scenario)!;
+      const { body, statements, rawStatements, matches, alone, rawAlone, length, rawLength } = checked.get(scenario)!;
+      const rawUrl = `${baseline.url}/${scenario.raw}`;
       const served = async () => {
-        const text = await overHttp(server!.url, scenario);
+        const text = await overHttp(graphql.url, scenario);
         if (text !== body) throw new Error(`${scenario.name}: the server's response differs from the in-process one:\n${text}\n---\n${body}`);
+        await rawOverHttp(rawUrl, scenario, body);
       };
       await served();
       if (warmupSeconds > 0) {
-        progress(`${scenario.name}: warming up for ${warmupSeconds} s`);
-        await load(server.url, scenario, { seconds: warmupSeconds }, body);
+        progress(`${scenario.name}: warming up for ${warmupSeconds} s each`);
+        await load(graphql.url, scenario, { seconds: warmupSeconds }, body);
+        await load(rawUrl, scenario, { seconds: warmupSeconds }, body);
         await served();
       }
-      progress(`${scenario.name}: measuring ${'seconds' in length ? `for ${length.seconds} s` : `${length.requests} requests`}`);
-      const result = await load(server.url, scenario, length, body);
-      await served();
+      const describe = (l: RunLength) => ('seconds' in l ? `${l.seconds} s` : `${l.requests} requests`);
+      progress(`${scenario.name}: measuring ${rounds} rounds of GraphQL (${describe(length)}) then raw (${describe(rawLength)})`);
+      const results = { graphql: [] as autocannon.Result[], raw: [] as autocannon.Result[] };
+      for (let round = 0; round < rounds; round++) {
+        results.graphql.push(await load(graphql.url, scenario, length, body));
+        await served();
+        results.raw.push(await load(rawUrl, scenario, rawLength, body));
+        await served();
+      }
       rows.push({
         scenario: scenario.name,
-        // Not requests.average: that averages whole-second samples, wrong for runs under a second.
-        requestsPerSecond: result.requests.total / result.duration,
-        responses: result.requests.total,
-        counted: 'seconds' in length ? null : length.requests,
-        alone,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        statements,
+        graphql: measured(results.graphql, alone, statements),
+        raw: measured(results.raw, rawAlone, rawStatements),
+        counted: !('seconds' in length),
         matches,
-        non2xx: result.non2xx,
-        errors: result.errors + result.mismatches,
       });
     }
 
+    const slow = rows.filter((r) => !(r.graphql.responses > 0 && r.graphql.p99 < P99_TARGET_MS)).map((r) => `\`${r.scenario}\``);
     const out = [
       ...catalogue.facts,
-      `Server: src/server.ts in a child process on 127.0.0.1, up in ${startSeconds.toFixed(1)} s (starting Node and tsx included).`,
-      `Load: autocannon, ${CONNECTIONS} connections, ${warmupSeconds} s warm-up then ${measureSeconds} s per scenario; every response compared with the checked one.`,
+      `Servers: src/server.ts and the raw baseline (test/bench/raw-server.ts) in child processes on 127.0.0.1, both up in ${startSeconds.toFixed(1)} s (starting Node and tsx included).`,
+      `Load: autocannon, ${CONNECTIONS} connections; per scenario ${warmupSeconds} s warm-up of each server, then ${rounds} rounds of ` +
+        `${measureSeconds} s on GraphQL and ${measureSeconds} s on the raw baseline, alternately; every response compared with the checked one.`,
       '',
       table(rows),
       '',
+      'Raw: the same answers (byte for byte, checked before measuring) from hand-written SQL on better-sqlite3, each statement prepared once, ' +
+        'and JSON.stringify behind node:http: no GraphQL, no drizzle, no DataLoader. GraphQL / raw: the ratio of requests per second.',
+      `p50: the mean of the rounds' medians; p99: the worst round's. Target: GraphQL p99 < ${P99_TARGET_MS} ms at ${CONNECTIONS} connections — ` +
+        (slow.length === 0 ? 'met in every scenario.' : `missed by ${slow.join(', ')}.`),
       `Alone: the median of ${ALONE.min} to ${ALONE.max} requests one after another (${ALONE.seconds} s), in process: the same code and file, no HTTP, no queue. ` +
         'SQL statements counted in process, for one request.',
-      'Errors: connection errors, timeouts and responses that differed from the checked one.',
-      ...(rows.some((r) => r.counted !== null)
+      'Errors (GraphQL / raw): non-2xx responses, connection errors, timeouts and responses that differed from the checked one.',
+      ...(rows.some((r) => r.counted)
         ? [
             `*: requests that would queue for over ${measureSeconds / 10} s, measured by a number of requests instead ` +
               `(${measureSeconds} s of work alone, ${3 * CONNECTIONS} at least), to the last response, so that the work still queued at the end of a window is not lost.`,
@@ -214,10 +311,11 @@ async function main(): Promise<number> {
       'Found: the search\'s totalCount. Every search asks for totalCount and the first 20 edges with score, titleHighlight, abstractSnippet and the paper with its authors and organization.',
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0).map((r) => r.scenario);
+    failed = rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0).map((r) => r.scenario);
   } finally {
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     database?.close();
+    raw?.close();
     removeFiles();
     process.removeListener('exit', removeFiles);
     process.removeListener('SIGINT', interrupted);
