@@ -1,5 +1,6 @@
 // WORKERS=2: two server processes on one port, one database file; SIGTERM stops them all.
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { expect, it } from 'vitest';
 import { seededCatalogue } from './helpers.ts';
@@ -28,15 +29,24 @@ it('serves from two worker processes on one port and stops them all on SIGTERM',
       if ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) === 200) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    // The primary hands connections to the workers in turn: /ready names the process that answered.
+    // The primary hands new connections to the workers in turn: /ready names the
+    // process that answered. Each request on a connection of its own (fetch would
+    // reuse one), until both workers have answered (the second may start later).
     const pids = new Set<number>();
-    for (let i = 0; i < 40 && pids.size < 2; i++) {
-      const ready = (await (await fetch(`${base}/ready`, { headers: { connection: 'close' } })).json()) as { pid: number };
-      pids.add(ready.pid);
-      const answer = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ query: '{ paper(arxivId: "2310.05869") { upvotes } }' }) });
-      expect(await answer.json()).toEqual({ data: { paper: { upvotes: 2 } } });
+    const until = Date.now() + 30_000;
+    while (pids.size < 2 && Date.now() < until) {
+      const ready = await new Promise<{ pid: number } | null>((resolve) => {
+        get(`${base}/ready`, { agent: false }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk)).on('end', () => resolve(response.statusCode === 200 ? JSON.parse(body) : null));
+        }).on('error', () => resolve(null));
+      });
+      if (ready) pids.add(ready.pid);
+      else await new Promise((r) => setTimeout(r, 100));
     }
     expect(pids.size).toBe(2);
+    const answer = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ paper(arxivId: "2310.05869") { upvotes } }' }) });
+    expect(await answer.json()).toEqual({ data: { paper: { upvotes: 2 } } });
     expect(pids.has(server.pid!)).toBe(false);
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
