@@ -189,24 +189,18 @@ export function openRawApi(file: string): RawApi {
   const searchShapes = new Map<string, { hits: ReturnType<typeof prepare<{ id: number; rank: number }>>; count: ReturnType<typeof prepare<{ n: number }>> }>();
   function searchStatements(filter: SearchFilter) {
     const conditions: string[] = [];
-    if (filter.organizations) conditions.push('p.organization_id IN (SELECT id FROM organizations WHERE slug IN (SELECT value FROM json_each(@organizations)))');
-    if (filter.listed?.from) conditions.push('p.listed_on >= @from');
-    if (filter.listed?.to) conditions.push('p.listed_on <= @to');
+    if (filter.organizations) conditions.push('organization_id IN (SELECT id FROM organizations WHERE slug IN (SELECT value FROM json_each(@organizations)))');
+    if (filter.listed?.from) conditions.push('listed_on >= @from');
+    if (filter.listed?.to) conditions.push('listed_on <= @to');
     const shape = conditions.join(' AND ');
     let found = searchShapes.get(shape);
     if (!found) {
-      const where = ['papers_fts MATCH @match', ...conditions].join(' AND ');
+      // Only ids and ranks pass through the sort, and papers is not joined per
+      // match: a filter is the set of paper ids that meet it.
+      const where = shape === '' ? 'papers_fts MATCH @match' : `papers_fts MATCH @match AND rowid IN (SELECT id FROM papers WHERE ${shape})`;
       found = {
-        hits: prepare(
-          `SELECT papers_fts.rowid AS id, papers_fts.rank AS rank FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid
-           WHERE ${where} ORDER BY papers_fts.rank, papers_fts.rowid LIMIT ${PAGE}`,
-        ),
-        // Every indexed row is a paper: without a filter, the count needs no join.
-        count: prepare(
-          shape === ''
-            ? 'SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH @match'
-            : `SELECT count(*) AS n FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE ${where}`,
-        ),
+        hits: prepare(`SELECT rowid AS id, rank FROM papers_fts WHERE ${where} ORDER BY rank, rowid LIMIT ${PAGE}`),
+        count: prepare(`SELECT count(*) AS n FROM papers_fts WHERE ${where}`),
       };
       searchShapes.set(shape, found);
     }
