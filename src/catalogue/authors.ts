@@ -1,26 +1,31 @@
 // Reading authors: by id, of a batch of papers (in paper order), and by words of the name.
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { authors, paperAuthors, type AuthorRow } from '../db/schema.ts';
+import { inJsonList, prepared } from './prepared.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { AuthorRow };
 
 export function authorsByIds(db: Db, ids: readonly number[]): AuthorRow[] {
-  return db.select().from(authors).where(inArray(authors.id, [...ids])).all();
+  const statement = prepared(db, 'authorsByIds', () => db.select().from(authors).where(inJsonList(authors.id, 'ids')).prepare());
+  return statement.all({ ids: JSON.stringify(ids) });
 }
 
 /** The authors of each paper, in paper order, for a batch of papers in one statement. */
 export function authorsOfPapers(db: Db, paperIds: readonly number[]): Map<number, AuthorRow[]> {
-  const rows = db
-    .select({ paperId: paperAuthors.paperId, author: authors })
-    .from(paperAuthors)
-    .innerJoin(authors, eq(authors.id, paperAuthors.authorId))
-    .where(inArray(paperAuthors.paperId, [...paperIds]))
-    .orderBy(asc(paperAuthors.paperId), asc(paperAuthors.position))
-    .all();
+  // A flat row per link (no nested objects to map: a page can hold a thousand authors).
+  const statement = prepared(db, 'authorsOfPapers', () =>
+    db
+      .select({ paperId: paperAuthors.paperId, ...getTableColumns(authors) })
+      .from(paperAuthors)
+      .innerJoin(authors, eq(authors.id, paperAuthors.authorId))
+      .where(inJsonList(paperAuthors.paperId, 'ids'))
+      .orderBy(asc(paperAuthors.paperId), asc(paperAuthors.position))
+      .prepare(),
+  );
   const byPaper = new Map<number, AuthorRow[]>(paperIds.map((id) => [id, []]));
-  for (const { paperId, author } of rows) byPaper.get(paperId)!.push(author);
+  for (const { paperId, ...author } of statement.all({ ids: JSON.stringify(paperIds) })) byPaper.get(paperId)!.push(author);
   return byPaper;
 }
 

@@ -1,7 +1,8 @@
 // Reading organizations: by id, by slug, and as ordered pages.
-import { and, count, inArray, sql } from 'drizzle-orm';
+import { and, count, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { organizations, type OrganizationRow } from '../db/schema.ts';
+import { inJsonList, prepared } from './prepared.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { OrganizationRow };
@@ -9,11 +10,15 @@ export type { OrganizationRow };
 export type OrganizationOrder = 'PAPER_COUNT' | 'NAME';
 
 export function organizationsByIds(db: Db, ids: readonly number[]): OrganizationRow[] {
-  return db.select().from(organizations).where(inArray(organizations.id, [...ids])).all();
+  const statement = prepared(db, 'organizationsByIds', () => db.select().from(organizations).where(inJsonList(organizations.id, 'ids')).prepare());
+  return statement.all({ ids: JSON.stringify(ids) });
 }
 
 export function organizationsBySlugs(db: Db, slugs: readonly string[]): OrganizationRow[] {
-  return db.select().from(organizations).where(inArray(organizations.slug, [...slugs])).all();
+  const statement = prepared(db, 'organizationsBySlugs', () =>
+    db.select().from(organizations).where(inJsonList(organizations.slug, 'slugs')).prepare(),
+  );
+  return statement.all({ slugs: JSON.stringify(slugs) });
 }
 
 export const ORGANIZATION_SORT: Record<OrganizationOrder, SortKey[]> = {

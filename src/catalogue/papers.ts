@@ -3,6 +3,7 @@ import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQ
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
+import { inJsonList, prepared } from './prepared.ts';
 import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
@@ -148,12 +149,14 @@ export function papersByIds(db: Db, ids: readonly number[]): PaperRow[] {
 }
 
 export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
-  return db.select().from(papers).where(inArray(papers.arxivId, [...arxivIds])).all();
+  const statement = prepared(db, 'papersByArxivIds', () => db.select().from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare());
+  return statement.all({ ids: JSON.stringify(arxivIds) });
 }
 
 /** The latest day on which any paper was listed, or null for an empty catalogue. */
 export function latestListingDay(db: Db): string | null {
-  return db.select({ day: sql<string | null>`max(${papers.listedOn})` }).from(papers).get()?.day ?? null;
+  const statement = prepared(db, 'latestListingDay', () => db.select({ day: sql<string | null>`max(${papers.listedOn})` }).from(papers).prepare());
+  return statement.get()?.day ?? null;
 }
 
 /** The nearest listing day strictly before `day` (or after it), if any. */
