@@ -144,10 +144,6 @@ export function countPapers(db: Db, filter: PaperFilter): number {
   return db.select({ n: count() }).from(papers).where(paperConditions(db, filter)).get()!.n;
 }
 
-export function papersByIds(db: Db, ids: readonly number[]): PaperRow[] {
-  return db.select().from(papers).where(inArray(papers.id, [...ids])).all();
-}
-
 export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
   const statement = prepared(db, 'papersByArxivIds', () => db.select().from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare());
   return statement.all({ ids: JSON.stringify(arxivIds) });

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/index.ts';
-import { countPapers, getMeta, setMeta } from '../catalogue/meta.ts';
+import { getMeta, setMeta } from '../catalogue/meta.ts';
+import { countPapers } from '../catalogue/papers.ts';
 import { importFiles, listInputFiles, type ImportSummary } from './importer.ts';
 
 export const SEEDS_FOLDER = fileURLToPath(new URL('../../seeds', import.meta.url));
@@ -20,7 +21,7 @@ export function seedFiles(): string[] {
  */
 export function loadSeedsIfNeeded(database: Database): ImportSummary | null {
   const state = getMeta(database.db, 'seeds');
-  if (state === 'loaded' || (state !== 'loading' && countPapers(database.db) > 0)) return null;
+  if (state === 'loaded' || (state !== 'loading' && countPapers(database.db, {}) > 0)) return null;
   setMeta(database.db, 'seeds', 'loading');
   const summary = importFiles(database, seedFiles());
   if (summary.rejected === 0) setMeta(database.db, 'seeds', 'loaded');

@@ -3,7 +3,7 @@
 import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openCatalogue, type Database } from '../../src/catalogue/index.ts';
-import { countPapers } from '../../src/catalogue/meta.ts';
+import { countPapers } from '../../src/catalogue/papers.ts';
 import { importFiles, type ImportSummary } from '../../src/ingest/importer.ts';
 import { loadSeedsIfNeeded } from '../../src/ingest/seeds.ts';
 import { generateCatalogue } from './generate.ts';
@@ -25,7 +25,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 /** Everything written, in the main file (the WAL emptied), and its size. */
 function finish(database: Database, file: string): { papers: number; size: string } {
   database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  const papers = countPapers(database.db);
+  const papers = countPapers(database.db, {});
   database.close();
   return { papers, size: mib(statSync(file).size) };
 }
