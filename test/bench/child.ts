@@ -24,6 +24,8 @@ export interface ChildServer {
 export function startChildServer(databasePath: string, lifetimeSeconds: number, script = SERVER): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, databasePath, String(Math.ceil(lifetimeSeconds))], {
     cwd: ROOT,
+    // As deployed: graphql-js reads NODE_ENV when it loads.
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   // 'error' without 'exit' when the process could not be spawned at all.
