@@ -41,6 +41,7 @@ import { CONNECTIONS, REQUEST_TIMEOUT, load, type RunLength } from './load.ts';
 import { openRawApi, type RawApi } from './raw.ts';
 import { loadLine, machineLine, table, type Measured, type Row } from './report.ts';
 import { BENCH_ENV } from './settings.ts';
+import { measureWorkers } from './workers.ts';
 import { SETUP_QUERY, checkResponse, requestBody, requestHeaders, scenarios, type CatalogueFacts, type Scenario } from './scenarios.ts';
 
 const MAX_SCALE = 2_000_000;
@@ -311,6 +312,19 @@ async function main(): Promise<number> {
       'Found: the search\'s totalCount. Every search asks for totalCount and the first 20 edges with score, titleHighlight, abstractSnippet and the paper with its authors and organization.',
     ];
     process.stdout.write(`${out.join('\n')}\n`);
+
+    // One worker process and two (WORKERS=2), on the cheap scenarios, where the server and not SQLite is the limit.
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    const cheap = list.filter((s) => s.raw === 'trending' || s.raw === 'paper').map((scenario) => ({ scenario, body: checked.get(scenario)!.body }));
+    if (cheap.length > 0) {
+      progress('workers: measuring 1 and 2 worker processes (npm start with WORKERS)');
+      const workerRows = await measureWorkers(catalogue.file, cheap, { seconds: measureSeconds });
+      process.stdout.write(
+        `\nWORKERS (node:cluster, ${CONNECTIONS} connections, ${measureSeconds} s each; the load generator shares the 2 cores):\n` +
+          workerRows.map((r) => `- ${r.scenario}: 1 worker ${Math.round(r.one)} req/s, 2 workers ${Math.round(r.two)} req/s (×${(r.two / r.one).toFixed(2)})`).join('\n') +
+          '\n',
+      );
+    }
     failed = rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0).map((r) => r.scenario);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
