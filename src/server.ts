@@ -36,7 +36,15 @@ export async function startServer(config: Config): Promise<Running> {
   const transport = createMailTransport(config.mail);
   const outbox: OutboxWorker = deliversMail() ? startOutboxWorker(database.db, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
-  const server = createServer(createApp(database, { mail, config }));
+  // A client sending its request slowly is cut off too (408), not only a slow execution.
+  const server = createServer(
+    {
+      requestTimeout: config.limits.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.limits.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.limits.requestTimeoutMs / 4)),
+    },
+    createApp(database, { mail, config }),
+  );
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

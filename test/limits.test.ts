@@ -213,3 +213,31 @@ describe('CORS', () => {
     expect((await preflight(listed, 'https://evil.example')).headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
   });
 });
+
+describe('slow clients', () => {
+  it('are cut off with 408 once REQUEST_TIMEOUT_MS has passed without the whole request', async () => {
+    const { startServer } = await import('../src/server.ts');
+    const database = seededCatalogue();
+    const file = database.sqlite.name;
+    database.close();
+    const server = await startServer(loadConfig({ DATABASE_PATH: file, PORT: '0', SEEDS: 'off', LOG_LEVEL: 'silent', REQUEST_TIMEOUT_MS: '500' }));
+    try {
+      const { port } = new URL(server.url);
+      const { connect } = await import('node:net');
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          // Headers announce a body that never comes.
+          socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
+        });
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk));
+        socket.on('close', () => resolve(received));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/u);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await server.close();
+    }
+  });
+});
