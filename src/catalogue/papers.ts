@@ -104,6 +104,17 @@ export function listPapersByGroup(
   const keys = paperSortKeys(order);
   const query = keysetQuery(keys, request);
   const column = groupColumn(group);
+  if (group.ids.length === 1) {
+    // One organization or author: its page straight from the index, with a LIMIT.
+    const id = group.ids[0]!;
+    const rows = joinGroup(db.select({ paper: papers, sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
+      .where(and(eq(column, id), paperConditions(db, filter), query.where))
+      .orderBy(...query.orderBy)
+      .limit(query.limit)
+      .all();
+    const page = query.page(rows, (r) => [r.sortKey, r.paper.arxivId]);
+    return new Map([[id, { ...page, rows: page.rows.map(({ row, key }) => ({ row: row.paper, key })) }]]);
+  }
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
   const fields = {
     id: sql<number>`${papers.id}`.as('paper_id'),
