@@ -100,22 +100,22 @@ export interface TokenOutcome {
   period: Period | null;
 }
 
-/** Activates the subscription of a confirmation token; ok: false for an unknown, used or expired token. */
-export function confirm(db: Db, token: string, now = new Date()): TokenOutcome {
+/** Uses a token once, in one transaction, and applies `act` to its subscription. */
+function redeem(db: Db, token: string, purpose: 'confirm' | 'unsubscribe', act: (tx: Db, id: number) => void, now: Date): TokenOutcome {
   return db.transaction((tx) => {
-    const subscription = redeemToken(tx, token, 'confirm', now);
+    const subscription = redeemToken(tx, token, purpose, now);
     if (!subscription) return { ok: false, period: null };
-    activateSubscription(tx, subscription.id, now);
+    act(tx, subscription.id);
     return { ok: true, period: subscription.period };
   });
 }
 
+/** Activates the subscription of a confirmation token; ok: false for an unknown, used or expired token. */
+export function confirm(db: Db, token: string, now = new Date()): TokenOutcome {
+  return redeem(db, token, 'confirm', (tx, id) => activateSubscription(tx, id, now), now);
+}
+
 /** Ends the subscription of an unsubscribe token; ok: false for an unknown or used token. */
 export function unsubscribe(db: Db, token: string, now = new Date()): TokenOutcome {
-  return db.transaction((tx) => {
-    const subscription = redeemToken(tx, token, 'unsubscribe', now);
-    if (!subscription) return { ok: false, period: null };
-    endSubscription(tx, subscription.id, now);
-    return { ok: true, period: subscription.period };
-  });
+  return redeem(db, token, 'unsubscribe', (tx, id) => endSubscription(tx, id, now), now);
 }
