@@ -1,5 +1,5 @@
 // Reading authors: by id, of a batch of papers (in paper order), and by words of the name.
-import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { authors, paperAuthors, type AuthorRow } from '../db/schema.ts';
 import { inJsonList, prepared } from './prepared.ts';
@@ -14,10 +14,18 @@ export function authorsByIds(db: Db, ids: readonly number[]): AuthorRow[] {
 
 /** The authors of each paper, in paper order, for a batch of papers in one statement. */
 export function authorsOfPapers(db: Db, paperIds: readonly number[]): Map<number, AuthorRow[]> {
-  // A flat row per link (no nested objects to map: a page can hold a thousand authors).
+  // A page can hold a thousand authors: rows come as arrays, made into objects
+  // here in one go rather than column by column by drizzle.
   const statement = prepared(db, 'authorsOfPapers', () =>
     db
-      .select({ paperId: paperAuthors.paperId, ...getTableColumns(authors) })
+      .select({
+        paperId: paperAuthors.paperId,
+        id: authors.id,
+        name: authors.name,
+        nameKey: authors.nameKey,
+        accountName: authors.accountName,
+        paperCount: authors.paperCount,
+      })
       .from(paperAuthors)
       .innerJoin(authors, eq(authors.id, paperAuthors.authorId))
       .where(inJsonList(paperAuthors.paperId, 'ids'))
@@ -25,7 +33,8 @@ export function authorsOfPapers(db: Db, paperIds: readonly number[]): Map<number
       .prepare(),
   );
   const byPaper = new Map<number, AuthorRow[]>(paperIds.map((id) => [id, []]));
-  for (const { paperId, ...author } of statement.all({ ids: JSON.stringify(paperIds) })) byPaper.get(paperId)!.push(author);
+  const rows = statement.values({ ids: JSON.stringify(paperIds) }) as [number, number, string, string, string | null, number][];
+  for (const [paperId, id, name, nameKey, accountName, paperCount] of rows) byPaper.get(paperId)!.push({ id, name, nameKey, accountName, paperCount });
   return byPaper;
 }
 
