@@ -10,7 +10,7 @@ import { configureLogging, log } from './log.ts';
 import { deliversMail } from './cluster.ts';
 import { startOutboxWorker, type OutboxWorker } from './mail/delivery.ts';
 import { createMailTransport } from './mail/transport.ts';
-import { createApp } from './yoga.ts';
+import { createRequestListener } from './yoga.ts';
 
 export interface Running {
   server: Server;
@@ -43,7 +43,7 @@ export async function startServer(config: Config): Promise<Running> {
       headersTimeout: Math.min(60_000, config.limits.requestTimeoutMs),
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.limits.requestTimeoutMs / 4)),
     },
-    createApp(database, { mail, config }),
+    createRequestListener(database, { mail, config }),
   );
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // The GraphQL server as a fetch handler: schema, plugins and per-request
 // context. It listens on nothing; server.ts does that, tests call yoga.fetch.
 import { GraphQLError, specifiedRules, type ExecutionResult } from 'graphql';
+import type { RequestListener } from 'node:http';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Database } from './db/index.ts';
 import { createContext, type Context } from './graphql/context.ts';
@@ -9,9 +10,11 @@ import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
 import { loadConfig, type Config } from './config.ts';
 import { persistedOperations, responseCache } from './http/caching.ts';
-import { bodySizeLimit, executionTimeout, rateLimit, wellFormedParams } from './http/limits.ts';
+import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { observability } from './http/observability.ts';
 import { queryLimits } from './http/query-limits.ts';
+import { sharedCache } from './http/shared-cache.ts';
 import { log } from './log.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
@@ -73,14 +76,35 @@ function routes(database: Database, mail: MailSettings): Plugin {
   };
 }
 
-export function createApp(
+export function createApp(database: Database, options: AppOptions = {}) {
+  return assemble(database, options).yoga;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/**
+ * What the server listens with: the app, behind the shared cache of repeated
+ * reads (http/shared-cache.ts) when the response cache is on.
+ */
+export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener {
+  const { yoga, front, observed, config } = assemble(database, options);
+  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(yoga) : yoga, (req, status) =>
+    observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started: performance.now(), operations: [] }),
+  );
+}
+
+function assemble(
   database: Database,
   {
     mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} },
     config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }),
-  }: AppOptions = {},
+  }: AppOptions,
 ) {
-  return createYoga<Record<string, unknown>, Context>({
+  const limiter = createRateLimiter(config.limits);
+  const observed = observability({ database, config });
+  const front =
+    config.responseCacheTtlMs > 0 ? sharedCache({ database, limiter, trustProxy: config.limits.trustProxy, observability: observed }) : null;
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => createContext(database.db, mail),
     graphqlEndpoint: '/graphql',
@@ -88,7 +112,7 @@ export function createApp(
     cors: {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       methods: ['GET', 'POST'],
-      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Cache-Status', 'Age'],
       maxAge: 86_400,
     },
     healthCheckEndpoint: '/health',
@@ -105,8 +129,8 @@ export function createApp(
     },
     // Cheapest refusals first: a request turned away costs as little as possible.
     plugins: [
-      observability({ database, config }), // first, so that it counts and logs the requests the others refuse
-      rateLimit(config.limits),
+      observed.plugin, // first, so that it counts and logs the requests the others refuse
+      rateLimit(limiter, config.limits),
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
       routes(database, mail),
@@ -116,8 +140,8 @@ export function createApp(
       executionTimeout(config.limits.requestTimeoutMs, database),
       namedArgumentErrors,
       badVariablesCode,
+      ...(front ? [front.plugin] : []), // last: it stores responses as the others have made them
     ],
   });
+  return { yoga, front, observed, config };
 }
-
-export type App = ReturnType<typeof createApp>;

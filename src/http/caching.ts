@@ -8,16 +8,41 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
+import type { Statement } from 'better-sqlite3';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Changes whenever this connection or another one commits. */
-export function dataVersion({ sqlite }: Database): string {
-  const other = sqlite.pragma('data_version', { simple: true }) as number;
-  const own = (sqlite.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
-  return `${other}.${own}`;
+interface VersionReader {
+  otherCommits: Statement;
+  ownChanges: Statement;
+  /** data_version as last read, until the event loop turns. */
+  other: number | null;
+}
+
+const versionReaders = new WeakMap<Database, VersionReader>();
+
+/**
+ * Changes whenever this connection or another one commits. Other processes'
+ * commits (PRAGMA data_version, a few microseconds) are read once per turn of
+ * the event loop, so the requests that arrive together share the read; this
+ * connection's own writes (total_changes(), next to free) are seen at once.
+ */
+export function dataVersion(database: Database): string {
+  let reader = versionReaders.get(database);
+  if (!reader) {
+    const { sqlite } = database;
+    // Rows as objects: the default mode, which a statement shared through the connection's cache keeps.
+    reader = { otherCommits: sqlite.prepare('PRAGMA data_version'), ownChanges: sqlite.prepare('SELECT total_changes() AS n'), other: null };
+    versionReaders.set(database, reader);
+  }
+  if (reader.other === null) {
+    reader.other = (reader.otherCommits.get() as { data_version: number }).data_version;
+    const read = reader;
+    setImmediate(() => (read.other = null));
+  }
+  return `${reader.other}.${(reader.ownChanges.get() as { n: number }).n}`;
 }
 
 /** A small LRU of results that only answers for the current data version. */

@@ -5,7 +5,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Database } from '../db/index.ts';
 import type { Config } from '../config.ts';
 
@@ -47,6 +47,41 @@ export function bodySizeLimit(maxBytes: number): Plugin {
   };
 }
 
+/**
+ * The body limit on the node:http side, for a body sent without a length
+ * (chunked): it is read here, up to `maxBytes`, and handed on in one piece
+ * (whatwg-node then takes it instead of the stream), or refused with 413 as
+ * soon as it is over, and the connection closed so that the rest need not be
+ * read. Bodies of a declared length are left to bodySizeLimit.
+ */
+export function limitUnsizedBodies(maxBytes: number, next: RequestListener, refused: (req: IncomingMessage, status: number) => void): RequestListener {
+  return (req, res) => {
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] === undefined) return next(req, res);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let over = false;
+    req.once('error', () => {}); // the client went away: there is no one to answer
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      length += chunk.length;
+      if (length <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      over = true;
+      const body = JSON.stringify({ errors: [{ message: `Request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      res.end(body, () => req.destroy());
+      refused(req, 413);
+    });
+    req.once('end', () => {
+      if (over) return;
+      (req as IncomingMessage & { body?: Buffer }).body = Buffer.concat(chunks);
+      next(req, res);
+    });
+  };
+}
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -62,40 +97,73 @@ export function clientAddress(request: Request, serverContext: unknown, trustPro
   return req?.socket?.remoteAddress ?? 'unknown';
 }
 
-export function rateLimit({ ratePerMinute, rateBurst, trustProxy }: Config['limits'], now: () => number = Date.now): Plugin {
+/** The address of a request as node:http received it (for answers given before Yoga sees the request). */
+export function nodeClientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = req.headers['x-forwarded-for'];
+    const forwarded = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return req.socket?.remoteAddress ?? 'unknown';
+}
+
+/** What a client's bucket says about one more request: its RateLimit headers, and whether it may go on. */
+export interface RateDecision {
+  allowed: boolean;
+  headers: Record<string, string>;
+}
+
+export interface RateLimiter {
+  /** Takes a token from the client's bucket if it has one; null when rate limiting is off. */
+  take(client: string): RateDecision | null;
+}
+
+/** A token bucket per client address: `rateBurst` requests at once, refilled at `ratePerMinute`. */
+export function createRateLimiter({ ratePerMinute, rateBurst }: Pick<Config['limits'], 'ratePerMinute' | 'rateBurst'>, now: () => number = Date.now): RateLimiter {
   const buckets = new Map<string, Bucket>();
   const perMs = ratePerMinute / 60_000;
   return {
-    onRequest({ request, url, serverContext, endResponse }) {
-      if (ratePerMinute === 0 || UNLIMITED_PATHS.has(url.pathname) || request.method === 'OPTIONS') return;
-      const key = clientAddress(request, serverContext, trustProxy);
+    take(client) {
+      if (ratePerMinute === 0) return null;
       const t = now();
-      const bucket = buckets.get(key) ?? { tokens: rateBurst, at: t };
+      const bucket = buckets.get(client) ?? { tokens: rateBurst, at: t };
       bucket.tokens = Math.min(rateBurst, bucket.tokens + (t - bucket.at) * perMs);
       bucket.at = t;
       // Map order is insertion order: re-insert so the oldest clients are dropped first.
-      buckets.delete(key);
-      buckets.set(key, bucket);
+      buckets.delete(client);
+      buckets.set(client, bucket);
       if (buckets.size > 100_000) buckets.delete(buckets.keys().next().value!);
       const headers = {
         'RateLimit-Policy': `${rateBurst};w=${Math.ceil(rateBurst / perMs / 1000)}`,
         'RateLimit-Limit': String(rateBurst),
       };
       if (bucket.tokens < 1) {
-        const wait = Math.ceil((1 - bucket.tokens) / perMs / 1000);
-        endResponse(
-          errorResponse(429, 'RATE_LIMITED', `Too many requests: ${ratePerMinute} per minute are allowed, in bursts of ${rateBurst}. Retry after ${wait} s.`, {
-            ...headers,
-            'RateLimit-Remaining': '0',
-            'RateLimit-Reset': String(wait),
-            'Retry-After': String(wait),
-          }),
-        );
-        return;
+        const wait = String(Math.ceil((1 - bucket.tokens) / perMs / 1000));
+        return { allowed: false, headers: { ...headers, 'RateLimit-Remaining': '0', 'RateLimit-Reset': wait, 'Retry-After': wait } };
       }
       bucket.tokens -= 1;
-      const remaining = Math.floor(bucket.tokens);
-      rateHeaders.set(request, { ...headers, 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(Math.ceil((rateBurst - bucket.tokens) / perMs / 1000)) });
+      const reset = String(Math.ceil((rateBurst - bucket.tokens) / perMs / 1000));
+      return { allowed: true, headers: { ...headers, 'RateLimit-Remaining': String(Math.floor(bucket.tokens)), 'RateLimit-Reset': reset } };
+    },
+  };
+}
+
+/** Paths and methods that are never rate-limited. */
+export const isRateLimited = (method: string, path: string): boolean => method !== 'OPTIONS' && !UNLIMITED_PATHS.has(path);
+
+export function rateLimit(limiter: RateLimiter, { ratePerMinute, rateBurst, trustProxy }: Config['limits']): Plugin {
+  return {
+    onRequest({ request, url, serverContext, endResponse }) {
+      if (!isRateLimited(request.method, url.pathname)) return;
+      const decision = limiter.take(clientAddress(request, serverContext, trustProxy));
+      if (decision === null) return;
+      if (!decision.allowed) {
+        const wait = decision.headers['Retry-After'];
+        const message = `Too many requests: ${ratePerMinute} per minute are allowed, in bursts of ${rateBurst}. Retry after ${wait} s.`;
+        endResponse(errorResponse(429, 'RATE_LIMITED', message, decision.headers));
+        return;
+      }
+      rateHeaders.set(request, decision.headers);
     },
     onResponse({ request, response }) {
       for (const [name, value] of Object.entries(rateHeaders.get(request) ?? {})) response.headers.set(name, value);

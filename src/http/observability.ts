@@ -21,30 +21,53 @@ export interface ObservabilityOptions {
   registry?: Registry;
 }
 
+/** A GraphQL operation as the metrics and the request line name it. */
+export interface OperationSeen {
+  name: string | null;
+  type: 'query' | 'mutation' | 'subscription' | 'unknown';
+}
+
 interface RequestState {
   id: string;
   started: number;
-  /** The names of the GraphQL operations of the request, in the order they ended. */
-  operations: string[];
+  /** The GraphQL operations of the request, in the order they ended. */
+  operations: OperationSeen[];
 }
 
-interface OperationState {
+/** A request answered outside Yoga (the shared cache, src/http/shared-cache.ts), to be counted and logged as Yoga's are. */
+export interface ServedRequest {
+  id: string;
+  /** Whether the shared cache answered it (else it was refused before Yoga). */
+  cached?: boolean;
+  method: string;
+  path: string;
+  status: number;
+  started: number;
+  operations: OperationSeen[];
+}
+
+export interface Observability {
+  plugin: Plugin;
+  served(request: ServedRequest): void;
+  /** The operations of the request being handled so far (inside Yoga's handling of it). */
+  currentOperations(): OperationSeen[];
+}
+
+interface OperationState extends OperationSeen {
   started: number;
   /** The operationName and the document the client sent. */
   requested: string | null;
   query: string | null;
   /** Whether the document was parsed (or failed to parse): then name and type are known. */
   parsed: boolean;
-  /** A name from the document (a GraphQL Name, so never an e-mail address) once it is parsed. */
-  name: string | null;
-  type: 'query' | 'mutation' | 'subscription' | 'unknown';
+  /** name: from the document (a GraphQL Name, so never an e-mail address) once it is parsed. */
   errors: number;
 }
 
 const NO_STORE = { 'cache-control': 'no-store' };
 const MAX_TOKENS = 2_000;
 
-export function observability({ database, config, registry }: ObservabilityOptions): Plugin {
+export function observability({ database, config, registry }: ObservabilityOptions): Observability {
   const metrics = createMetrics(registry);
   const requests = new AsyncLocalStorage<RequestState>();
   // Keyed by the operation's context: one per operation, even in a batch.
@@ -70,10 +93,25 @@ export function observability({ database, config, registry }: ObservabilityOptio
       }
     }
     metrics.operation(operation.name, operation.type, (performance.now() - operation.started) / 1000, operation.errors);
-    requests.getStore()?.operations.push(operation.name ?? 'anonymous');
+    requests.getStore()?.operations.push({ name: operation.name, type: operation.type });
   };
 
-  return {
+  /** The one line per request. The path only: query strings carry GraphQL variables and mail tokens. */
+  const logRequest = (line: Omit<ServedRequest, 'started'> & { ms: number; cache?: 'hit' }): void => {
+    if (!logs('info', config.logLevel)) return;
+    log.info('request', {
+      method: line.method,
+      path: line.path.length > 200 ? `${line.path.slice(0, 200)}…` : line.path,
+      status: line.status,
+      ms: line.ms,
+      ...(line.operations.length > 0 && { operation: line.operations.map((o) => o.name ?? 'anonymous').join(',') }),
+      ...(line.cache && { cache: line.cache }),
+      requestId: line.id,
+    });
+  };
+  const msSince = (started: number) => Math.round((performance.now() - started) * 10) / 10;
+
+  const plugin: Plugin = {
     instrumentation: {
       request({ request }, handle) {
         const state: RequestState = { id: requestIdOf(request), started: performance.now(), operations: [] };
@@ -166,17 +204,18 @@ export function observability({ database, config, registry }: ObservabilityOptio
       }
       const path = new URL(request.url).pathname;
       metrics.request(request.method, path, response.status);
-      // The path only: query strings carry GraphQL variables and mail tokens.
-      if (logs('info', config.logLevel)) {
-        log.info('request', {
-          method: request.method,
-          path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
-          status: response.status,
-          ms: Math.round((performance.now() - state.started) * 10) / 10,
-          ...(state.operations.length > 0 && { operation: state.operations.join(',') }),
-          requestId: state.id,
-        });
-      }
+      logRequest({ id: state.id, method: request.method, path, status: response.status, ms: msSince(state.started), operations: state.operations });
     },
+  };
+
+  return {
+    plugin,
+    served(request) {
+      metrics.request(request.method, request.path, request.status);
+      const seconds = (performance.now() - request.started) / 1000;
+      for (const operation of request.operations) metrics.operation(operation.name, operation.type, seconds, 0);
+      logRequest({ ...request, ms: msSince(request.started), ...(request.cached && { cache: 'hit' as const }) });
+    },
+    currentOperations: () => [...(requests.getStore()?.operations ?? [])],
   };
 }

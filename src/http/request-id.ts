@@ -7,6 +7,10 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const WELL_FORMED = /^[A-Za-z0-9._-]{1,128}$/u;
 
 export function requestIdOf(request: Request): string {
-  const given = request.headers.get(REQUEST_ID_HEADER);
-  return given !== null && WELL_FORMED.test(given) ? given : randomUUID();
+  return requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+}
+
+/** The same from the header's value as node:http gives it. */
+export function requestIdFrom(given: string | string[] | null | undefined): string {
+  return typeof given === 'string' && WELL_FORMED.test(given) ? given : randomUUID();
 }
