@@ -49,6 +49,23 @@ export function seedCatalogue(folder: string): BenchCatalogue {
   };
 }
 
+/** A catalogue file built before (read, not changed); its paper for the `paper(arxivId)` scenario is the middle one by arXiv id. */
+export function existingCatalogue(file: string): BenchCatalogue {
+  const database = openCatalogue(file);
+  try {
+    const papers = countPapers(database.db, {});
+    const middle = database.sqlite.prepare('SELECT arxiv_id AS id FROM papers ORDER BY arxiv_id LIMIT 1 OFFSET ?').get(Math.floor(papers / 2)) as { id: string } | undefined;
+    return {
+      file,
+      papers,
+      paperId: middle?.id ?? PAPER_ID,
+      facts: [`Catalogue: ${papers} papers in ${file} (built before; database file ${mib(statSync(file).size)}).`],
+    };
+  } finally {
+    database.close();
+  }
+}
+
 /** Generates `count` papers as daily-papers files, imports them, and removes the files. */
 export function syntheticCatalogue(folder: string, count: number): BenchCatalogue {
   const file = path.join(folder, 'catalogue.db');

@@ -21,11 +21,11 @@ export interface ChildServer {
  * The child also stops by itself when this process goes away (its stdin
  * closes) or when `lifetimeSeconds` are over.
  */
-export function startChildServer(databasePath: string, lifetimeSeconds: number, script = SERVER): Promise<ChildServer> {
+export function startChildServer(databasePath: string, lifetimeSeconds: number, script = SERVER, env: Record<string, string> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, databasePath, String(Math.ceil(lifetimeSeconds))], {
     cwd: ROOT,
     // As deployed: graphql-js reads NODE_ENV when it loads.
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, ...env, NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   // 'error' without 'exit' when the process could not be spawned at all.

@@ -35,6 +35,8 @@ export interface Row {
   scenario: string;
   graphql: Measured;
   raw: Measured;
+  /** GraphQL with the response cache on: the same request repeated (only its rate and latencies are measured). */
+  cached: Measured;
   /** The number of requests each run was made of, when it was not a fixed time (marked with *). */
   counted: boolean;
   /** Papers a search found (its totalCount); null for the other scenarios. */
@@ -49,11 +51,13 @@ const HEADER = [
   'GraphQL p50 / p99 ms',
   'Raw p50 / p99 ms',
   'Alone ms GraphQL / raw',
+  'Cached req/s',
+  'Cached / raw',
   'SQL/request GraphQL / raw',
   'Found',
-  'Errors',
+  'Errors GraphQL / raw / cached',
 ];
-const RIGHT_ALIGNED = [false, true, true, true, true, true, true, true, true, true];
+const RIGHT_ALIGNED = [false, true, true, true, true, true, true, true, true, true, true, true];
 
 const number = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rate = (n: number) => number(n, n < 10 ? 1 : 0);
@@ -70,9 +74,11 @@ export function table(rows: Row[]): string {
     latencies(r.graphql),
     latencies(r.raw),
     `${ms(r.graphql.alone)} / ${ms(r.raw.alone)}`,
+    rate(r.cached.requestsPerSecond),
+    r.raw.requestsPerSecond > 0 ? `${number(r.cached.requestsPerSecond / r.raw.requestsPerSecond, 2)}×` : '–',
     `${r.graphql.statements} / ${r.raw.statements}`,
     r.matches === null ? '' : number(r.matches),
-    `${r.graphql.errors} / ${r.raw.errors}`,
+    `${r.graphql.errors} / ${r.raw.errors} / ${r.cached.errors}`,
   ]);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (values: string[]) =>

@@ -10,8 +10,9 @@
 // project's importer; the report then also gives generation and import times:
 //
 //   npm run bench                      the seeds (4,216 papers): about 2 minutes on 2 cores
-//   npm run bench -- --scale 100000    100,000 generated papers: about 4 to 5 minutes
+//   npm run bench -- --scale 100000    100,000 generated papers: about 5 to 6 minutes
 //                                      (generating 15–35 s, importing 2–3.5 min, 750 MiB in /tmp)
+//   npm run bench -- --catalogue <file>   a catalogue built before (e.g. kept from a --scale run), used as it is
 //
 // Both servers run in child processes (server.ts, raw-server.ts) so that
 // autocannon, here, shares no event loop with them; both are up for the whole
@@ -21,21 +22,23 @@
 // byte. Statement counts and the time of a request alone are measured in this
 // process, through createApp(database).fetch and openRawApi on the same file,
 // before the servers start. The response cache and the rate limit are off
-// (settings.ts): what is measured is the work of each query.
+// (settings.ts): what is measured is the work of each query. A third server,
+// with the response cache on as deployed, is measured in the same rounds on
+// the same repeated request: what repeated anonymous reads get.
 //
 //   BENCH_SECONDS          measuring time of one run (one server, one round), default 2.5
 //   BENCH_ROUNDS           runs of each server per scenario, alternating, default 2
 //   BENCH_WARMUP_SECONDS   warm-up per scenario and server before measuring, default 1 (0: none)
 //
 // Results go to stdout (Markdown, to paste into the README); progress goes to stderr.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type autocannon from 'autocannon';
 import os from 'node:os';
 import path from 'node:path';
 import { openCatalogue, type Database } from '../../src/catalogue/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/yoga.ts';
-import { seedCatalogue, syntheticCatalogue, type BenchCatalogue } from './catalogue.ts';
+import { existingCatalogue, seedCatalogue, syntheticCatalogue, type BenchCatalogue } from './catalogue.ts';
 import { RAW_SERVER, startChildServer, type ChildServer } from './child.ts';
 import { CONNECTIONS, REQUEST_TIMEOUT, load, type RunLength } from './load.ts';
 import { openRawApi, type RawApi } from './raw.ts';
@@ -46,19 +49,25 @@ import { SETUP_QUERY, checkResponse, requestBody, requestHeaders, scenarios, typ
 
 const MAX_SCALE = 2_000_000;
 
-/** The number of papers of `--scale <papers>` (or `--scale=<papers>`), null without it. */
-function scaleArgument(args: string[]): number | null {
+type Source = { scale: number } | { file: string } | null;
+
+/** `--scale <papers>` (or `--scale=<papers>`), `--catalogue <file>`, or nothing (the seeds). */
+function sourceArgument(args: string[]): Source {
   if (args.length === 0) return null;
   const [first = '', second] = args;
-  let raw: string | undefined;
-  if (args.length === 1 && first.startsWith('--scale=')) raw = first.slice('--scale='.length);
-  else if (args.length === 2 && first === '--scale') raw = second;
-  else throw new Error(`unexpected arguments "${args.join(' ')}": the only one is --scale <papers>`);
+  const [flag, raw] = args.length === 1 && first.includes('=') ? [first.slice(0, first.indexOf('=')), first.slice(first.indexOf('=') + 1)] : [first, second];
+  if (args.length > 2 || raw === undefined || (flag !== '--scale' && flag !== '--catalogue')) {
+    throw new Error(`unexpected arguments "${args.join(' ')}": give --scale <papers>, --catalogue <file>, or nothing`);
+  }
+  if (flag === '--catalogue') {
+    if (!existsSync(raw)) throw new Error(`--catalogue: no file "${raw}"`);
+    return { file: path.resolve(raw) };
+  }
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1_000 || value > MAX_SCALE) {
     throw new Error(`--scale must be a whole number of papers from 1000 to ${MAX_SCALE}; got "${raw}"`);
   }
-  return value;
+  return { scale: value };
 }
 
 function seconds(name: string, fallback: number, allowZero = false): number {
@@ -175,7 +184,7 @@ async function catalogueFacts(app: App, database: Database, paperId: string): Pr
 const P99_TARGET_MS = 50;
 
 async function main(): Promise<number> {
-  const scale = scaleArgument(process.argv.slice(2));
+  const source = sourceArgument(process.argv.slice(2));
   const measureSeconds = seconds('BENCH_SECONDS', 2.5);
   const warmupSeconds = seconds('BENCH_WARMUP_SECONDS', 1, true);
   const rounds = Number(process.env.BENCH_ROUNDS || 2);
@@ -193,7 +202,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('exit', removeFiles);
   try {
-    const catalogue: BenchCatalogue = scale === null ? seedCatalogue(dir) : syntheticCatalogue(dir, scale);
+    const catalogue: BenchCatalogue =
+      source === null ? seedCatalogue(dir) : 'scale' in source ? syntheticCatalogue(dir, source.scale) : existingCatalogue(source.file);
     database = openCatalogue(catalogue.file);
     const app = createApp(database, { config: loadConfig({ ...BENCH_ENV, LOG_LEVEL: 'silent' }) });
     raw = openRawApi(catalogue.file);
@@ -242,24 +252,30 @@ async function main(): Promise<number> {
       60 +
       [...checked.values()].reduce((sum, { alone, length }) => {
         const measuring = 'seconds' in length ? length.seconds : (3 * length.requests * alone) / 1_000;
-        return sum + 2 * (warmupSeconds + rounds * Math.max(measureSeconds, measuring)) + 4 * REQUEST_TIMEOUT;
+        return sum + 3 * (warmupSeconds + rounds * Math.max(measureSeconds, measuring)) + 4 * REQUEST_TIMEOUT;
       }, 0);
     const startedAt = performance.now();
-    const [graphql, baseline] = await Promise.all([
+    const [graphql, baseline, cachedServer] = await Promise.all([
       startChildServer(catalogue.file, lifetime),
       startChildServer(catalogue.file, lifetime, RAW_SERVER),
+      startChildServer(catalogue.file, lifetime, undefined, { BENCH_RESPONSE_CACHE: 'on' }),
     ]);
-    servers.push(graphql, baseline);
+    servers.push(graphql, baseline, cachedServer);
     const startSeconds = (performance.now() - startedAt) / 1000;
-    progress(`GraphQL server (pid ${graphql.pid}) at ${graphql.url}, raw baseline (pid ${baseline.pid}) at ${baseline.url}, started in ${startSeconds.toFixed(1)} s`);
+    progress(
+      `GraphQL server (pid ${graphql.pid}) at ${graphql.url}, raw baseline (pid ${baseline.pid}) at ${baseline.url}, ` +
+        `GraphQL with the response cache (pid ${cachedServer.pid}) at ${cachedServer.url}, started in ${startSeconds.toFixed(1)} s`,
+    );
 
     const rows: Row[] = [];
     for (const scenario of list) {
       const { body, statements, rawStatements, matches, alone, rawAlone, length, rawLength } = checked.get(scenario)!;
       const rawUrl = `${baseline.url}/${scenario.raw}`;
       const served = async () => {
-        const text = await overHttp(graphql.url, scenario);
-        if (text !== body) throw new Error(`${scenario.name}: the server's response differs from the in-process one:\n${text}\n---\n${body}`);
+        for (const server of [graphql, cachedServer]) {
+          const text = await overHttp(server.url, scenario);
+          if (text !== body) throw new Error(`${scenario.name}: the server's response differs from the in-process one:\n${text}\n---\n${body}`);
+        }
         await rawOverHttp(rawUrl, scenario, body);
       };
       await served();
@@ -267,21 +283,26 @@ async function main(): Promise<number> {
         progress(`${scenario.name}: warming up for ${warmupSeconds} s each`);
         await load(graphql.url, scenario, { seconds: warmupSeconds }, body);
         await load(rawUrl, scenario, { seconds: warmupSeconds }, body);
+        await load(cachedServer.url, scenario, { seconds: warmupSeconds }, body);
         await served();
       }
       const describe = (l: RunLength) => ('seconds' in l ? `${l.seconds} s` : `${l.requests} requests`);
-      progress(`${scenario.name}: measuring ${rounds} rounds of GraphQL (${describe(length)}) then raw (${describe(rawLength)})`);
-      const results = { graphql: [] as autocannon.Result[], raw: [] as autocannon.Result[] };
+      progress(`${scenario.name}: measuring ${rounds} rounds of GraphQL (${describe(length)}), raw and cached GraphQL (${describe(rawLength)} each)`);
+      const results = { graphql: [] as autocannon.Result[], raw: [] as autocannon.Result[], cached: [] as autocannon.Result[] };
       for (let round = 0; round < rounds; round++) {
         results.graphql.push(await load(graphql.url, scenario, length, body));
         await served();
         results.raw.push(await load(rawUrl, scenario, rawLength, body));
+        await served();
+        // Repeats of one request: after the first, answered from memory (as long as the baseline's run).
+        results.cached.push(await load(cachedServer.url, scenario, rawLength, body));
         await served();
       }
       rows.push({
         scenario: scenario.name,
         graphql: measured(results.graphql, alone, statements),
         raw: measured(results.raw, rawAlone, rawStatements),
+        cached: measured(results.cached, Number.NaN, 0),
         counted: !('seconds' in length),
         matches,
       });
@@ -302,7 +323,9 @@ async function main(): Promise<number> {
         (slow.length === 0 ? 'met in every scenario.' : `missed by ${slow.join(', ')}.`),
       `Alone: the median of ${ALONE.min} to ${ALONE.max} requests one after another (${ALONE.seconds} s), in process: the same code and file, no HTTP, no queue. ` +
         'SQL statements counted in process, for one request.',
-      'Errors (GraphQL / raw): non-2xx responses, connection errors, timeouts and responses that differed from the checked one.',
+      'Cached: the GraphQL server as deployed, with the response cache on (src/http/shared-cache.ts answers a repeated read from memory ' +
+        'until the data changes), the same request repeated for as long as the raw run; Cached / raw: the ratio of requests per second.',
+      'Errors (GraphQL / raw / cached): non-2xx responses, connection errors, timeouts and responses that differed from the checked one.',
       ...(rows.some((r) => r.counted)
         ? [
             `*: requests that would queue for over ${measureSeconds / 10} s, measured by a number of requests instead ` +
@@ -325,7 +348,7 @@ async function main(): Promise<number> {
           '\n',
       );
     }
-    failed = rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0).map((r) => r.scenario);
+    failed = rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0 || r.cached.errors > 0).map((r) => r.scenario);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     database?.close();

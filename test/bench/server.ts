@@ -2,6 +2,7 @@
 // (run.ts, in the parent) does not share its event loop.
 //
 //   tsx test/bench/server.ts <catalogue.db> <lifetime in seconds>
+//   BENCH_RESPONSE_CACHE=on tsx test/bench/server.ts …   the same with the response cache on
 //
 // Serves an already-built catalogue on 127.0.0.1, on a free port, and prints
 // its URL as the first line on stdout. It stops on SIGTERM / SIGINT, when its
@@ -17,8 +18,10 @@ if (!databasePath || !(lifetimeSeconds > 0)) {
   process.exit(2);
 }
 
+// BENCH_RESPONSE_CACHE=on: as deployed, with the response cache (the shared cache of repeated reads included).
+const cache = process.env.BENCH_RESPONSE_CACHE === 'on' ? { RESPONSE_CACHE_TTL_MS: '60000' } : {};
 const running = await startServer(
-  loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV }),
+  loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV, ...cache }),
 );
 process.stdout.write(`${running.url}\n`);
 
