@@ -4,6 +4,7 @@ import { GraphQLError, specifiedRules, type ExecutionResult } from 'graphql';
 import type { RequestListener } from 'node:http';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Database } from './db/index.ts';
+import { compiledQueries } from './graphql/compiled.ts';
 import { createContext, type Context } from './graphql/context.ts';
 import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
@@ -136,6 +137,7 @@ function assemble(
       routes(database, mail),
       ...persistedOperations(config),
       ...queryLimits(config),
+      compiledQueries(), // before the response cache, which wraps the execution it finds
       ...responseCache(database, config.responseCacheTtlMs),
       executionTimeout(config.limits.requestTimeoutMs, database),
       namedArgumentErrors,
