@@ -110,6 +110,9 @@ function assemble(
     context: () => createContext(database.db, mail),
     graphqlEndpoint: '/graphql',
     batching: { limit: config.limits.maxBatch },
+    // bodySizeLimit (and limitUnsizedBodies on the node:http side) enforce MAX_BODY_BYTES; yoga's own
+    // check would pipe every body through a stream transform to count it again.
+    maxRequestBodySize: false,
     cors: {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       methods: ['GET', 'POST'],
