@@ -1,7 +1,7 @@
 // The GraphQL server as a fetch handler: schema, plugins and per-request
 // context. It listens on nothing; server.ts does that, tests call yoga.fetch.
 import { GraphQLError, specifiedRules, type ExecutionResult } from 'graphql';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Database } from './db/index.ts';
 import { compiledQueries } from './graphql/compiled.ts';
@@ -85,13 +85,14 @@ export type App = ReturnType<typeof createApp>;
 
 /**
  * What the server listens with: the app, behind the shared cache of repeated
- * reads (http/shared-cache.ts) when the response cache is on.
+ * reads (http/shared-cache.ts) when the response cache is on, and behind the
+ * body limit for bodies sent without a length.
  */
 export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener {
   const { yoga, front, observed, config } = assemble(database, options);
-  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(yoga) : yoga, (req, status) =>
-    observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started: performance.now(), operations: [] }),
-  );
+  const refused = (req: IncomingMessage, status: number, started: number) =>
+    observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
+  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(yoga) : yoga, refused);
 }
 
 function assemble(

@@ -45,10 +45,13 @@ function pastKey(keys: SortKey[], values: KeyValue[], forward: boolean): SQL {
 /** The WHERE and ORDER BY of a page, and how to turn the fetched rows into it. */
 export function keysetQuery(keys: SortKey[], request: PageRequest) {
   const cursor = request.forward ? request.after : request.before;
-  const orderBy = keys.map((k) => ((k.direction === 'asc') === request.forward ? asc(k.expr as SQL) : desc(k.expr as SQL)));
+  const orderOf = (exprs: (SortKey['expr'] | SQL.Aliased)[]) =>
+    keys.map((k, i) => ((k.direction === 'asc') === request.forward ? asc(exprs[i] as SQL) : desc(exprs[i] as SQL)));
   return {
     where: cursor ? pastKey(keys, cursor, request.forward) : undefined,
-    orderBy,
+    orderBy: orderOf(keys.map((k) => k.expr)),
+    /** The same order on other expressions holding the keys' values, e.g. the columns of a subquery. */
+    orderOf,
     /** One more than the page, to know whether there is a next one. */
     limit: request.size + 1,
     page<T>(fetched: T[], keyOf: (row: T) => KeyValue[]): Page<T> {

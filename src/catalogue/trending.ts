@@ -14,7 +14,11 @@ import { dayStart } from './dates.ts';
 export const TRENDING = { starWeight: 3, ageOffsetHours: 2, gravity: 1.8 } as const;
 
 export function trendingScore(upvotes: number, githubStars: number | null, listedOn: string, asOfMs: number): number {
-  const ageHours = (asOfMs - dayStart(listedOn)) / 3_600_000;
+  return scoreFrom(upvotes, githubStars, dayStart(listedOn), asOfMs);
+}
+
+function scoreFrom(upvotes: number, githubStars: number | null, listedAtMs: number, asOfMs: number): number {
+  const ageHours = (asOfMs - listedAtMs) / 3_600_000;
   if (ageHours < 0) return 0;
   const points = upvotes + TRENDING.starWeight * Math.log10(1 + (githubStars ?? 0)) + 1;
   return points / Math.pow(ageHours + TRENDING.ageOffsetHours, TRENDING.gravity);
@@ -22,8 +26,18 @@ export function trendingScore(upvotes: number, githubStars: number | null, liste
 
 /** Makes `trending_score(upvotes, github_stars, listed_on, as_of_ms)` available to SQL on this connection. */
 export function registerTrendingScore(sqlite: Sqlite.Database): void {
+  // A list is scored row by row, and its rows share a few listing days: each day's start is parsed once.
+  const starts = new Map<string, number>();
+  const startOf = (day: string): number => {
+    let start = starts.get(day);
+    if (start === undefined) {
+      if (starts.size >= 100_000) starts.clear();
+      starts.set(day, (start = dayStart(day)));
+    }
+    return start;
+  };
   sqlite.function('trending_score', { deterministic: true }, (upvotes, stars, listedOn, asOfMs) =>
-    trendingScore(Number(upvotes), stars === null ? null : Number(stars), String(listedOn), Number(asOfMs)),
+    scoreFrom(Number(upvotes), stars === null ? null : Number(stars), startOf(String(listedOn)), Number(asOfMs)),
   );
 }
 

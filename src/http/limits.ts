@@ -54,9 +54,14 @@ export function bodySizeLimit(maxBytes: number): Plugin {
  * soon as it is over, and the connection closed so that the rest need not be
  * read. Bodies of a declared length are left to bodySizeLimit.
  */
-export function limitUnsizedBodies(maxBytes: number, next: RequestListener, refused: (req: IncomingMessage, status: number) => void): RequestListener {
+export function limitUnsizedBodies(
+  maxBytes: number,
+  next: RequestListener,
+  refused: (req: IncomingMessage, status: number, started: number) => void,
+): RequestListener {
   return (req, res) => {
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] === undefined) return next(req, res);
+    const started = performance.now();
     const chunks: Buffer[] = [];
     let length = 0;
     let over = false;
@@ -72,7 +77,7 @@ export function limitUnsizedBodies(maxBytes: number, next: RequestListener, refu
       const body = JSON.stringify({ errors: [{ message: `Request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
       res.end(body, () => req.destroy());
-      refused(req, 413);
+      refused(req, 413, started);
     });
     req.once('end', () => {
       if (over) return;
