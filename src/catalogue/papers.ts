@@ -31,6 +31,61 @@ export interface PaperOrder {
   asOfMs?: number;
 }
 
+/**
+ * Every column of a paper, in the order paperFrom reads them. Pages of papers
+ * are read on almost every request: they come as arrays and are made into
+ * rows here, one object literal each, instead of value by value by drizzle.
+ */
+const PAPER_COLUMNS = {
+  id: papers.id,
+  arxivId: papers.arxivId,
+  title: papers.title,
+  abstract: papers.abstract,
+  publishedAt: papers.publishedAt,
+  listedOn: papers.listedOn,
+  listed: papers.listed,
+  upvotes: papers.upvotes,
+  authorCount: papers.authorCount,
+  githubUrl: papers.githubUrl,
+  githubStars: papers.githubStars,
+  projectUrl: papers.projectUrl,
+  thumbnailUrl: papers.thumbnailUrl,
+  aiSummary: papers.aiSummary,
+  aiKeywords: papers.aiKeywords,
+  commentCount: papers.commentCount,
+  organizationId: papers.organizationId,
+} satisfies Record<keyof PaperRow, unknown>;
+/** Where the columns selected after a paper's start in a row of values. */
+const AFTER_PAPER = Object.keys(PAPER_COLUMNS).length;
+
+function paperFrom(v: unknown[]): PaperRow {
+  return {
+    id: v[0] as number,
+    arxivId: v[1] as string,
+    title: v[2] as string,
+    abstract: v[3] as string,
+    publishedAt: v[4] as string,
+    listedOn: v[5] as string,
+    listed: v[6] === 1,
+    upvotes: v[7] as number,
+    authorCount: v[8] as number,
+    githubUrl: v[9] as string | null,
+    githubStars: v[10] as number | null,
+    projectUrl: v[11] as string | null,
+    thumbnailUrl: v[12] as string | null,
+    aiSummary: v[13] as string | null,
+    aiKeywords: v[14] as string | null,
+    commentCount: v[15] as number | null,
+    organizationId: v[16] as number | null,
+  };
+}
+
+/** A page from rows of values: a paper's columns, then its sort key. */
+function pageOfPapers(query: ReturnType<typeof keysetQuery>, rows: unknown[][]): Page<PaperRow> {
+  const page = query.page(rows, (v) => [v[AFTER_PAPER] as string | number, v[1] as string]);
+  return { ...page, rows: page.rows.map(({ row, key }) => ({ row: paperFrom(row), key })) };
+}
+
 function range(column: typeof papers.publishedAt | typeof papers.listedOn, r: DateRange | null | undefined): SQL[] {
   return [r?.from ? gte(column, r.from) : undefined, r?.to ? lte(column, r.to) : undefined].filter((c) => c !== undefined);
 }
@@ -77,13 +132,12 @@ export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, reque
     .limit(query.limit)
     .as('chosen');
   const rows = db
-    .select({ paper: papers, sortKey: chosen.sortKey })
+    .select({ ...PAPER_COLUMNS, sortKey: chosen.sortKey })
     .from(chosen)
     .innerJoin(papers, eq(papers.id, chosen.id))
     .orderBy(...query.orderOf([chosen.sortKey, chosen.arxivId]))
-    .all();
-  const page = query.page(rows, (r) => [r.sortKey, r.paper.arxivId]);
-  return { ...page, rows: page.rows.map(({ row, key }) => ({ row: row.paper, key })) };
+    .values();
+  return pageOfPapers(query, rows);
 }
 
 /** Papers of many organizations or authors at once: one list per id. */
@@ -116,13 +170,12 @@ export function listPapersByGroup(
   if (group.ids.length === 1) {
     // One organization or author: its page straight from the index, with a LIMIT.
     const id = group.ids[0]!;
-    const rows = joinGroup(db.select({ paper: papers, sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
+    const rows = joinGroup(db.select({ ...PAPER_COLUMNS, sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
       .where(and(eq(column, id), paperConditions(db, filter), query.where))
       .orderBy(...query.orderBy)
       .limit(query.limit)
-      .all();
-    const page = query.page(rows, (r) => [r.sortKey, r.paper.arxivId]);
-    return new Map([[id, { ...page, rows: page.rows.map(({ row, key }) => ({ row: row.paper, key })) }]]);
+      .values();
+    return new Map([[id, pageOfPapers(query, rows)]]);
   }
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
   const fields = {
@@ -135,19 +188,15 @@ export function listPapersByGroup(
     .where(and(inArray(column, [...group.ids]), paperConditions(db, filter), query.where))
     .as('ranked');
   const rows = db
-    .select({ paper: papers, groupId: ranked.groupId, sortKey: ranked.sortKey })
+    .select({ ...PAPER_COLUMNS, sortKey: ranked.sortKey, groupId: ranked.groupId })
     .from(ranked)
     .innerJoin(papers, eq(papers.id, ranked.id))
     .where(lte(ranked.rank, query.limit))
     .orderBy(asc(ranked.groupId), asc(ranked.rank))
-    .all();
-  const byGroup = new Map<number, PaperRow[]>(group.ids.map((id) => [id, []]));
-  const sortKeys = new Map<PaperRow, string | number>();
-  for (const { paper, groupId, sortKey } of rows) {
-    byGroup.get(groupId)?.push(paper);
-    sortKeys.set(paper, sortKey);
-  }
-  return new Map([...byGroup].map(([id, list]) => [id, query.page(list, (p) => [sortKeys.get(p)!, p.arxivId])]));
+    .values();
+  const byGroup = new Map<number, unknown[][]>(group.ids.map((id) => [id, []]));
+  for (const row of rows) byGroup.get(row[AFTER_PAPER + 1] as number)?.push(row);
+  return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(query, list)]));
 }
 
 /** How many papers each group has under the filter, in one statement. */
@@ -165,8 +214,8 @@ export function countPapers(db: Db, filter: PaperFilter): number {
 }
 
 export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
-  const statement = prepared(db, 'papersByArxivIds', () => db.select().from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare());
-  return statement.all({ ids: JSON.stringify(arxivIds) });
+  const statement = prepared(db, 'papersByArxivIds', () => db.select(PAPER_COLUMNS).from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare());
+  return statement.values({ ids: JSON.stringify(arxivIds) }).map(paperFrom);
 }
 
 /** The latest day on which any paper was listed, or null for an empty catalogue. */
