@@ -101,6 +101,22 @@ describe('batching', () => {
     expect(await api.statements(() => api.data(authors(50)))).toBe(await api.statements(() => api.data(authors(2))));
   });
 
+  it('reads only names for `authors { name }`, and whole authors when more is asked, with the same names either way', async () => {
+    const withNames = await api.data('{ papers(first: 50, orderBy: {field: UPVOTES}) { nodes { arxivId authors { name } } } }');
+    const withMore = await api.data(
+      '{ papers(first: 50, orderBy: {field: UPVOTES}) { nodes { arxivId authors { __typename id name paperCount accountName } } } }',
+    );
+    const names = (data: any) => data.papers.nodes.map((p: any) => [p.arxivId, p.authors.map((a: any) => a.name)]);
+    expect(names(withMore)).toEqual(names(withNames));
+    expect(withMore.papers.nodes.flatMap((p: any) => p.authors).every((a: any) => a.paperCount >= 1 && a.__typename === 'Author')).toBe(true);
+    // Both in one query, under two aliases: one statement for each set of columns.
+    // (Page sizes differ from the queries above: repeated queries are answered by the response cache.)
+    let data: any;
+    const both = await api.statements(async () => (data = await api.data('{ papers(first: 49) { nodes { a: authors { name } b: authors { name paperCount } } } }')));
+    expect(data.papers.nodes.every((p: any) => p.a.length === p.b.length && p.a.every((a: any, i: number) => a.name === p.b[i].name))).toBe(true);
+    expect(both).toBe((await api.statements(() => api.data('{ papers(first: 48) { nodes { authors { name } } } }'))) + 1);
+  });
+
   it('keeps trending and nested author papers constant in the page size', async () => {
     const trending = (size: number) => `{ trendingPapers(first: ${size}) { totalCount nodes { trendingScore authors { name paperCount } organization { slug paperCount } } } }`;
     expect(await api.statements(() => api.data(trending(100)))).toBe(await api.statements(() => api.data(trending(3))));

@@ -1,5 +1,6 @@
 // Reading authors: by id, of a batch of papers (in paper order), and by words of the name.
 import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { authors, paperAuthors, type AuthorRow } from '../db/schema.ts';
 import { inJsonList, prepared } from './prepared.ts';
@@ -12,31 +13,49 @@ export function authorsByIds(db: Db, ids: readonly number[]): AuthorRow[] {
   return statement.all({ ids: JSON.stringify(ids) });
 }
 
-/** The authors of each paper, in paper order, for a batch of papers in one statement. */
-export function authorsOfPapers(db: Db, paperIds: readonly number[]): Map<number, AuthorRow[]> {
-  // A page can hold a thousand authors: rows come as arrays, made into objects
-  // here in one go rather than column by column by drizzle.
-  const statement = prepared(db, 'authorsOfPapers', () =>
-    db
-      .select({
-        paperId: paperAuthors.paperId,
-        id: authors.id,
-        name: authors.name,
-        nameKey: authors.nameKey,
-        accountName: authors.accountName,
-        paperCount: authors.paperCount,
-      })
-      .from(paperAuthors)
-      .innerJoin(authors, eq(authors.id, paperAuthors.authorId))
-      .where(inJsonList(paperAuthors.paperId, 'ids'))
-      .orderBy(asc(paperAuthors.paperId), asc(paperAuthors.position))
-      .prepare(),
-  );
+/**
+ * How much of each author a list of papers needs: `names` is the id and name
+ * only (what `authors { name }` asks, by far the commonest), `all` the whole row.
+ */
+export type AuthorColumns = 'names' | 'all';
+
+/**
+ * The authors of each paper, in paper order, for a batch of papers in one
+ * statement. With `names`, the rows hold only id and name: the caller must not
+ * read anything else of them.
+ */
+export function authorsOfPapers(db: Db, paperIds: readonly number[], columns: AuthorColumns = 'all'): Map<number, AuthorRow[]> {
   const byPaper = new Map<number, AuthorRow[]>(paperIds.map((id) => [id, []]));
-  const rows = statement.values({ ids: JSON.stringify(paperIds) }) as [number, number, string, string, string | null, number][];
-  for (const [paperId, id, name, nameKey, accountName, paperCount] of rows) byPaper.get(paperId)!.push({ id, name, nameKey, accountName, paperCount });
+  const ids = { ids: JSON.stringify(paperIds) };
+  // A page can hold a thousand authors: rows come as arrays and are made into
+  // objects here in one go, rather than column by column by drizzle.
+  if (columns === 'names') {
+    for (const [paperId, id, name] of authorNames(db).values(ids) as [number, number, string][]) {
+      byPaper.get(paperId)!.push({ id, name } as AuthorRow);
+    }
+    return byPaper;
+  }
+  for (const [paperId, id, name, nameKey, accountName, paperCount] of authorRows(db).values(ids) as [number, number, string, string, string | null, number][]) {
+    byPaper.get(paperId)!.push({ id, name, nameKey, accountName, paperCount });
+  }
   return byPaper;
 }
+
+const linksOfPapers = <T extends Record<string, SQLiteColumn>>(db: Db, columns: T) =>
+  db
+    .select({ paperId: paperAuthors.paperId, ...columns })
+    .from(paperAuthors)
+    .innerJoin(authors, eq(authors.id, paperAuthors.authorId))
+    .where(inJsonList(paperAuthors.paperId, 'ids'))
+    .orderBy(asc(paperAuthors.paperId), asc(paperAuthors.position))
+    .prepare();
+
+const authorNames = (db: Db) => prepared(db, 'authorNamesOfPapers', () => linksOfPapers(db, { id: authors.id, name: authors.name }));
+
+const authorRows = (db: Db) =>
+  prepared(db, 'authorsOfPapers', () =>
+    linksOfPapers(db, { id: authors.id, name: authors.name, nameKey: authors.nameKey, accountName: authors.accountName, paperCount: authors.paperCount }),
+  );
 
 /** Most prolific first, then by name. */
 export const AUTHOR_SORT: SortKey[] = [

@@ -1,4 +1,6 @@
-import { authorsOfPapers } from '../../catalogue/authors.ts';
+import DataLoader from 'dataloader';
+import { Kind, type FieldNode } from 'graphql';
+import { authorsOfPapers, type AuthorColumns, type AuthorRow } from '../../catalogue/authors.ts';
 import { arxivIdFromInput } from '../../catalogue/identity.ts';
 import { organizationsByIds } from '../../catalogue/organizations.ts';
 import {
@@ -72,6 +74,39 @@ export function paperConnections(
   return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), order.field, () => countOf(id)));
 }
 
+/** Fields of an author that the `names` columns answer. */
+const NAME_FIELDS = new Set(['id', 'name', '__typename']);
+const namesOnly = new WeakMap<FieldNode, boolean>();
+
+/** Whether a selection of authors asks for nothing but names (and ids): decided once per query document. */
+function asksForNamesOnly(fieldNodes: readonly FieldNode[]): boolean {
+  return fieldNodes.every((node) => {
+    let only = namesOnly.get(node);
+    if (only === undefined) {
+      only = node.selectionSet?.selections.every((s) => s.kind === Kind.FIELD && NAME_FIELDS.has(s.name.value)) ?? false;
+      namesOnly.set(node, only);
+    }
+    return only;
+  });
+}
+
+const authorLoaders = new WeakMap<Context, Map<AuthorColumns, DataLoader<number, AuthorRow[]>>>();
+
+/** The request's loader of the authors of papers, one per set of columns. */
+function authorsLoader(ctx: Context, columns: AuthorColumns): DataLoader<number, AuthorRow[]> {
+  let loaders = authorLoaders.get(ctx);
+  if (!loaders) authorLoaders.set(ctx, (loaders = new Map()));
+  let loader = loaders.get(columns);
+  if (!loader) {
+    loader = new DataLoader(async (paperIds: readonly number[]) => {
+      const byPaper = authorsOfPapers(ctx.db, paperIds, columns);
+      return paperIds.map((id) => byPaper.get(id)!);
+    });
+    loaders.set(columns, loader);
+  }
+  return loader;
+}
+
 PaperRef.implement({
   description: 'A research paper on arXiv, as listed in the daily papers.',
   fields: (t) => ({
@@ -86,14 +121,11 @@ PaperRef.implement({
     }),
     upvotes: t.exposeInt('upvotes', { description: 'Upvotes: the highest count seen in any listing.' }),
     authorCount: t.exposeInt('authorCount', { description: 'Number of authors, also where the names are not all known.' }),
-    authors: t.loadableList({
-      type: AuthorRef,
+    authors: t.field({
+      type: [AuthorRef],
       description: 'Authors in paper order (authors who chose to stay hidden are left out; authorCount counts them).',
-      load: async (paperIds: number[], { db }) => {
-        const byPaper = authorsOfPapers(db, paperIds);
-        return paperIds.map((id) => byPaper.get(id)!);
-      },
-      resolve: (p) => p.id,
+      // Batched across the papers of a page: one statement, reading only names when only names are asked for.
+      resolve: (p, _args, ctx, info) => authorsLoader(ctx, asksForNamesOnly(info.fieldNodes) ? 'names' : 'all').load(p.id),
     }),
     organization: t.loadable({
       type: OrganizationRef,
