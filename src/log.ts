@@ -1,14 +1,10 @@
 // One line of JSON per event on standard error (pino), so that logs can be
-// searched. Lines logged while a request is handled carry its request id:
-// the HTTP layer binds it with withLogFields, and every line picks it up.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// searched. Lines about a request carry its request id (src/http/observability.ts
+// passes it): no async context tracking, which would slow every promise.
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 type Fields = Record<string, unknown>;
-
-/** Fields bound to the current async context (the request being handled). */
-const bound = new AsyncLocalStorage<Fields>();
 
 /** Through process.stderr.write, so that a line is written before process.exit and tests can spy on it. */
 const stderr: DestinationStream = { write: (line) => void process.stderr.write(line) };
@@ -28,8 +24,6 @@ function create(level: LogLevel, destination: DestinationStream): Logger {
       },
       // Our own error serializer (formatters.log) replaces pino's, which folds causes into the message.
       serializers: { err: (value: unknown) => value },
-      // A copy: pino merges the line's fields into it, and they win over those bound to the context.
-      mixin: () => ({ ...bound.getStore() }),
     },
     destination,
   );
@@ -44,11 +38,6 @@ export function configureLogging(level: LogLevel, destination: DestinationStream
 export function logs(at: Exclude<LogLevel, 'silent'>, level?: LogLevel): boolean {
   if (level !== undefined && (level === 'silent' || pino.levels.values[at]! < pino.levels.values[level]!)) return false;
   return logger.isLevelEnabled(at);
-}
-
-/** Runs `run` with `fields` added to every line it logs, also from its callbacks and promises. */
-export function withLogFields<T>(fields: Fields, run: () => T): T {
-  return bound.run({ ...bound.getStore(), ...fields }, run);
 }
 
 const MAX_DEPTH = 5;

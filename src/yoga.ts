@@ -128,7 +128,9 @@ function assemble(
       // Clients see "Unexpected error."; the log keeps the cause.
       maskError(error, message, isDev) {
         const masked = maskError(error, message, isDev);
-        if (masked !== error) log.error('unexpected error in a request', { error: (error as GraphQLError).originalError ?? error });
+        // Those of an execution are logged with their request id (observability.ts); these are the others.
+        const cause = (error as GraphQLError).originalError ?? error;
+        if (masked !== error && !observed.logged(cause)) log.error('unexpected error in a request', { error: cause });
         return masked;
       },
     },
@@ -143,7 +145,7 @@ function assemble(
       ...queryLimits(config),
       compiledQueries(), // before the response cache, which wraps the execution it finds
       ...responseCache(database, config.responseCacheTtlMs),
-      executionTimeout(config.limits.requestTimeoutMs, database),
+      executionTimeout(config.limits.requestTimeoutMs),
       namedArgumentErrors,
       badVariablesCode,
       ...(front ? [front.plugin] : []), // last: it stores responses as the others have made them

@@ -52,7 +52,7 @@ describe('request id', () => {
     expect(id).not.toBe(bad);
   });
 
-  it('is on every log line of its request, also those logged deep inside it', async () => {
+  it('is on the log lines of its request, the unexpected error of its execution included', async () => {
     const database = seededCatalogue();
     const broken = appWithLogs(database);
     database.close();

@@ -15,8 +15,6 @@ export interface Database {
   sqlite: Sqlite.Database;
   /** Statements executed through `db` since the database was opened (tests and benchmarks read it). */
   readonly statements: { count: number };
-  /** Called before every statement run through `db`; may throw to stop a request that is over its time. */
-  beforeStatement: () => void;
   close(): void;
 }
 
@@ -71,7 +69,6 @@ export function openDatabase(file: string): Database {
     db: undefined as unknown as Db,
     sqlite,
     statements,
-    beforeStatement: () => {},
     close: () => sqlite.close(),
   };
   database.db = drizzle(sqlite, {
@@ -79,7 +76,6 @@ export function openDatabase(file: string): Database {
     logger: {
       logQuery: () => {
         statements.count++;
-        database.beforeStatement();
       },
     },
   });

@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
+import { deadlinePlugin } from './deadline.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -14,7 +15,7 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
   Connection: { totalCount: () => number };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin],
+  plugins: [RelayPlugin, DataloaderPlugin, deadlinePlugin],
   defaultFieldNullability: false,
   relay: {
     cursorType: 'String',

@@ -1,5 +1,6 @@
 // What every resolver gets: the database and a few per-request memos.
 import type { Db } from '../db/index.ts';
+import type { Deadline } from './deadline.ts';
 import { dayStart } from '../catalogue/dates.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
 import type { MailSettings } from '../mail/subscriptions.ts';
@@ -12,6 +13,8 @@ export interface Context {
   latestDay(): string | null;
   /** Default `asOf` of trending: the end of the latest day with papers, in ms. */
   defaultAsOf(): number;
+  /** When the execution is cut off (set by executionTimeout; see deadline.ts). */
+  deadline?: Deadline;
 }
 
 export function createContext(db: Db, mail: MailSettings): Context {

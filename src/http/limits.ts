@@ -4,9 +4,8 @@
 // with 503.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, RequestListener } from 'node:http';
-import type { Database } from '../db/index.ts';
+import { REQUEST_TIMEOUT, type Deadline } from '../graphql/deadline.ts';
 import type { Config } from '../config.ts';
 
 const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -178,27 +177,19 @@ export function rateLimit(limiter: RateLimiter, { ratePerMinute, rateBurst, trus
 
 const rateHeaders = new WeakMap<Request, Record<string, string>>();
 
-const deadlines = new AsyncLocalStorage<number>();
-
 /**
- * Cuts off an execution that has run longer than `ms`: its next SQL statement
- * throws, and the answer is a 503 with code REQUEST_TIMEOUT. (Statements are
- * synchronous, so this is where a request can be stopped.)
+ * Cuts off an execution that has run longer than `ms`: its next resolver that
+ * computes something throws (src/graphql/deadline.ts), and the answer is a
+ * 503 with code REQUEST_TIMEOUT. (SQL statements are synchronous: a request
+ * is stopped between them.)
  */
-export function executionTimeout(ms: number, database: Database): Plugin {
-  database.beforeStatement = () => {
-    const deadline = deadlines.getStore();
-    if (deadline !== undefined && Date.now() > deadline) {
-      throw new GraphQLError(`Request took longer than ${ms} ms and was cut off.`, { extensions: { code: 'REQUEST_TIMEOUT', http: { status: 503 } } });
-    }
-  };
+export function executionTimeout(ms: number): Plugin {
   return {
-    onExecute() {
-      // The execution that follows, and everything it awaits, sees this deadline.
-      deadlines.enterWith(Date.now() + ms);
+    onExecute({ args }) {
+      (args.contextValue as { deadline?: Deadline }).deadline = { at: Date.now() + ms, ms };
       return {
         onExecuteDone({ result, setResult }) {
-          const timeout = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === 'REQUEST_TIMEOUT');
+          const timeout = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === REQUEST_TIMEOUT);
           // Partial data of a request cut off is no answer: return the error alone.
           if (timeout) setResult({ errors: [timeout] });
         },

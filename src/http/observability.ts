@@ -1,14 +1,15 @@
-// What operators see of the API: a request id on every response and on every
-// log line of its request, one log line per request, GET /ready and
-// GET /metrics. One Yoga plugin, first in the list, so that it also sees the
-// requests that later plugins refuse.
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { getOperationAST, parse, type DocumentNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+// What operators see of the API: a request id on every response and on the
+// log lines of its request (the request line, and an unexpected error with its
+// cause), one log line per request, GET /ready and GET /metrics. One Yoga
+// plugin, first in the list, so that it also sees the requests that later
+// plugins refuse. Request state is kept by Yoga's Request object, not in
+// AsyncLocalStorage, which on Node 20 slows every promise of the process.
+import { getOperationAST, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import { maskError, type Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
-import { log, logs, withLogFields } from '../log.ts';
+import { log, logs } from '../log.ts';
 import { createMetrics } from './metrics.ts';
 import { readiness } from './readiness.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
@@ -49,11 +50,15 @@ export interface ServedRequest {
 export interface Observability {
   plugin: Plugin;
   served(request: ServedRequest): void;
-  /** The operations of the request being handled so far (inside Yoga's handling of it). */
-  currentOperations(): OperationSeen[];
+  /** The operations of a request that Yoga is handling, so far. */
+  operationsOf(request: Request): OperationSeen[];
+  /** Whether an error was logged with its request already (maskError logs the others). */
+  logged(error: unknown): boolean;
 }
 
 interface OperationState extends OperationSeen {
+  /** Its request's state (none for a request Yoga did not start through instrumentation.request). */
+  request: RequestState | undefined;
   started: number;
   /** The operationName and the document the client sent. */
   requested: string | null;
@@ -69,9 +74,12 @@ const MAX_TOKENS = 2_000;
 
 export function observability({ database, config, registry }: ObservabilityOptions): Observability {
   const metrics = createMetrics(registry);
-  const requests = new AsyncLocalStorage<RequestState>();
+  // Keyed by Yoga's Request, which the operations are also given.
+  const requests = new WeakMap<Request, RequestState>();
   // Keyed by the operation's context: one per operation, even in a batch.
   const operations = new WeakMap<object, OperationState>();
+  // Unexpected errors logged with their request, so that maskError does not log them again.
+  const loggedErrors = new WeakSet<object>();
 
   const describe = (operation: OperationState | undefined, document: DocumentNode, operationName?: string | null): void => {
     if (!operation) return;
@@ -93,7 +101,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
       }
     }
     metrics.operation(operation.name, operation.type, (performance.now() - operation.started) / 1000, operation.errors);
-    requests.getStore()?.operations.push({ name: operation.name, type: operation.type });
+    operation.request?.operations.push({ name: operation.name, type: operation.type });
   };
 
   /** The one line per request. The path only: query strings carry GraphQL variables and mail tokens. */
@@ -114,11 +122,12 @@ export function observability({ database, config, registry }: ObservabilityOptio
   const plugin: Plugin = {
     instrumentation: {
       request({ request }, handle) {
-        const state: RequestState = { id: requestIdOf(request), started: performance.now(), operations: [] };
-        return requests.run(state, () => withLogFields({ requestId: state.id }, handle));
+        requests.set(request, { id: requestIdOf(request), started: performance.now(), operations: [] });
+        return handle();
       },
-      operation({ context }, handle) {
+      operation({ context, request }, handle) {
         const operation: OperationState = {
+          request: requests.get(request),
           started: performance.now(),
           requested: null,
           query: null,
@@ -183,7 +192,19 @@ export function observability({ database, config, registry }: ObservabilityOptio
     },
 
     onExecute({ args }) {
-      describe(operations.get(args.contextValue as object), args.document, args.operationName);
+      const operation = operations.get(args.contextValue as object);
+      describe(operation, args.document, args.operationName);
+      return {
+        // Before Yoga masks them: the errors that are no fault of the client, with their cause and request id.
+        onExecuteDone({ result }) {
+          for (const error of (result as ExecutionResult).errors ?? []) {
+            if (maskError(error, '') === error) continue;
+            const cause = error.originalError ?? error;
+            loggedErrors.add(cause);
+            log.error('unexpected error in a request', { error: cause, ...(operation?.request && { requestId: operation.request.id }) });
+          }
+        },
+      };
     },
 
     onExecutionResult({ result, context }) {
@@ -192,7 +213,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
     },
 
     onResponse({ request, response, setResponse, fetchAPI }) {
-      const state = requests.getStore();
+      const state = requests.get(request);
       if (!state) return;
       try {
         response.headers.set(REQUEST_ID_HEADER, state.id);
@@ -216,6 +237,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
       for (const operation of request.operations) metrics.operation(operation.name, operation.type, seconds, 0);
       logRequest({ ...request, ms: msSince(request.started), ...(request.cached && { cache: 'hit' as const }) });
     },
-    currentOperations: () => [...(requests.getStore()?.operations ?? [])],
+    operationsOf: (request) => [...(requests.get(request)?.operations ?? [])],
+    logged: (error) => typeof error === 'object' && error !== null && loggedErrors.has(error),
   };
 }

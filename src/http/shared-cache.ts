@@ -62,7 +62,7 @@ export interface SharedCacheOptions {
   database: Database;
   limiter: RateLimiter;
   trustProxy: boolean;
-  observability: Pick<Observability, 'served' | 'currentOperations'>;
+  observability: Pick<Observability, 'served' | 'operationsOf'>;
   maxEntries?: number;
   maxBytes?: number;
   now?: () => number;
@@ -184,7 +184,7 @@ export function sharedCache({
     },
 
     plugin: {
-      onResponse({ response, serverContext }) {
+      onResponse({ request, response, serverContext }) {
         const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
         const waiting = req && pending.get(req);
         if (!waiting) return;
@@ -199,7 +199,7 @@ export function sharedCache({
         response.headers.forEach((value, name) => {
           if (!PER_RESPONSE.has(name.toLowerCase())) headers.push([name.toLowerCase(), value]);
         });
-        const operations = observability.currentOperations();
+        const operations = observability.operationsOf(request);
         const storedAt = now();
         return response
           .clone()
