@@ -24,6 +24,7 @@ export interface ObservabilityOptions {
 
 /** A GraphQL operation as the metrics and the request line name it. */
 export interface OperationSeen {
+  /** From the document (a GraphQL Name, so never an e-mail address) once it is parsed. */
   name: string | null;
   type: 'query' | 'mutation' | 'subscription' | 'unknown';
 }
@@ -65,7 +66,6 @@ interface OperationState extends OperationSeen {
   query: string | null;
   /** Whether the document was parsed (or failed to parse): then name and type are known. */
   parsed: boolean;
-  /** name: from the document (a GraphQL Name, so never an e-mail address) once it is parsed. */
   errors: number;
 }
 

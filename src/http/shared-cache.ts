@@ -49,7 +49,10 @@ interface Entry {
   expires: number;
   headers: [string, string][];
   etag: string | null;
-  body: Buffer;
+  /** Text, not bytes: node:http then writes headers and body in one piece, not two. */
+  body: string;
+  /** Of the body, in bytes. */
+  length: number;
   operations: OperationSeen[];
 }
 
@@ -112,13 +115,13 @@ export function sharedCache({
     const entry = entries.get(key);
     if (!entry) return;
     entries.delete(key);
-    bytes -= entry.body.length;
+    bytes -= entry.length;
   };
 
   const store = (key: string, entry: Entry) => {
     drop(key);
     entries.set(key, entry);
-    bytes += entry.body.length;
+    bytes += entry.length;
     // Map order is insertion order, and a hit re-inserts: the least recently used go first.
     while (entries.size > maxEntries || bytes > maxBytes) drop(entries.keys().next().value!);
   };
@@ -135,7 +138,7 @@ export function sharedCache({
       age: String(Math.max(0, Math.floor((now() - entry.storedAt) / 1000))),
       'cache-status': `${CACHE_NAME}; hit`,
     });
-    if (!notModified) headers['content-length'] = String(entry.body.length);
+    if (!notModified) headers['content-length'] = String(entry.length);
     res.writeHead(status, headers);
     res.end(notModified ? undefined : entry.body);
     observability.served({ id, cached: true, method: req.method!, path: GRAPHQL_PATH, status, started, operations: entry.operations });
@@ -203,7 +206,7 @@ export function sharedCache({
         const storedAt = now();
         return response
           .clone()
-          .arrayBuffer()
+          .text()
           .then((body) => {
             store(waiting.key, {
               version: waiting.version,
@@ -211,7 +214,8 @@ export function sharedCache({
               expires: storedAt + maxAge * 1000,
               headers,
               etag: response.headers.get('etag'),
-              body: Buffer.from(body),
+              body,
+              length: Buffer.byteLength(body),
               operations,
             });
           });
