@@ -21,6 +21,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 /** The name this cache gives itself in Cache-Status (RFC 9211). */
 const CACHE_NAME = 'paper-catalogue';
 const GRAPHQL_PATH = '/graphql';
+const HIT = `${CACHE_NAME}; hit`;
 /** Bodies longer than this are not cached (queries are far shorter); they go to Yoga unread. */
 const MAX_CACHED_BODY = 16 * 1024;
 
@@ -47,7 +48,9 @@ interface Entry {
   version: string;
   storedAt: number;
   expires: number;
-  headers: [string, string][];
+  /** The stored response's own headers, for a 200 (with its length) and for a 304. */
+  headers: Record<string, string>;
+  notModifiedHeaders: Record<string, string>;
   etag: string | null;
   /** Text, not bytes: node:http then writes headers and body in one piece, not two. */
   body: string;
@@ -131,15 +134,13 @@ export function sharedCache({
     const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     const notModified = matches(header(req, 'if-none-match'), entry.etag);
     const status = notModified ? 304 : 200;
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of entry.headers) if (!notModified || NOT_MODIFIED_HEADERS.has(name)) headers[name] = value;
-    Object.assign(headers, rateHeaders, {
+    res.writeHead(status, {
+      ...(notModified ? entry.notModifiedHeaders : entry.headers),
+      ...rateHeaders,
       [REQUEST_ID_HEADER]: id,
       age: String(Math.max(0, Math.floor((now() - entry.storedAt) / 1000))),
-      'cache-status': `${CACHE_NAME}; hit`,
+      'cache-status': HIT,
     });
-    if (!notModified) headers['content-length'] = String(entry.length);
-    res.writeHead(status, headers);
     res.end(notModified ? undefined : entry.body);
     observability.served({ id, cached: true, method: req.method!, path: GRAPHQL_PATH, status, started, operations: entry.operations });
   }
@@ -198,9 +199,13 @@ export function sharedCache({
           return;
         }
         response.headers.set('cache-status', `${CACHE_NAME}; fwd=uri-miss; stored`);
-        const headers: [string, string][] = [];
+        const headers: Record<string, string> = {};
+        const notModifiedHeaders: Record<string, string> = {};
         response.headers.forEach((value, name) => {
-          if (!PER_RESPONSE.has(name.toLowerCase())) headers.push([name.toLowerCase(), value]);
+          const lower = name.toLowerCase();
+          if (!PER_RESPONSE.has(lower)) headers[lower] = value;
+          // CORS headers too: a browser checks them on the 304 of a cross-origin request.
+          if (NOT_MODIFIED_HEADERS.has(lower) || lower.startsWith('access-control-')) notModifiedHeaders[lower] = value;
         });
         const operations = observability.operationsOf(request);
         const storedAt = now();
@@ -208,14 +213,16 @@ export function sharedCache({
           .clone()
           .text()
           .then((body) => {
+            const length = Buffer.byteLength(body);
             store(waiting.key, {
               version: waiting.version,
               storedAt,
               expires: storedAt + maxAge * 1000,
-              headers,
+              headers: { ...headers, 'content-length': String(length) },
+              notModifiedHeaders,
               etag: response.headers.get('etag'),
               body,
-              length: Buffer.byteLength(body),
+              length,
               operations,
             });
           });
