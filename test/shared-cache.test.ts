@@ -2,6 +2,7 @@
 // Yoga on a real port: what it answers from memory, what it keys by, what it
 // never keeps, and that hits are still rate-limited, counted and logged.
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -186,5 +187,54 @@ describe('shared cache of repeated reads', () => {
     expect(count('200')).toBe(3);
     expect(count('429')).toBe(1);
     expect(metrics).toMatch(/^graphql_operations_total\{operation_name="anonymous",operation_type="query"\} 3$/mu);
+  });
+});
+
+/**
+ * `n` identical POSTs that reach the server together: every connection is
+ * open before the first request is written, and all are written in one go.
+ * Returns each raw HTTP response (status line, headers and body).
+ */
+async function burst(url: string, body: unknown, n: number): Promise<string[]> {
+  const { port } = new URL(url);
+  const text = JSON.stringify(body);
+  const request = `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Socket>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+      socket.once('error', reject);
+    })),
+  );
+  const answers = sockets.map((socket) => new Promise<string>((resolve) => {
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    socket.once('close', () => resolve(received));
+  }));
+  for (const socket of sockets) socket.write(request);
+  return Promise.all(answers);
+}
+
+const cacheStatusOf = (raw: string) => /^cache-status: (.*)$/imu.exec(raw)?.[1]?.trim() ?? null;
+const bodyOf = (raw: string) => raw.slice(raw.indexOf('\r\n\r\n') + 4);
+
+describe('shared cache under a burst', () => {
+  // A request is answered within one turn of the event loop (SQLite is synchronous, loads
+  // are batched on microtasks), so the first of a burst is stored before the next is looked
+  // up: the query runs once. If a resolver ever waits for real I/O, this fails, and misses
+  // of the same key would then need to wait for the first.
+  it('answers identical requests that arrive together from one execution', async () => {
+    const { url } = await serve();
+    const search = { query: '{ searchPapers(query: "model", first: 20) { totalCount edges { score node { arxivId authors { name } } } } }' };
+    const answers = await burst(url, search, 12);
+    expect(answers.every((a) => a.startsWith('HTTP/1.1 200'))).toBe(true);
+    expect(new Set(answers.map(bodyOf)).size).toBe(1);
+    const statuses = answers.map(cacheStatusOf);
+    expect(statuses.filter((s) => s === 'paper-catalogue; fwd=uri-miss; stored')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'paper-catalogue; hit')).toHaveLength(11);
+
+    // Not cacheable (an error): each is answered on its own.
+    const bad = await burst(url, { query: '{ papers(first: 0) { totalCount } }' }, 4);
+    expect(bad.map((a) => JSON.parse(bodyOf(a)).errors[0].extensions.code)).toEqual(Array(4).fill('BAD_USER_INPUT'));
+    expect(bad.every((a) => cacheStatusOf(a)!.includes('not-cacheable'))).toBe(true);
   });
 });
