@@ -55,7 +55,7 @@ const PAPER_COLUMNS = {
   commentCount: papers.commentCount,
   organizationId: papers.organizationId,
 } satisfies Record<keyof PaperRow, unknown>;
-/** Where the columns selected after a paper's start in a row of values. */
+/** In a row of values, the index of the first column selected after the paper's. */
 const AFTER_PAPER = Object.keys(PAPER_COLUMNS).length;
 
 function paperFrom(v: unknown[]): PaperRow {
@@ -123,7 +123,8 @@ export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, reque
   const query = keysetQuery(keys, request);
   // The page is chosen on ids and keys alone, then its rows are read whole:
   // sorting only ids and keys is about twice as fast as sorting rows with
-  // abstracts, and the keys computed once (a trending score is a function call).
+  // abstracts. Ordering by the alias computes each key once (a trending score
+  // is a call into JavaScript), and the outer query reuses it.
   const chosen = db
     .select({ id: papers.id, sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'), arxivId: sql<string>`${papers.arxivId}`.as('tie_key') })
     .from(papers)
