@@ -6,6 +6,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 /** The raw baseline (raw-server.ts), started and stopped the same way. */
 export const RAW_SERVER = fileURLToPath(new URL('./raw-server.ts', import.meta.url));
+/** A bare createYoga answering { hello } (hello-server.ts): the floor of the GraphQL stack. */
+export const HELLO_SERVER = fileURLToPath(new URL('./hello-server.ts', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 

@@ -39,7 +39,7 @@ import { openCatalogue, type Database } from '../../src/catalogue/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/yoga.ts';
 import { existingCatalogue, seedCatalogue, syntheticCatalogue, type BenchCatalogue } from './catalogue.ts';
-import { RAW_SERVER, startChildServer, type ChildServer } from './child.ts';
+import { HELLO_SERVER, RAW_SERVER, startChildServer, type ChildServer } from './child.ts';
 import { CONNECTIONS, REQUEST_TIMEOUT, load, type RunLength } from './load.ts';
 import { openRawApi, type RawApi } from './raw.ts';
 import { loadLine, machineLine, table, type Measured, type Row } from './report.ts';
@@ -342,6 +342,23 @@ async function main(): Promise<number> {
 
     // One worker process and two (WORKERS=2), on the cheap scenarios, where the server and not SQLite is the limit.
     await Promise.all(servers.splice(0).map((s) => s.stop()));
+
+    // What any request through Yoga costs at the least: a one-field schema, alone on the machine.
+    progress('floor: a bare createYoga answering { hello }');
+    const floor = await startChildServer(catalogue.file, 60, HELLO_SERVER);
+    servers.push(floor);
+    const hello: Scenario = { name: '{ hello }', query: '{ hello }', missing: (data) => (data.hello === 'world' ? null : 'no hello') };
+    const helloBody = await overHttp(floor.url, hello);
+    await load(floor.url, hello, { seconds: warmupSeconds || 1 }, helloBody);
+    const floorRuns = [];
+    for (let round = 0; round < rounds; round++) floorRuns.push(await load(floor.url, hello, { seconds: measureSeconds }, helloBody));
+    const floorMeasured = measured(floorRuns, Number.NaN, 0);
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    process.stdout.write(
+      `\nFloor: a bare createYoga answering { hello } (test/bench/hello-server.ts), ${rounds} rounds of ${measureSeconds} s: ` +
+        `${Math.round(floorMeasured.requestsPerSecond)} req/s, p50 / p99 ${floorMeasured.p50} / ${floorMeasured.p99} ms` +
+        `${floorMeasured.errors > 0 ? `, ${floorMeasured.errors} errors` : ''}.\n`,
+    );
     const cheap = list.filter((s) => s.raw === 'trending' || s.raw === 'paper').map((scenario) => ({ scenario, body: checked.get(scenario)!.body }));
     if (cheap.length > 0) {
       progress('workers: measuring 1 and 2 worker processes (npm start with WORKERS)');
@@ -353,6 +370,7 @@ async function main(): Promise<number> {
       );
     }
     failed = rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0 || r.cached.errors > 0).map((r) => r.scenario);
+    if (floorMeasured.errors > 0) failed.push('{ hello }');
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     database?.close();
