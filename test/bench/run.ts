@@ -2,7 +2,8 @@
 // of a few typical queries, against the real server on 127.0.0.1, and the
 // same figures for a raw baseline (raw.ts: hand-written SQL on better-sqlite3
 // behind node:http, no GraphQL) that gives byte for byte the same answers:
-// the yardstick of what the GraphQL layer costs.
+// the yardstick of what the GraphQL layer costs. It ends with a floor (a bare
+// createYoga answering { hello }) and the gain from one worker process to two.
 //
 // The catalogue is built into a temporary folder, removed at the end: from the
 // bundled seeds, or with --scale from a catalogue of that many papers
