@@ -194,7 +194,9 @@ export function sharedCache({
         if (!waiting) return;
         pending.delete(req);
         const maxAge = response.status === 200 ? sharedMaxAge(response.headers.get('cache-control')) : 0;
-        if (maxAge === 0 || !/^application\/(?:graphql-response\+)?json\b/u.test(response.headers.get('content-type') ?? '')) {
+        const json = /^application\/(?:graphql-response\+)?json\b/u.test(response.headers.get('content-type') ?? '');
+        // A response that sets a cookie belongs to one client (RFC 9111 §7.3): never shared.
+        if (maxAge === 0 || !json || response.headers.has('set-cookie')) {
           response.headers.set('cache-status', `${CACHE_NAME}; fwd=uri-miss; detail=not-cacheable`);
           return;
         }
