@@ -1,7 +1,7 @@
 // Keyset pagination: a page starts strictly after (or ends strictly before) a
 // sort key, so a cursor stays valid and no row is skipped or repeated when
 // rows are added elsewhere in the list.
-import { and, asc, desc, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 
 export type KeyValue = string | number;
 
@@ -31,8 +31,16 @@ export function isKeyOf(keys: SortKey[], values: unknown): values is KeyValue[] 
   );
 }
 
+/**
+ * How a value goes into SQL: as a parameter of this one statement (`inline`),
+ * or as a named placeholder of a statement prepared once for every query of
+ * the same shape (see listPapers).
+ */
+export type Bind = <T>(name: string, value: T) => T | SQLWrapper;
+export const inline: Bind = (_name, value) => value;
+
 /** Rows strictly past `values` in the direction of travel. */
-function pastKey(keys: SortKey[], values: KeyValue[], forward: boolean): SQL {
+function pastKey(keys: SortKey[], values: unknown[], forward: boolean): SQL {
   const clauses: SQL[] = [];
   keys.forEach((key, i) => {
     const ascending = (key.direction === 'asc') === forward;
@@ -43,12 +51,12 @@ function pastKey(keys: SortKey[], values: KeyValue[], forward: boolean): SQL {
 }
 
 /** The WHERE and ORDER BY of a page, and how to turn the fetched rows into it. */
-export function keysetQuery(keys: SortKey[], request: PageRequest) {
+export function keysetQuery(keys: SortKey[], request: PageRequest, bind: Bind = inline) {
   const cursor = request.forward ? request.after : request.before;
   const orderOf = (exprs: (SortKey['expr'] | SQL.Aliased)[]) =>
     keys.map((k, i) => ((k.direction === 'asc') === request.forward ? asc(exprs[i] as SQL) : desc(exprs[i] as SQL)));
   return {
-    where: cursor ? pastKey(keys, cursor, request.forward) : undefined,
+    where: cursor ? pastKey(keys, cursor.map((value, i) => bind(`key${i}`, value)), request.forward) : undefined,
     orderBy: orderOf(keys.map((k) => k.expr)),
     /** The same order on other expressions holding the keys' values, e.g. the columns of a subquery. */
     orderOf,

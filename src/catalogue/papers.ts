@@ -4,7 +4,7 @@ import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
 import { inJsonList, prepared } from './prepared.ts';
-import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { inline, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
 
@@ -86,59 +86,99 @@ function pageOfPapers(query: ReturnType<typeof keysetQuery>, rows: unknown[][]):
   return { ...page, rows: page.rows.map(({ row, key }) => ({ row: paperFrom(row), key })) };
 }
 
-function range(column: typeof papers.publishedAt | typeof papers.listedOn, r: DateRange | null | undefined): SQL[] {
-  return [r?.from ? gte(column, r.from) : undefined, r?.to ? lte(column, r.to) : undefined].filter((c) => c !== undefined);
+function range(column: typeof papers.publishedAt | typeof papers.listedOn, r: DateRange | null | undefined, bind: Bind, name: string): SQL[] {
+  return [r?.from ? gte(column, bind(`${name}From`, r.from)) : undefined, r?.to ? lte(column, bind(`${name}To`, r.to)) : undefined].filter(
+    (c) => c !== undefined,
+  );
 }
 
-export function paperConditions(db: Db, filter: PaperFilter = {}): SQL | undefined {
+export function paperConditions(db: Db, filter: PaperFilter = {}, bind: Bind = inline): SQL | undefined {
   const slugs = filter.organizations?.map((s) => s.toLowerCase());
   return and(
     slugs
-      ? inArray(papers.organizationId, db.select({ id: organizations.id }).from(organizations).where(inArray(organizations.slug, slugs)))
+      ? inArray(
+          papers.organizationId,
+          db
+            .select({ id: organizations.id })
+            .from(organizations)
+            .where(sql`${organizations.slug} IN (SELECT value FROM json_each(${bind('organizations', JSON.stringify(slugs))}))`),
+        )
       : undefined,
-    ...range(papers.publishedAt, filter.published),
-    ...range(papers.listedOn, filter.listed),
-    filter.minUpvotes != null ? gte(papers.upvotes, filter.minUpvotes) : undefined,
+    ...range(papers.publishedAt, filter.published, bind, 'published'),
+    ...range(papers.listedOn, filter.listed, bind, 'listed'),
+    filter.minUpvotes != null ? gte(papers.upvotes, bind('minUpvotes', filter.minUpvotes)) : undefined,
     filter.hasCode === true ? isNotNull(papers.githubUrl) : filter.hasCode === false ? isNull(papers.githubUrl) : undefined,
   );
 }
 
-export const trendingScoreSql = (asOfMs: number): SQL<number> =>
+/** What of a filter changes the text of its SQL (which conditions there are), not its values. */
+const filterShape = (filter: PaperFilter): string =>
+  [
+    filter.organizations ? 'o' : '',
+    filter.published?.from ? 'pf' : '',
+    filter.published?.to ? 'pt' : '',
+    filter.listed?.from ? 'lf' : '',
+    filter.listed?.to ? 'lt' : '',
+    filter.minUpvotes != null ? 'u' : '',
+    filter.hasCode == null ? '' : `c${filter.hasCode}`,
+  ].join(',');
+
+/** A Bind that names placeholders and collects their values, for a statement prepared once per shape. */
+function placeholders(): { bind: Bind; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const bind: Bind = (name, value) => {
+    params[name] = value;
+    return sql.placeholder(name);
+  };
+  return { params, bind };
+}
+
+export const trendingScoreSql = (asOfMs: unknown): SQL<number> =>
   sql<number>`trending_score(${papers.upvotes}, ${papers.githubStars}, ${papers.listedOn}, ${asOfMs})`;
 
 /** The sort key of an order: its field, then the arXiv id (ascending) to break ties. */
-export function paperSortKeys(order: PaperOrder): SortKey[] {
+export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[] {
   const direction = order.direction === 'ASC' ? 'asc' : 'desc';
   const primary: Record<PaperOrderField, () => SortKey> = {
     PUBLISHED_AT: () => ({ expr: papers.publishedAt, direction, type: 'string' }),
     LISTED_ON: () => ({ expr: papers.listedOn, direction, type: 'string' }),
     UPVOTES: () => ({ expr: papers.upvotes, direction, type: 'number' }),
-    TRENDING: () => ({ expr: trendingScoreSql(order.asOfMs ?? 0), direction, type: 'number' }),
+    TRENDING: () => ({ expr: trendingScoreSql(bind('asOf', order.asOfMs ?? 0)), direction, type: 'number' }),
   };
   return [primary[order.field](), { expr: papers.arxivId, direction: 'asc', type: 'string' }];
 }
 
 export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest): Page<PaperRow> {
-  const keys = paperSortKeys(order);
-  const query = keysetQuery(keys, request);
-  // The page is chosen on ids and keys alone, then its rows are read whole:
-  // sorting only ids and keys is about twice as fast as sorting rows with
-  // abstracts. Ordering by the alias computes each key once (a trending score
-  // is a call into JavaScript), and the outer query reuses it.
-  const chosen = db
-    .select({ id: papers.id, sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'), arxivId: sql<string>`${papers.arxivId}`.as('tie_key') })
-    .from(papers)
-    .where(and(paperConditions(db, filter), query.where))
-    .orderBy(...query.orderOf([sql`${sql.identifier('sort_key')}`, papers.arxivId]))
-    .limit(query.limit)
-    .as('chosen');
-  const rows = db
-    .select({ ...PAPER_COLUMNS, sortKey: chosen.sortKey })
-    .from(chosen)
-    .innerJoin(papers, eq(papers.id, chosen.id))
-    .orderBy(...query.orderOf([chosen.sortKey, chosen.arxivId]))
-    .values();
-  return pageOfPapers(query, rows);
+  // Prepared once per shape of query (which filters, which order, which way):
+  // drizzle would build the SQL again on every request, which takes longer
+  // than running it. The values go in as placeholders.
+  const { bind, params } = placeholders();
+  const keys = paperSortKeys(order, bind);
+  const query = keysetQuery(keys, request, bind);
+  const conditions = paperConditions(db, filter, bind);
+  params.limit = query.limit;
+  const cursor = request.forward ? request.after : request.before;
+  const shape = `listPapers ${filterShape(filter)} ${order.field} ${order.direction} ${request.forward ? 'after' : 'before'} ${cursor ? 'cursor' : ''}`;
+  const statement = prepared(db, shape, () => {
+    // The page is chosen on ids and keys alone, then its rows are read whole:
+    // sorting only ids and keys is about twice as fast as sorting rows with
+    // abstracts. Ordering by the alias computes each key once (a trending score
+    // is a call into JavaScript), and the outer query reuses it.
+    const chosen = db
+      .select({ id: papers.id, sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'), arxivId: sql<string>`${papers.arxivId}`.as('tie_key') })
+      .from(papers)
+      .where(and(conditions, query.where))
+      .orderBy(...query.orderOf([sql`${sql.identifier('sort_key')}`, papers.arxivId]))
+      .limit(sql.placeholder('limit'))
+      .as('chosen');
+    return db
+      .select({ ...PAPER_COLUMNS, sortKey: chosen.sortKey })
+      .from(chosen)
+      .innerJoin(papers, eq(papers.id, chosen.id))
+      .orderBy(...query.orderOf([chosen.sortKey, chosen.arxivId]))
+      .prepare();
+  });
+  return pageOfPapers(query, statement.values(params));
 }
 
 /** Papers of many organizations or authors at once: one list per id. */
@@ -211,7 +251,10 @@ export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilt
 }
 
 export function countPapers(db: Db, filter: PaperFilter): number {
-  return db.select({ n: count() }).from(papers).where(paperConditions(db, filter)).get()!.n;
+  const { bind, params } = placeholders();
+  const conditions = paperConditions(db, filter, bind);
+  const statement = prepared(db, `countPapers ${filterShape(filter)}`, () => db.select({ n: count() }).from(papers).where(conditions).prepare());
+  return statement.get(params)!.n;
 }
 
 export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
