@@ -10,8 +10,11 @@ import type { Config } from '../config.ts';
 
 const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
 
+const errorBody = (code: string, message: string): string => JSON.stringify({ errors: [{ message, extensions: { code } }] });
+const tooLarge = (maxBytes: number) => `Request body is larger than ${maxBytes} bytes.`;
+
 function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+  return new Response(errorBody(code, message), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
@@ -34,7 +37,7 @@ async function fitsIn(request: Request, max: number): Promise<boolean> {
 }
 
 export function bodySizeLimit(maxBytes: number): Plugin {
-  const refuse = () => errorResponse(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBytes} bytes.`);
+  const refuse = () => errorResponse(413, 'PAYLOAD_TOO_LARGE', tooLarge(maxBytes));
   return {
     async onRequest({ request, endResponse }) {
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
@@ -73,7 +76,7 @@ export function limitUnsizedBodies(
         return;
       }
       over = true;
-      const body = JSON.stringify({ errors: [{ message: `Request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      const body = errorBody('PAYLOAD_TOO_LARGE', tooLarge(maxBytes));
       res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
       res.end(body, () => req.destroy());
       refused(req, 413, started);
