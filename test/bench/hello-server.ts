@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
+import { closeServer, stopWhenAsked } from './lifecycle.ts';
 
 const lifetimeSeconds = Number(process.argv[3]);
 if (!(lifetimeSeconds > 0)) {
@@ -26,12 +27,4 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql\n`);
 });
 
-const stop = (status: number) => {
-  setTimeout(() => process.exit(status), 2_000).unref();
-  server.closeAllConnections();
-  server.close(() => process.exit(status));
-};
-process.once('SIGTERM', () => stop(0));
-process.once('SIGINT', () => stop(0));
-process.stdin.once('end', () => stop(0)).resume();
-setTimeout(() => stop(1), lifetimeSeconds * 1_000).unref();
+stopWhenAsked('floor bench server', lifetimeSeconds, () => closeServer(server));

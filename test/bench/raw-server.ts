@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openRawApi } from './raw.ts';
+import { closeServer, stopWhenAsked } from './lifecycle.ts';
 
 const [databasePath, lifetime] = process.argv.slice(2);
 const lifetimeSeconds = Number(lifetime);
@@ -44,22 +45,7 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`http://127.0.0.1:${port}/raw\n`);
 });
 
-let stopping = false;
-function stop(status: number): void {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => process.exit(status), 2_000).unref();
-  server.closeAllConnections();
-  server.close(() => {
-    api.close();
-    process.exit(status);
-  });
-}
-
-process.once('SIGTERM', () => stop(0));
-process.once('SIGINT', () => stop(0));
-process.stdin.once('end', () => stop(0)).resume();
-setTimeout(() => {
-  process.stderr.write(`raw bench server: lifetime of ${lifetimeSeconds} s is over, stopping\n`);
-  stop(1);
-}, lifetimeSeconds * 1_000).unref();
+stopWhenAsked('raw bench server', lifetimeSeconds, async () => {
+  await closeServer(server);
+  api.close();
+});

@@ -10,6 +10,7 @@
 import { loadConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
 import { BENCH_ENV } from './settings.ts';
+import { stopWhenAsked } from './lifecycle.ts';
 
 const [databasePath, lifetime] = process.argv.slice(2);
 const lifetimeSeconds = Number(lifetime);
@@ -25,19 +26,4 @@ const running = await startServer(
 );
 process.stdout.write(`${running.url}\n`);
 
-let stopping = false;
-function stop(status: number): void {
-  if (stopping) return;
-  stopping = true;
-  // Connections still open would hold server.close() up; do not wait for them long.
-  setTimeout(() => process.exit(status), 2_000).unref();
-  void running.close().then(() => process.exit(status));
-}
-
-process.once('SIGTERM', () => stop(0));
-process.once('SIGINT', () => stop(0));
-process.stdin.once('end', () => stop(0)).resume();
-setTimeout(() => {
-  process.stderr.write(`bench server: lifetime of ${lifetimeSeconds} s is over, stopping\n`);
-  stop(1);
-}, lifetimeSeconds * 1_000).unref();
+stopWhenAsked('bench server', lifetimeSeconds, () => running.close());
