@@ -97,6 +97,21 @@ describe('batching', () => {
         totalCount nodes { arxivId } pageInfo { hasNextPage } } } }`);
       expect(alone.organization).toEqual(org);
     }
+    // Past a cursor and under a filter, with two different cursors in turn (each
+    // shape of list is prepared once: the values must not stick to it).
+    const first = (await api.data('{ papers(first: 41, orderBy: {field: UPVOTES}) { edges { cursor } } }')).papers.edges;
+    for (const { cursor } of [first[2], first[40]]) {
+      const args = `first: 3, after: "${cursor}", orderBy: {field: UPVOTES}, filter: {published: {from: "2023-01-01"}}`;
+      const together = (await api.data(`{ organizations(first: 6) { nodes { slug papers(${args}) { totalCount nodes { arxivId upvotes } } } } }`))
+        .organizations.nodes;
+      expect(together.some((org: any) => org.papers.nodes.length > 0)).toBe(true);
+      for (const org of together) {
+        expect((await api.data(`{ organization(slug: "${org.slug}") { slug papers(${args}) { totalCount nodes { arxivId upvotes } } } }`)).organization).toEqual(org);
+        // The same page from the list of all papers, filtered to the organization.
+        const args2 = args.replace('filter: {', `filter: {organizations: ["${org.slug}"], `);
+        expect((await api.data(`{ papers(${args2}) { totalCount nodes { arxivId upvotes } } }`)).papers).toEqual(org.papers);
+      }
+    }
     const authors = (size: number) => `{ authors(query: "a", first: ${size}) { nodes { papers(first: 2) { totalCount nodes { arxivId } } } } }`;
     expect(await api.statements(() => api.data(authors(50)))).toBe(await api.statements(() => api.data(authors(2))));
   });

@@ -148,18 +148,30 @@ export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[]
   return [primary[order.field](), { expr: papers.arxivId, direction: 'asc', type: 'string' }];
 }
 
-export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest): Page<PaperRow> {
-  // Prepared once per shape of query (which filters, which order, which way):
-  // drizzle would build the SQL again on every request, which takes longer
-  // than running it. The values go in as placeholders.
+/** What of a page's filter, order and cursor changes the text of its SQL. */
+function pageShape(filter: PaperFilter, order: PaperOrder, request: PageRequest): string {
+  const cursor = request.forward ? request.after : request.before;
+  return `${filterShape(filter)} ${order.field} ${order.direction} ${request.forward ? 'after' : 'before'} ${cursor ? 'cursor' : ''}`;
+}
+
+/**
+ * The placeholders, sort keys, keyset and conditions of a page of papers.
+ * Pages are prepared once per shape of query (which filters, which order,
+ * which way): drizzle would build the SQL again on every request, which takes
+ * longer than running it. The values go in as placeholders.
+ */
+function pageQuery(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest) {
   const { bind, params } = placeholders();
   const keys = paperSortKeys(order, bind);
   const query = keysetQuery(keys, request, bind);
   const conditions = paperConditions(db, filter, bind);
   params.limit = query.limit;
-  const cursor = request.forward ? request.after : request.before;
-  const shape = `listPapers ${filterShape(filter)} ${order.field} ${order.direction} ${request.forward ? 'after' : 'before'} ${cursor ? 'cursor' : ''}`;
-  const statement = prepared(db, shape, () => {
+  return { params, keys, query, conditions };
+}
+
+export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest): Page<PaperRow> {
+  const { params, keys, query, conditions } = pageQuery(db, filter, order, request);
+  const statement = prepared(db, `listPapers ${pageShape(filter, order, request)}`, () => {
     // The page is chosen on ids and keys alone, then its rows are read whole:
     // sorting only ids and keys is about twice as fast as sorting rows with
     // abstracts. Ordering by the alias computes each key once (a trending score
@@ -205,48 +217,57 @@ export function listPapersByGroup(
   order: PaperOrder,
   request: PageRequest,
 ): Map<number, Page<PaperRow>> {
-  const keys = paperSortKeys(order);
-  const query = keysetQuery(keys, request);
+  const { params, keys, query, conditions } = pageQuery(db, filter, order, request);
   const column = groupColumn(group);
+  const shape = `listPapersByGroup ${group.by} ${pageShape(filter, order, request)}`;
   if (group.ids.length === 1) {
     // One organization or author: its page straight from the index, with a LIMIT.
     const id = group.ids[0]!;
-    const rows = joinGroup(db.select({ ...PAPER_COLUMNS, sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
-      .where(and(eq(column, id), paperConditions(db, filter), query.where))
-      .orderBy(...query.orderBy)
-      .limit(query.limit)
-      .values();
-    return new Map([[id, pageOfPapers(query, rows)]]);
+    const statement = prepared(db, `${shape} one`, () =>
+      joinGroup(db.select({ ...PAPER_COLUMNS, sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
+        .where(and(eq(column, sql.placeholder('group')), conditions, query.where))
+        .orderBy(...query.orderBy)
+        .limit(sql.placeholder('limit'))
+        .prepare(),
+    );
+    return new Map([[id, pageOfPapers(query, statement.values({ ...params, group: id }))]]);
   }
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
-  const fields = {
-    id: sql<number>`${papers.id}`.as('paper_id'),
-    groupId: sql<number>`${column}`.as('group_id'),
-    sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'),
-    rank: sql<number>`row_number() over (partition by ${column} order by ${sql.join(query.orderBy, sql`, `)})`.as('rank'),
-  };
-  const ranked = joinGroup(db.select(fields).from(papers).$dynamic(), group)
-    .where(and(inArray(column, [...group.ids]), paperConditions(db, filter), query.where))
-    .as('ranked');
-  const rows = db
-    .select({ ...PAPER_COLUMNS, sortKey: ranked.sortKey, groupId: ranked.groupId })
-    .from(ranked)
-    .innerJoin(papers, eq(papers.id, ranked.id))
-    .where(lte(ranked.rank, query.limit))
-    .orderBy(asc(ranked.groupId), asc(ranked.rank))
-    .values();
+  const statement = prepared(db, `${shape} many`, () => {
+    const fields = {
+      id: sql<number>`${papers.id}`.as('paper_id'),
+      groupId: sql<number>`${column}`.as('group_id'),
+      sortKey: sql<string | number>`${keys[0]!.expr}`.as('sort_key'),
+      rank: sql<number>`row_number() over (partition by ${column} order by ${sql.join(query.orderBy, sql`, `)})`.as('rank'),
+    };
+    const ranked = joinGroup(db.select(fields).from(papers).$dynamic(), group)
+      .where(and(inJsonList(column, 'groups'), conditions, query.where))
+      .as('ranked');
+    return db
+      .select({ ...PAPER_COLUMNS, sortKey: ranked.sortKey, groupId: ranked.groupId })
+      .from(ranked)
+      .innerJoin(papers, eq(papers.id, ranked.id))
+      .where(lte(ranked.rank, sql.placeholder('limit')))
+      .orderBy(asc(ranked.groupId), asc(ranked.rank))
+      .prepare();
+  });
   const byGroup = new Map<number, unknown[][]>(group.ids.map((id) => [id, []]));
-  for (const row of rows) byGroup.get(row[AFTER_PAPER + 1] as number)?.push(row);
+  for (const row of statement.values({ ...params, groups: JSON.stringify(group.ids) })) byGroup.get(row[AFTER_PAPER + 1] as number)?.push(row);
   return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(query, list)]));
 }
 
 /** How many papers each group has under the filter, in one statement. */
 export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilter): Map<number, number> {
+  const { bind, params } = placeholders();
+  const conditions = paperConditions(db, filter, bind);
   const column = groupColumn(group);
-  const rows = joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
-    .where(and(inArray(column, [...group.ids]), paperConditions(db, filter)))
-    .groupBy(column)
-    .all();
+  const statement = prepared(db, `countPapersByGroup ${group.by} ${filterShape(filter)}`, () =>
+    joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
+      .where(and(inJsonList(column, 'groups'), conditions))
+      .groupBy(column)
+      .prepare(),
+  );
+  const rows = statement.all({ ...params, groups: JSON.stringify(group.ids) });
   return new Map(rows.map((r) => [r.groupId, r.n]));
 }
 
