@@ -1,7 +1,17 @@
 // Cross-cutting behaviour: global ids, input errors, batching, error masking,
 // GraphiQL and schema documentation.
-import { getNamedType, isObjectType, isInputObjectType, isEnumType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isObjectType,
+  isInputObjectType,
+  isEnumType,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
+import { listPapers } from '../src/catalogue/papers.ts';
+import { createContext } from '../src/graphql/context.ts';
 import { schema } from '../src/graphql/schema.ts';
 import { client, seededCatalogue } from './helpers.ts';
 
@@ -130,6 +140,63 @@ describe('batching', () => {
     const both = await api.statements(async () => (data = await api.data('{ papers(first: 49) { nodes { a: authors { name } b: authors { name paperCount } } } }')));
     expect(data.papers.nodes.every((p: any) => p.a.length === p.b.length && p.a.every((a: any, i: number) => a.name === p.b[i].name))).toBe(true);
     expect(both).toBe((await api.statements(() => api.data('{ papers(first: 48) { nodes { authors { name } } } }'))) + 1);
+  });
+
+  it("reads a list's abstracts and summaries only when a field under it asks for them, and answers the same", async () => {
+    const readsTexts = (sql: string[]) => sql.some((s) => s.includes('"abstract"'));
+    const texts = 'arxivId abstract aiSummary aiKeywords';
+    const asked = [
+      `{ papers(first: 30, orderBy: {field: UPVOTES}) { nodes { ${texts} } } }`,
+      `{ papers(first: 31, orderBy: {field: UPVOTES}) { edges { node { ...T } } } } fragment T on Paper { ${texts} }`,
+      `{ trendingPapers(first: 30) { nodes { ... on Paper { arxivId ... on Node { ... on Paper { abstract aiSummary aiKeywords } } } } } }`,
+      `{ digest(period: WEEK) { papers(first: 30) { nodes { ${texts} } } } }`,
+      `{ organizations(first: 3) { nodes { papers(first: 5) { nodes { ${texts} } } } } }`,
+    ];
+    for (const query of asked) {
+      let data: any;
+      const sql = await api.sql(async () => (data = await api.data(query)));
+      expect(readsTexts(sql)).toBe(true);
+      // Read with the list, not by one more statement afterwards.
+      expect(sql).toHaveLength((await api.sql(() => api.data(query.replace('abstract aiSummary aiKeywords', 'title')))).length);
+      const papers = JSON.stringify(data).match(/"arxivId":"[^"]+","abstract":"[^"]+","aiSummary":(null|"[^"]*"),"aiKeywords":\[[^\]]*\]/g)!;
+      expect(papers.length).toBeGreaterThan(2);
+      // The same texts as the paper looked up alone.
+      const first = JSON.parse(`{${papers[0]}}`);
+      const { paper } = await api.data(`{ paper(arxivId: "${first.arxivId}") { ${texts} } }`);
+      expect(paper).toEqual(first);
+    }
+    for (const query of [
+      '{ papers(first: 30, orderBy: {field: UPVOTES}) { nodes { arxivId title authors { name } } } }',
+      '{ trendingPapers(first: 30) { nodes { title abstractOfTitle: title } } }',
+      '{ organizations(first: 3) { nodes { papers(first: 5) { nodes { title } } } } }',
+    ]) {
+      expect(readsTexts(await api.sql(() => api.data(query)))).toBe(false);
+    }
+  });
+
+  it('loads the texts of papers read without them, in one statement', async () => {
+    const { db } = api.database;
+    const page = listPapers(db, {}, { field: 'UPVOTES', direction: 'DESC' }, { forward: true, size: 5, after: null }, 'brief');
+    const full = listPapers(db, {}, { field: 'UPVOTES', direction: 'DESC' }, { forward: true, size: 5, after: null });
+    expect(page.rows.every(({ row }) => !('abstract' in row))).toBe(true);
+    // The Paper type's own resolvers (the list decides what it reads, so a paper
+    // without texts meets these only if that decision is wrong).
+    const fields = (schema.getType('Paper') as GraphQLObjectType).getFields();
+    const context = createContext(db, { publicUrl: 'http://test', nudge: () => {} });
+    const info = {} as GraphQLResolveInfo;
+    const sql = await api.sql(async () => {
+      const answers = await Promise.all(
+        page.rows.map(async ({ row }) => ({
+          abstract: await fields.abstract!.resolve!(row, {}, context, info),
+          aiSummary: await fields.aiSummary!.resolve!(row, {}, context, info),
+          aiKeywords: await fields.aiKeywords!.resolve!(row, {}, context, info),
+        })),
+      );
+      expect(answers).toEqual(
+        full.rows.map(({ row }) => ({ abstract: row.abstract, aiSummary: row.aiSummary, aiKeywords: row.aiKeywords ? JSON.parse(row.aiKeywords) : [] })),
+      );
+    });
+    expect(sql).toHaveLength(1);
   });
 
   it('keeps trending and nested author papers constant in the page size', async () => {

@@ -44,9 +44,18 @@ export function client(database: Database = seededCatalogue()) {
     },
     /** Statements executed while `run` ran. */
     async statements(run: () => Promise<unknown>): Promise<number> {
-      const before = database.statements.count;
-      await run();
-      return database.statements.count - before;
+      return (await this.sql(run)).length;
+    },
+    /** The SQL of the statements executed while `run` ran. */
+    async sql(run: () => Promise<unknown>): Promise<string[]> {
+      const seen: string[] = [];
+      database.statements.onQuery = (sql) => seen.push(sql);
+      try {
+        await run();
+      } finally {
+        database.statements.onQuery = undefined;
+      }
+      return seen;
     },
   };
 }

@@ -32,15 +32,15 @@ export interface PaperOrder {
 }
 
 /**
- * Every column of a paper, in the order paperFrom reads them. Pages of papers
- * are read on almost every request: they come as arrays and are made into
- * rows here, one object literal each, instead of value by value by drizzle.
+ * The columns of a paper without its long texts, in the order paperFrom reads
+ * them. Pages of papers are read on almost every request: they come as arrays
+ * and are made into rows here, one object literal each, instead of value by
+ * value by drizzle.
  */
-const PAPER_COLUMNS = {
+const BRIEF_COLUMNS = {
   id: papers.id,
   arxivId: papers.arxivId,
   title: papers.title,
-  abstract: papers.abstract,
   publishedAt: papers.publishedAt,
   listedOn: papers.listedOn,
   listed: papers.listed,
@@ -50,40 +50,59 @@ const PAPER_COLUMNS = {
   githubStars: papers.githubStars,
   projectUrl: papers.projectUrl,
   thumbnailUrl: papers.thumbnailUrl,
-  aiSummary: papers.aiSummary,
-  aiKeywords: papers.aiKeywords,
   commentCount: papers.commentCount,
   organizationId: papers.organizationId,
-} satisfies Record<keyof PaperRow, unknown>;
-/** In a row of values, the index of the first column selected after the paper's. */
-const AFTER_PAPER = Object.keys(PAPER_COLUMNS).length;
+} satisfies Record<keyof BriefPaperRow, unknown>;
 
-function paperFrom(v: unknown[]): PaperRow {
+/** A paper's long texts: 2 KB a paper on average, read by a page only when asked for. */
+const TEXT_COLUMNS = { abstract: papers.abstract, aiSummary: papers.aiSummary, aiKeywords: papers.aiKeywords };
+export type PaperTexts = Pick<PaperRow, keyof typeof TEXT_COLUMNS>;
+export type BriefPaperRow = Omit<PaperRow, keyof PaperTexts>;
+/** A paper as a page of `brief` papers holds it: its texts only if they were read. */
+export type ListedPaper = BriefPaperRow & Partial<PaperTexts>;
+
+/** Which columns a page of papers reads: all of them, or all but the texts. */
+export type PaperColumns = 'all' | 'brief';
+type PaperOf<C extends PaperColumns> = C extends 'all' ? PaperRow : ListedPaper;
+
+const PAPER_COLUMNS = { ...BRIEF_COLUMNS, ...TEXT_COLUMNS } satisfies Record<keyof PaperRow, unknown>;
+const columnsOf = (columns: PaperColumns) => (columns === 'all' ? PAPER_COLUMNS : BRIEF_COLUMNS);
+/** In a row of values, the index of the first column selected after the paper's. */
+const afterPaper = (columns: PaperColumns) => Object.keys(columnsOf(columns)).length;
+
+function briefPaperFrom(v: unknown[]): BriefPaperRow {
   return {
     id: v[0] as number,
     arxivId: v[1] as string,
     title: v[2] as string,
-    abstract: v[3] as string,
-    publishedAt: v[4] as string,
-    listedOn: v[5] as string,
-    listed: v[6] === 1,
-    upvotes: v[7] as number,
-    authorCount: v[8] as number,
-    githubUrl: v[9] as string | null,
-    githubStars: v[10] as number | null,
-    projectUrl: v[11] as string | null,
-    thumbnailUrl: v[12] as string | null,
-    aiSummary: v[13] as string | null,
-    aiKeywords: v[14] as string | null,
-    commentCount: v[15] as number | null,
-    organizationId: v[16] as number | null,
+    publishedAt: v[3] as string,
+    listedOn: v[4] as string,
+    listed: v[5] === 1,
+    upvotes: v[6] as number,
+    authorCount: v[7] as number,
+    githubUrl: v[8] as string | null,
+    githubStars: v[9] as number | null,
+    projectUrl: v[10] as string | null,
+    thumbnailUrl: v[11] as string | null,
+    commentCount: v[12] as number | null,
+    organizationId: v[13] as number | null,
   };
 }
 
+function paperFrom(v: unknown[]): PaperRow {
+  const paper = briefPaperFrom(v) as PaperRow;
+  paper.abstract = v[14] as string;
+  paper.aiSummary = v[15] as string | null;
+  paper.aiKeywords = v[16] as string | null;
+  return paper;
+}
+
 /** A page from rows of values: a paper's columns, then its sort key. */
-function pageOfPapers(query: ReturnType<typeof keysetQuery>, rows: unknown[][]): Page<PaperRow> {
-  const page = query.page(rows, (v) => [v[AFTER_PAPER] as string | number, v[1] as string]);
-  return { ...page, rows: page.rows.map(({ row, key }) => ({ row: paperFrom(row), key })) };
+function pageOfPapers<C extends PaperColumns>(query: ReturnType<typeof keysetQuery>, rows: unknown[][], columns: C): Page<PaperOf<C>> {
+  const after = afterPaper(columns);
+  const rowFrom = (columns === 'all' ? paperFrom : briefPaperFrom) as (v: unknown[]) => PaperOf<C>;
+  const page = query.page(rows, (v) => [v[after] as string | number, v[1] as string]);
+  return { ...page, rows: page.rows.map(({ row, key }) => ({ row: rowFrom(row), key })) };
 }
 
 function range(column: typeof papers.publishedAt | typeof papers.listedOn, r: DateRange | null | undefined, bind: Bind, name: string): SQL[] {
@@ -169,9 +188,15 @@ function pageQuery(db: Db, filter: PaperFilter, order: PaperOrder, request: Page
   return { params, keys, query, conditions };
 }
 
-export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest): Page<PaperRow> {
+export function listPapers<C extends PaperColumns = 'all'>(
+  db: Db,
+  filter: PaperFilter,
+  order: PaperOrder,
+  request: PageRequest,
+  columns: C = 'all' as C,
+): Page<PaperOf<C>> {
   const { params, keys, query, conditions } = pageQuery(db, filter, order, request);
-  const statement = prepared(db, `listPapers ${pageShape(filter, order, request)}`, () => {
+  const statement = prepared(db, `listPapers ${columns} ${pageShape(filter, order, request)}`, () => {
     // The page is chosen on ids and keys alone, then its rows are read whole:
     // sorting only ids and keys is about twice as fast as sorting rows with
     // abstracts. Ordering by the alias computes each key once (a trending score
@@ -184,13 +209,13 @@ export function listPapers(db: Db, filter: PaperFilter, order: PaperOrder, reque
       .limit(sql.placeholder('limit'))
       .as('chosen');
     return db
-      .select({ ...PAPER_COLUMNS, sortKey: chosen.sortKey })
+      .select({ ...columnsOf(columns), sortKey: chosen.sortKey })
       .from(chosen)
       .innerJoin(papers, eq(papers.id, chosen.id))
       .orderBy(...query.orderOf([chosen.sortKey, chosen.arxivId]))
       .prepare();
   });
-  return pageOfPapers(query, statement.values(params));
+  return pageOfPapers(query, statement.values(params), columns);
 }
 
 /** Papers of many organizations or authors at once: one list per id. */
@@ -210,27 +235,28 @@ function joinGroup<Q extends SQLiteSelect>(query: Q, group: PaperGroups): Q {
  * The same page of each group's papers, in one statement: the rows are
  * numbered within each group by the list's order and cut after the page.
  */
-export function listPapersByGroup(
+export function listPapersByGroup<C extends PaperColumns = 'all'>(
   db: Db,
   group: PaperGroups,
   filter: PaperFilter,
   order: PaperOrder,
   request: PageRequest,
-): Map<number, Page<PaperRow>> {
+  columns: C = 'all' as C,
+): Map<number, Page<PaperOf<C>>> {
   const { params, keys, query, conditions } = pageQuery(db, filter, order, request);
   const column = groupColumn(group);
-  const shape = `listPapersByGroup ${group.by} ${pageShape(filter, order, request)}`;
+  const shape = `listPapersByGroup ${group.by} ${columns} ${pageShape(filter, order, request)}`;
   if (group.ids.length === 1) {
     // One organization or author: its page straight from the index, with a LIMIT.
     const id = group.ids[0]!;
     const statement = prepared(db, `${shape} one`, () =>
-      joinGroup(db.select({ ...PAPER_COLUMNS, sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
+      joinGroup(db.select({ ...columnsOf(columns), sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
         .where(and(eq(column, sql.placeholder('group')), conditions, query.where))
         .orderBy(...query.orderBy)
         .limit(sql.placeholder('limit'))
         .prepare(),
     );
-    return new Map([[id, pageOfPapers(query, statement.values({ ...params, group: id }))]]);
+    return new Map([[id, pageOfPapers(query, statement.values({ ...params, group: id }), columns)]]);
   }
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
   const statement = prepared(db, `${shape} many`, () => {
@@ -244,7 +270,7 @@ export function listPapersByGroup(
       .where(and(inJsonList(column, 'groups'), conditions, query.where))
       .as('ranked');
     return db
-      .select({ ...PAPER_COLUMNS, sortKey: ranked.sortKey, groupId: ranked.groupId })
+      .select({ ...columnsOf(columns), sortKey: ranked.sortKey, groupId: ranked.groupId })
       .from(ranked)
       .innerJoin(papers, eq(papers.id, ranked.id))
       .where(lte(ranked.rank, sql.placeholder('limit')))
@@ -252,8 +278,9 @@ export function listPapersByGroup(
       .prepare();
   });
   const byGroup = new Map<number, unknown[][]>(group.ids.map((id) => [id, []]));
-  for (const row of statement.values({ ...params, groups: JSON.stringify(group.ids) })) byGroup.get(row[AFTER_PAPER + 1] as number)?.push(row);
-  return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(query, list)]));
+  const groupIndex = afterPaper(columns) + 1;
+  for (const row of statement.values({ ...params, groups: JSON.stringify(group.ids) })) byGroup.get(row[groupIndex] as number)?.push(row);
+  return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(query, list, columns)]));
 }
 
 /** How many papers each group has under the filter, in one statement. */
@@ -281,6 +308,12 @@ export function countPapers(db: Db, filter: PaperFilter): number {
 export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
   const statement = prepared(db, 'papersByArxivIds', () => db.select(PAPER_COLUMNS).from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare());
   return statement.values({ ids: JSON.stringify(arxivIds) }).map(paperFrom);
+}
+
+/** The texts of papers left out of `brief` pages, by paper id. */
+export function paperTexts(db: Db, ids: readonly number[]): Map<number, PaperTexts> {
+  const statement = prepared(db, 'paperTexts', () => db.select({ id: papers.id, ...TEXT_COLUMNS }).from(papers).where(inJsonList(papers.id, 'ids')).prepare());
+  return new Map(statement.all({ ids: JSON.stringify(ids) }).map(({ id, ...texts }) => [id, texts]));
 }
 
 /** The latest day on which any paper was listed, or null for an empty catalogue. */

@@ -13,8 +13,11 @@ export interface Database {
   db: Db;
   /** The raw connection, for pragmas, user functions and backups. */
   sqlite: Sqlite.Database;
-  /** Statements executed through `db` since the database was opened (tests and benchmarks read it). */
-  readonly statements: { count: number };
+  /**
+   * Statements executed through `db` since the database was opened, and a
+   * listener told the SQL of each (tests and benchmarks read them).
+   */
+  readonly statements: { count: number; onQuery?: (sql: string) => void };
   close(): void;
 }
 
@@ -64,7 +67,7 @@ export function openDatabase(file: string): Database {
   // faster on a large catalogue (address space, not memory, is what it takes).
   sqlite.pragma('mmap_size = 1073741824');
   reuseStatements(sqlite, STATEMENT_CACHE_SIZE);
-  const statements = { count: 0 };
+  const statements: Database['statements'] = { count: 0 };
   const database: Database = {
     db: undefined as unknown as Db,
     sqlite,
@@ -74,8 +77,9 @@ export function openDatabase(file: string): Database {
   database.db = drizzle(sqlite, {
     schema,
     logger: {
-      logQuery: () => {
+      logQuery: (sql) => {
         statements.count++;
+        statements.onQuery?.(sql);
       },
     },
   });

@@ -3,11 +3,11 @@
 // global id, batched per request.
 import { authorsByIds, type AuthorRow } from '../catalogue/authors.ts';
 import { organizationsBySlugs, type OrganizationRow } from '../catalogue/organizations.ts';
-import { papersByArxivIds, type PaperRow } from '../catalogue/papers.ts';
+import { papersByArxivIds, type ListedPaper } from '../catalogue/papers.ts';
 import { builder } from './builder.ts';
 
 export const PaperRef = builder.loadableNodeRef('Paper', {
-  id: { resolve: (paper: PaperRow) => paper.arxivId },
+  id: { resolve: (paper: ListedPaper) => paper.arxivId },
   load: async (arxivIds: string[], { db }) => papersByArxivIds(db, arxivIds),
   sort: (paper) => paper.arxivId,
 });

@@ -33,7 +33,7 @@ AuthorRef.implement({
         ...t.arg.connectionArgs(),
       },
       // Batched across the authors of a list: one statement for all of them.
-      load: async (ids: number[], ctx, args) => paperConnections(ctx, { by: 'author', ids }, args, {}, args.orderBy),
+      load: async (ids: number[], ctx, args, info) => paperConnections(ctx, info, { by: 'author', ids }, args, {}, args.orderBy),
       resolve: (author) => author.id,
     }),
   }),

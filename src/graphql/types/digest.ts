@@ -33,8 +33,8 @@ Digest.implement({
       type: PaperConnection,
       description: 'The papers listed in the period, ranked by upvotes, highest first, ties by arXiv id.',
       args: { ...t.arg.connectionArgs() },
-      resolve: (d, args, ctx) =>
-        paperConnection(ctx, args, { listed: { from: d.start, to: d.end } }, { field: 'UPVOTES', direction: 'DESC' }),
+      resolve: (d, args, ctx, info) =>
+        paperConnection(ctx, info, args, { listed: { from: d.start, to: d.end } }, { field: 'UPVOTES', direction: 'DESC' }),
     }),
     previous: t.field({
       type: Digest,

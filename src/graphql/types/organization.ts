@@ -23,8 +23,8 @@ OrganizationRef.implement({
         ...t.arg.connectionArgs(),
       },
       // Batched across the organizations of a list: one statement for all of them.
-      load: async (ids: number[], ctx, args) =>
-        paperConnections(ctx, { by: 'organization', ids }, args, paperFilter(args.filter), args.orderBy),
+      load: async (ids: number[], ctx, args, info) =>
+        paperConnections(ctx, info, { by: 'organization', ids }, args, paperFilter(args.filter), args.orderBy),
       resolve: (org) => org.id,
     }),
   }),

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { Kind, type FieldNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { authorsOfPapers, type AuthorColumns, type AuthorRow } from '../../catalogue/authors.ts';
 import { arxivIdFromInput } from '../../catalogue/identity.ts';
 import { organizationsByIds } from '../../catalogue/organizations.ts';
@@ -9,13 +9,16 @@ import {
   listPapers,
   listPapersByGroup,
   paperSortKeys,
+  paperTexts,
+  type ListedPaper,
+  type PaperColumns,
   type PaperFilter,
   type PaperGroups,
   type PaperOrder,
+  type PaperTexts,
 } from '../../catalogue/papers.ts';
 import { trendingScore } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
-import type { PaperRow } from '../../catalogue/papers.ts';
 import type { Page } from '../../catalogue/keyset.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
@@ -36,22 +39,70 @@ function paperOrder(ctx: Context, order: OrderArg): PaperOrder {
 }
 
 /** A paper from a list ranked by trending score, which remembers the instant it was scored at. */
-type ScoredPaper = PaperRow & { scoredAt?: number };
+type ScoredPaper = ListedPaper & { scoredAt?: number };
 
 /** In a list ranked at some asOf, trendingScore defaults to that asOf, so the scores shown are those ranked by. */
-function scored(page: Page<PaperRow>, order: PaperOrder): Page<ScoredPaper> {
+function scored(page: Page<ListedPaper>, order: PaperOrder): Page<ScoredPaper> {
   if (order.asOfMs === undefined) return page;
   return { ...page, rows: page.rows.map(({ row, key }) => ({ row: { ...row, scoredAt: order.asOfMs }, key })) };
 }
 
+/** Fields of a paper answered from its texts, which a list reads only when one of them is asked for. */
+const TEXT_FIELDS = new Set(['abstract', 'aiSummary', 'aiKeywords']);
+const asksForTexts = new WeakMap<FieldNode, boolean>();
+
+function selectsAny(names: Set<string>, set: SelectionSetNode | undefined, fragments: GraphQLResolveInfo['fragments']): boolean {
+  return (
+    set?.selections.some((s) =>
+      s.kind === Kind.FIELD
+        ? names.has(s.name.value) || selectsAny(names, s.selectionSet, fragments)
+        : selectsAny(names, s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : fragments[s.name.value]?.selectionSet, fragments),
+    ) ?? false
+  );
+}
+
+/**
+ * The columns to read the papers of a list with: their texts (2 KB a paper)
+ * only if a text field is asked for anywhere under the list; decided once
+ * per query document. A paper read without them that is asked for them
+ * anyway loads them (paperText).
+ */
+export function paperColumns(info: GraphQLResolveInfo): PaperColumns {
+  const asks = info.fieldNodes.some((node) => {
+    let found = asksForTexts.get(node);
+    if (found === undefined) asksForTexts.set(node, (found = selectsAny(TEXT_FIELDS, node.selectionSet, info.fragments)));
+    return found;
+  });
+  return asks ? 'all' : 'brief';
+}
+
+const textLoaders = new WeakMap<Context, DataLoader<number, PaperTexts>>();
+
+/** A resolver of a text of a paper: from its row, or loaded (batched) when the row was read without texts. */
+function paperText<K extends keyof PaperTexts, T = PaperTexts[K]>(key: K, as: (text: PaperTexts[K]) => T = (text) => text as T) {
+  return (paper: ListedPaper, _args: object, ctx: Context): T | Promise<T> => {
+    if (paper[key] !== undefined) return as(paper[key] as PaperTexts[K]);
+    let loader = textLoaders.get(ctx);
+    if (!loader) {
+      loader = new DataLoader(async (ids: readonly number[]) => {
+        const byId = paperTexts(ctx.db, ids);
+        return ids.map((id) => byId.get(id)!);
+      });
+      textLoaders.set(ctx, loader);
+    }
+    return loader.load(paper.id).then((texts) => as(texts[key]));
+  };
+}
+
 /** Any list of papers as a connection: what papers, trendingPapers and digests share. */
-export function paperConnection(ctx: Context, args: ConnectionArgs, filter: PaperFilter, orderArg: OrderArg) {
+export function paperConnection(ctx: Context, info: GraphQLResolveInfo, args: ConnectionArgs, filter: PaperFilter, orderArg: OrderArg) {
   const order = paperOrder(ctx, orderArg);
+  const columns = paperColumns(info);
   return resolveConnection(
     args,
     order.field,
     paperSortKeys(order),
-    (request) => scored(listPapers(ctx.db, filter, order, request), order),
+    (request) => scored(listPapers(ctx.db, filter, order, request, columns), order),
     () => countPapers(ctx.db, filter),
   );
 }
@@ -62,13 +113,14 @@ export function paperConnection(ctx: Context, args: ConnectionArgs, filter: Pape
  */
 export function paperConnections(
   ctx: Context,
+  info: GraphQLResolveInfo,
   group: PaperGroups,
   args: ConnectionArgs,
   filter: PaperFilter,
   orderArg: OrderArg,
-): Connection<PaperRow>[] {
+): Connection<ListedPaper>[] {
   const order = paperOrder(ctx, orderArg);
-  const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, order.field, paperSortKeys(order)));
+  const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, order.field, paperSortKeys(order)), paperColumns(info));
   let counts: Map<number, number> | undefined;
   const countOf = (id: number) => (counts ??= countPapersByGroup(ctx.db, group, filter)).get(id) ?? 0;
   return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), order.field, () => countOf(id)));
@@ -112,7 +164,7 @@ PaperRef.implement({
   fields: (t) => ({
     arxivId: t.exposeString('arxivId', { description: 'The arXiv id without version, e.g. "2310.05869".' }),
     title: t.exposeString('title', { description: 'Title, whitespace collapsed.' }),
-    abstract: t.exposeString('abstract', { description: 'Abstract, whitespace collapsed.' }),
+    abstract: t.string({ description: 'Abstract, whitespace collapsed.', resolve: paperText('abstract') }),
     publishedAt: t.field({ type: 'Date', description: 'Publication day on arXiv (UTC).', resolve: (p) => p.publishedAt }),
     listedOn: t.field({
       type: 'Date',
@@ -141,10 +193,14 @@ PaperRef.implement({
     githubStars: t.exposeInt('githubStars', { nullable: true, description: 'GitHub stars: the highest count seen.' }),
     projectUrl: t.exposeString('projectUrl', { nullable: true, description: 'The project page, if any.' }),
     thumbnailUrl: t.exposeString('thumbnailUrl', { nullable: true, description: 'A social-card image of the paper, if any.' }),
-    aiSummary: t.exposeString('aiSummary', { nullable: true, description: 'A one-sentence machine-written summary, if the listing had one.' }),
+    aiSummary: t.string({
+      nullable: true,
+      description: 'A one-sentence machine-written summary, if the listing had one.',
+      resolve: paperText('aiSummary'),
+    }),
     aiKeywords: t.stringList({
       description: 'Machine-extracted keywords (empty when the listing had none).',
-      resolve: (p) => (p.aiKeywords ? (JSON.parse(p.aiKeywords) as string[]) : []),
+      resolve: paperText('aiKeywords', (keywords) => (keywords ? (JSON.parse(keywords) as string[]) : [])),
     }),
     commentCount: t.exposeInt('commentCount', { nullable: true, description: 'Comments on the daily-papers page, where known.' }),
     url: t.string({ description: 'Canonical link to the paper, https://arxiv.org/abs/<arxivId>.', resolve: (p) => `https://arxiv.org/abs/${p.arxivId}` }),
@@ -180,6 +236,6 @@ builder.queryFields((t) => ({
       orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
       ...t.arg.connectionArgs(),
     },
-    resolve: (_root, args, ctx) => paperConnection(ctx, args, paperFilter(args.filter), args.orderBy),
+    resolve: (_root, args, ctx, info) => paperConnection(ctx, info, args, paperFilter(args.filter), args.orderBy),
   }),
 }));

@@ -30,7 +30,7 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
       filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
       ...t.arg.connectionArgs(),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: (_root, args, ctx, info) => {
       const asOfMs = args.asOf?.getTime() ?? ctx.defaultAsOf();
       const filter = paperFilter(args.filter);
       const hours = WINDOW_HOURS[args.window ?? 'WEEK'];
@@ -43,7 +43,7 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
           .at(-1),
         to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
       };
-      return paperConnection(ctx, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs });
+      return paperConnection(ctx, info, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs });
     },
   }),
 );
