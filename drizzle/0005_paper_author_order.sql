@@ -1,0 +1,1 @@
+CREATE INDEX `paper_authors_paper_order_idx` ON `paper_authors` (`paper_id`,`position`,`author_id`);
