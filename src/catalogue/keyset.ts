@@ -39,6 +39,10 @@ export function isKeyOf(keys: SortKey[], values: unknown): values is KeyValue[] 
 export type Bind = <T>(name: string, value: T) => T | SQLWrapper;
 export const inline: Bind = (_name, value) => value;
 
+/** What of a page request changes the text of its SQL: the way it goes, and whether it starts at a cursor. */
+export const cursorShape = (request: PageRequest): string =>
+  `${request.forward ? 'after' : 'before'}${(request.forward ? request.after : request.before) ? ' cursor' : ''}`;
+
 /** Rows strictly past `values` in the direction of travel. */
 function pastKey(keys: SortKey[], values: unknown[], forward: boolean): SQL {
   const clauses: SQL[] = [];

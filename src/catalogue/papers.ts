@@ -3,8 +3,8 @@ import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQ
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
-import { inJsonList, prepared } from './prepared.ts';
-import { inline, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { inJsonList, placeholders, prepared } from './prepared.ts';
+import { cursorShape, inline, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
 
@@ -65,7 +65,7 @@ export type ListedPaper = BriefPaperRow & Partial<PaperTexts>;
 export type PaperColumns = 'all' | 'brief';
 type PaperOf<C extends PaperColumns> = C extends 'all' ? PaperRow : ListedPaper;
 
-const PAPER_COLUMNS = { ...BRIEF_COLUMNS, ...TEXT_COLUMNS } satisfies Record<keyof PaperRow, unknown>;
+export const PAPER_COLUMNS = { ...BRIEF_COLUMNS, ...TEXT_COLUMNS } satisfies Record<keyof PaperRow, unknown>;
 const columnsOf = (columns: PaperColumns) => (columns === 'all' ? PAPER_COLUMNS : BRIEF_COLUMNS);
 /** In a row of values, the index of the first column selected after the paper's. */
 const afterPaper = (columns: PaperColumns) => Object.keys(columnsOf(columns)).length;
@@ -89,7 +89,8 @@ function briefPaperFrom(v: unknown[]): BriefPaperRow {
   };
 }
 
-function paperFrom(v: unknown[]): PaperRow {
+/** A paper from the values of PAPER_COLUMNS, in their order. */
+export function paperFrom(v: unknown[]): PaperRow {
   const paper = briefPaperFrom(v) as PaperRow;
   paper.abstract = v[14] as string;
   paper.aiSummary = v[15] as string | null;
@@ -131,7 +132,7 @@ export function paperConditions(db: Db, filter: PaperFilter = {}, bind: Bind = i
 }
 
 /** What of a filter changes the text of its SQL (which conditions there are), not its values. */
-const filterShape = (filter: PaperFilter): string =>
+export const filterShape = (filter: PaperFilter): string =>
   [
     filter.organizations ? 'o' : '',
     filter.published?.from ? 'pf' : '',
@@ -141,16 +142,6 @@ const filterShape = (filter: PaperFilter): string =>
     filter.minUpvotes != null ? 'u' : '',
     filter.hasCode == null ? '' : `c${filter.hasCode}`,
   ].join(',');
-
-/** A Bind that names placeholders and collects their values, for a statement prepared once per shape. */
-function placeholders(): { bind: Bind; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = {};
-  const bind: Bind = (name, value) => {
-    params[name] = value;
-    return sql.placeholder(name);
-  };
-  return { params, bind };
-}
 
 export const trendingScoreSql = (asOfMs: unknown): SQL<number> =>
   sql<number>`trending_score(${papers.upvotes}, ${papers.githubStars}, ${papers.listedOn}, ${asOfMs})`;
@@ -169,8 +160,7 @@ export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[]
 
 /** What of a page's filter, order and cursor changes the text of its SQL. */
 function pageShape(filter: PaperFilter, order: PaperOrder, request: PageRequest): string {
-  const cursor = request.forward ? request.after : request.before;
-  return `${filterShape(filter)} ${order.field} ${order.direction} ${request.forward ? 'after' : 'before'} ${cursor ? 'cursor' : ''}`;
+  return `${filterShape(filter)} ${order.field} ${order.direction} ${cursorShape(request)}`;
 }
 
 /**

@@ -3,6 +3,7 @@
 // running these small queries. Lists of ids go in as one JSON parameter.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
+import type { Bind } from './keyset.ts';
 
 const cache = new WeakMap<Db, Map<string, unknown>>();
 
@@ -18,3 +19,13 @@ export function prepared<T>(db: Db, name: string, build: () => T): T {
 /** `column IN (the values of the JSON array bound to placeholder `name`)`. */
 export const inJsonList = (column: SQL | import('drizzle-orm').Column, name: string): SQL =>
   sql`${column} IN (SELECT value FROM json_each(${sql.placeholder(name)}))`;
+
+/** A Bind that names placeholders and collects their values, for a statement prepared once per shape of query. */
+export function placeholders(): { bind: Bind; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const bind: Bind = (name, value) => {
+    params[name] = value;
+    return sql.placeholder(name);
+  };
+  return { params, bind };
+}

@@ -2,14 +2,15 @@
 // found in two statements: the hits ranked inside the FTS query with a LIMIT
 // (only ids and sort keys pass through the sort), then the page's rows with
 // their highlights, so a word found in most papers costs one ranking pass.
-import { and, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { papers, searchWords, type PaperRow } from '../db/schema.ts';
 import { escapeHtml } from '../html.ts';
 import { searchableWords } from './search-query.ts';
-import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
-import { paperConditions, type PaperFilter } from './papers.ts';
+import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { filterShape, PAPER_COLUMNS, paperConditions, paperFrom, type PaperFilter } from './papers.ts';
+import { inJsonList, placeholders, prepared } from './prepared.ts';
 
 /** The FTS5 table, as drizzle sees it for queries (it is created by a hand-written migration). */
 const papersFts = sqliteTable('papers_fts', {
@@ -45,14 +46,14 @@ export function searchSortKeys(order: SearchOrder): SortKey[] {
   ];
 }
 
-const matches = (expression: string): SQL => sql`papers_fts MATCH ${expression}`;
+const matches = (bind: Bind, expression: string): SQL => sql`papers_fts MATCH ${bind('match', expression)}`;
 
 /**
  * The filter as a set of paper ids. The unary + keeps SQLite from handing
  * the set to FTS5 one id at a time: the matches are checked against it instead.
  */
-function within(db: Db, filter: PaperFilter): SQL | undefined {
-  const conditions = paperConditions(db, filter);
+function within(db: Db, filter: PaperFilter, bind: Bind): SQL | undefined {
+  const conditions = paperConditions(db, filter, bind);
   return conditions ? sql`+${papersFts.rowid} IN (SELECT ${papers.id} FROM ${papers} WHERE ${conditions})` : undefined;
 }
 
@@ -67,6 +68,22 @@ export function markup(marked: string): string {
     .replaceAll(CLOSE, '</mark>');
 }
 
+/** A page's papers with their highlights, by paper id: [...paper, title highlight, abstract snippet]. */
+const details = (db: Db) =>
+  prepared(db, 'searchDetails', () =>
+    db
+      .select({
+        ...PAPER_COLUMNS,
+        titleHighlight: sql<string>`highlight(papers_fts, 0, ${OPEN}, ${CLOSE})`,
+        abstractSnippet: sql<string>`snippet(papers_fts, 1, ${OPEN}, ${CLOSE}, '…', 40)`,
+      })
+      .from(papersFts)
+      .innerJoin(papers, eq(papers.id, papersFts.rowid))
+      .where(and(sql`papers_fts MATCH ${sql.placeholder('match')}`, inJsonList(papersFts.rowid, 'ids')))
+      .prepare(),
+  );
+const HIGHLIGHT = Object.keys(PAPER_COLUMNS).length;
+
 export function searchPapers(
   db: Db,
   expression: string,
@@ -74,45 +91,44 @@ export function searchPapers(
   order: SearchOrder,
   request: PageRequest,
 ): Page<SearchHit> {
+  // Prepared once per shape of query (which filters, which order, which way),
+  // as lists of papers are; the values go in as placeholders.
+  const { bind, params } = placeholders();
   const keys = searchSortKeys(order);
-  const query = keysetQuery(keys, request);
-  const fields = { id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` };
-  // By relevance, only ids and ranks pass through the sort, and papers is not
-  // joined (a join per match is what makes a common word slow); the other
-  // orders need their sort key from papers.
-  const hits = (
-    order === 'RELEVANCE'
-      ? db.select(fields).from(papersFts).where(and(matches(expression), within(db, filter), query.where))
-      : db
-          .select(fields)
-          .from(papersFts)
-          .innerJoin(papers, eq(papers.id, papersFts.rowid))
-          .where(and(matches(expression), paperConditions(db, filter), query.where))
-  )
-    .orderBy(...query.orderBy)
-    .limit(query.limit)
-    .all();
-  const page = query.page(hits, (h) => [h.key, h.tie]);
+  const query = keysetQuery(keys, request, bind);
+  const match = matches(bind, expression);
+  const conditions = order === 'RELEVANCE' ? within(db, filter, bind) : paperConditions(db, filter, bind);
+  params.limit = query.limit;
+  const hits = prepared(db, `searchHits ${order} ${filterShape(filter)} ${cursorShape(request)}`, () => {
+    const fields = { id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` };
+    // By relevance, only ids and ranks pass through the sort, and papers is not
+    // joined (a join per match is what makes a common word slow); the other
+    // orders need their sort key from papers.
+    return (
+      order === 'RELEVANCE'
+        ? db.select(fields).from(papersFts).where(and(match, conditions, query.where))
+        : db
+            .select(fields)
+            .from(papersFts)
+            .innerJoin(papers, eq(papers.id, papersFts.rowid))
+            .where(and(match, conditions, query.where))
+    )
+      .orderBy(...query.orderBy)
+      .limit(sql.placeholder('limit'))
+      .prepare();
+  });
+  const page = query.page(hits.all(params), (h) => [h.key, h.tie]);
   if (page.rows.length === 0) return { ...page, rows: [] };
 
-  const details = db
-    .select({
-      paper: papers,
-      titleHighlight: sql<string>`highlight(papers_fts, 0, ${OPEN}, ${CLOSE})`,
-      abstractSnippet: sql<string>`snippet(papers_fts, 1, ${OPEN}, ${CLOSE}, '…', 40)`,
-    })
-    .from(papersFts)
-    .innerJoin(papers, eq(papers.id, papersFts.rowid))
-    .where(and(matches(expression), inArray(papersFts.rowid, page.rows.map((r) => r.row.id))))
-    .all();
-  const byId = new Map(details.map((d) => [d.paper.id, d]));
+  const rows = details(db).values({ match: expression, ids: JSON.stringify(page.rows.map((r) => r.row.id)) });
+  const byId = new Map(rows.map((v) => [v[0] as number, v]));
   return {
     ...page,
     rows: page.rows.map(({ row, key }) => {
-      const d = byId.get(row.id)!;
+      const v = byId.get(row.id)!;
       return {
         key,
-        row: { paper: d.paper, score: -row.rank, titleHighlight: markup(d.titleHighlight), abstractSnippet: markup(d.abstractSnippet) },
+        row: { paper: paperFrom(v), score: -row.rank, titleHighlight: markup(v[HIGHLIGHT] as string), abstractSnippet: markup(v[HIGHLIGHT + 1] as string) },
       };
     }),
   };
@@ -124,22 +140,26 @@ export const MAX_PREFIX_WORDS = 64;
 export function wordsStartingWith(db: Db, prefix: string): string[] {
   const [start] = searchableWords(prefix);
   if (!start) return [];
-  return db
-    .select({ word: searchWords.word })
-    .from(searchWords)
-    .where(and(gte(searchWords.word, start), lt(searchWords.word, `${start}\u{10FFFF}`)))
-    .orderBy(sql`length(${searchWords.word})`, searchWords.word)
-    .limit(MAX_PREFIX_WORDS)
-    .all()
-    .map((r) => r.word);
+  const statement = prepared(db, 'wordsStartingWith', () =>
+    db
+      .select({ word: searchWords.word })
+      .from(searchWords)
+      .where(and(gte(searchWords.word, sql.placeholder('start')), lt(searchWords.word, sql.placeholder('end'))))
+      .orderBy(sql`length(${searchWords.word})`, searchWords.word)
+      .limit(MAX_PREFIX_WORDS)
+      .prepare(),
+  );
+  return statement.all({ start, end: `${start}\u{10FFFF}` }).map((r) => r.word);
 }
 
 export function countSearch(db: Db, expression: string, filter: PaperFilter): number {
-  return db
-    .select({ n: count() })
-    .from(papersFts)
-    .where(and(matches(expression), within(db, filter)))
-    .get()!.n;
+  const { bind, params } = placeholders();
+  const match = matches(bind, expression);
+  const conditions = within(db, filter, bind);
+  const statement = prepared(db, `countSearch ${filterShape(filter)}`, () =>
+    db.select({ n: count() }).from(papersFts).where(and(match, conditions)).prepare(),
+  );
+  return statement.get(params)!.n;
 }
 
 /** Empties the search indexes and fills them again from the catalogue, in one transaction. */
