@@ -51,10 +51,12 @@ export const papers = sqliteTable(
   },
   (t) => [
     uniqueIndex('papers_arxiv_id_unique').on(t.arxivId),
-    index('papers_published_at_idx').on(t.publishedAt, t.arxivId),
-    index('papers_listed_on_idx').on(t.listedOn, t.arxivId),
-    index('papers_upvotes_idx').on(t.upvotes, t.arxivId),
-    index('papers_organization_idx').on(t.organizationId, t.publishedAt),
+    // Lists run newest (or most upvoted) first, ties by arXiv id ascending: each
+    // index holds that order, so that a page is read off it with no sort.
+    index('papers_published_at_desc_idx').on(sql`${t.publishedAt} DESC`, t.arxivId),
+    index('papers_listed_on_desc_idx').on(sql`${t.listedOn} DESC`, t.arxivId),
+    index('papers_upvotes_desc_idx').on(sql`${t.upvotes} DESC`, t.arxivId),
+    index('papers_organization_published_idx').on(t.organizationId, sql`${t.publishedAt} DESC`, t.arxivId),
     index('papers_has_code_idx').on(sql`(${t.githubUrl} IS NOT NULL)`, t.publishedAt),
   ],
 );
