@@ -1,5 +1,6 @@
 // Starting server.ts in a child process and stopping it for sure.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,7 +15,23 @@ const STOP_TIMEOUT_MS = 5_000;
 export interface ChildServer {
   url: string;
   pid: number;
+  /** From spawning Node to the server's URL on stdout (tsx, migrations and opening the file included). */
+  startSeconds: number;
+  /** Its resident memory now and at its peak, in MiB (from /proc: null where there is none). */
+  memory(): { rssMiB: number; peakMiB: number } | null;
   stop(): Promise<void>;
+}
+
+function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  const [rss, peak] = [kib('VmRSS'), kib('VmHWM')];
+  return Number.isFinite(rss) && Number.isFinite(peak) ? { rssMiB: rss / 1024, peakMiB: peak / 1024 } : null;
 }
 
 /**
@@ -24,6 +41,7 @@ export interface ChildServer {
  * closes) or when `lifetimeSeconds` are over.
  */
 export function startChildServer(databasePath: string, lifetimeSeconds: number, script = SERVER, env: Record<string, string> = {}): Promise<ChildServer> {
+  const spawned = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script, databasePath, String(Math.ceil(lifetimeSeconds))], {
     cwd: ROOT,
     // As deployed: graphql-js reads NODE_ENV when it loads.
@@ -69,7 +87,8 @@ export function startChildServer(databasePath: string, lifetimeSeconds: number, 
       if (!url.startsWith('http://127.0.0.1:')) return fail(`unexpected first line "${url}"`);
       settled = true;
       clearTimeout(timer);
-      resolve({ url, pid: child.pid!, stop });
+      const pid = child.pid!;
+      resolve({ url, pid, startSeconds: (performance.now() - spawned) / 1000, memory: () => memoryOf(pid), stop });
     });
   });
 }

@@ -266,6 +266,7 @@ async function main(): Promise<number> {
     ]);
     servers.push(graphql, baseline, cachedServer);
     const startSeconds = (performance.now() - startedAt) / 1000;
+    const memoryAtStart = [graphql, baseline].map((server) => server.memory());
     progress(
       `GraphQL server (pid ${graphql.pid}) at ${graphql.url}, raw baseline (pid ${baseline.pid}) at ${baseline.url}, ` +
         `GraphQL with the response cache (pid ${cachedServer.pid}) at ${cachedServer.url}, started in ${startSeconds.toFixed(1)} s`,
@@ -313,10 +314,18 @@ async function main(): Promise<number> {
       });
     }
 
+    const memoryAtEnd = [graphql, baseline].map((server) => server.memory());
+    const mib = (n: number) => `${Math.round(n)} MiB`;
+    const footprint = (name: string, server: ChildServer, i: number) => {
+      const [start, end] = [memoryAtStart[i], memoryAtEnd[i]];
+      const memory = start && end ? `; resident memory ${mib(start.rssMiB)} once up, ${mib(end.rssMiB)} after the scenarios (peak ${mib(end.peakMiB)})` : '';
+      return `${name}: up in ${server.startSeconds.toFixed(1)} s${memory}`;
+    };
     const slow = rows.filter((r) => !(r.graphql.responses > 0 && r.graphql.p99 < P99_TARGET_MS)).map((r) => `\`${r.scenario}\``);
     const out = [
       ...catalogue.facts,
-      `Servers: src/server.ts and the raw baseline (test/bench/raw-server.ts) in child processes on 127.0.0.1, both up in ${startSeconds.toFixed(1)} s (starting Node and tsx included).`,
+      `Servers: src/server.ts and the raw baseline (test/bench/raw-server.ts) in child processes on 127.0.0.1, all up in ${startSeconds.toFixed(1)} s (starting Node and tsx included). ` +
+        `${footprint('GraphQL', graphql, 0)}. ${footprint('Raw', baseline, 1)}.`,
       `Load: autocannon, ${CONNECTIONS} connections; per scenario ${warmupSeconds} s warm-up of each server, then ${rounds} rounds of ` +
         `${measureSeconds} s on GraphQL and ${measureSeconds} s on the raw baseline, alternately; every response compared with the checked one.`,
       '',
