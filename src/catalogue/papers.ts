@@ -32,10 +32,10 @@ export interface PaperOrder {
 }
 
 /**
- * The columns of a paper without its long texts, in the order paperFrom reads
- * them. Pages of papers are read on almost every request: they come as arrays
- * and are made into rows here, one object literal each, instead of value by
- * value by drizzle.
+ * The columns of a paper but its long texts, in the order briefPaperFrom reads
+ * them (paperFrom reads the texts after them). Pages of papers are read on
+ * almost every request: they come as arrays and are made into rows here, one
+ * object literal each, instead of value by value by drizzle.
  */
 const BRIEF_COLUMNS = {
   id: papers.id,
@@ -67,8 +67,9 @@ type PaperOf<C extends PaperColumns> = C extends 'all' ? PaperRow : ListedPaper;
 
 export const PAPER_COLUMNS = { ...BRIEF_COLUMNS, ...TEXT_COLUMNS } satisfies Record<keyof PaperRow, unknown>;
 const columnsOf = (columns: PaperColumns) => (columns === 'all' ? PAPER_COLUMNS : BRIEF_COLUMNS);
+const [ALL_COUNT, BRIEF_COUNT] = [PAPER_COLUMNS, BRIEF_COLUMNS].map((c) => Object.keys(c).length);
 /** In a row of values, the index of the first column selected after the paper's. */
-const afterPaper = (columns: PaperColumns) => Object.keys(columnsOf(columns)).length;
+const afterPaper = (columns: PaperColumns) => (columns === 'all' ? ALL_COUNT! : BRIEF_COUNT!);
 
 function briefPaperFrom(v: unknown[]): BriefPaperRow {
   return {
