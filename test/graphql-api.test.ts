@@ -199,6 +199,58 @@ describe('batching', () => {
     expect(sql).toHaveLength(1);
   });
 
+  it('builds the SQL of a list, a count or a search once per shape, not again for other values', async () => {
+    // drizzle prepares (through the connection's statement cache) every query it builds; a
+    // statement prepared once per shape is run without being built or prepared again.
+    const slugs = (await api.data('{ organizations(first: 5) { nodes { slug } } }')).organizations.nodes.map((o: any) => o.slug);
+    const shapes = [
+      (n: number) => `{ papers(first: ${n}, orderBy: {field: UPVOTES}, filter: {minUpvotes: ${n}, published: {from: "2023-0${n}-01"}}) {
+        totalCount nodes { arxivId title abstract authors { name } organization { name } } } }`,
+      (n: number) => `{ trendingPapers(first: ${n}) { totalCount nodes { arxivId trendingScore authors { name } } } }`,
+      (n: number) => `{ organization(slug: "${slugs[n]}") { papers(first: ${n}) { totalCount nodes { arxivId } } } }`,
+      (n: number) => `{ organizations(first: ${n + 2}) { nodes { papers(first: ${n}, orderBy: {field: UPVOTES}) { totalCount nodes { arxivId } } } } }`,
+      (n: number) => `{ authors(query: "${['a', 'li', 'wang'][n % 3]}", first: ${n}) { totalCount nodes { name papers(first: 2) { nodes { arxivId } } } } }`,
+      (n: number) => `{ searchPapers(query: "${['diffusion', 'language model', 'agent'][n % 3]}", first: ${n}) {
+        totalCount edges { score titleHighlight node { arxivId authors { name } } } } }`,
+    ];
+    const prepare = vi.spyOn(api.database.sqlite, 'prepare');
+    try {
+      for (const shape of shapes) {
+        await api.data(shape(2));
+        prepare.mockClear();
+        const statements = await api.statements(() => api.data(shape(4)));
+        expect(statements).toBeGreaterThan(0);
+        expect(prepare.mock.calls.map(([sql]) => sql)).toEqual([]);
+      }
+    } finally {
+      prepare.mockRestore();
+    }
+  });
+
+  it('pages organizations and authors with fresh values each time (their statements are prepared once per shape)', async () => {
+    const walk = async (field: string, args: string, size: number, pages: number) => {
+      const seen: unknown[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < pages; i++) {
+        const page: any = (await api.data(`{ ${field}(${args}, first: ${size}${after ? `, after: "${after}"` : ''}) { nodes { id name } pageInfo { endCursor } } }`))[field];
+        seen.push(...page.nodes);
+        after = page.pageInfo.endCursor;
+      }
+      return seen;
+    };
+    for (const args of ['orderBy: PAPER_COUNT', 'orderBy: NAME', 'query: "a"', 'query: "in"']) {
+      const whole = (await api.data(`{ organizations(${args}, first: 21) { nodes { id name } } }`)).organizations.nodes;
+      expect(whole.length).toBeGreaterThan(7);
+      expect(await walk('organizations', args, 7, 3)).toEqual(whole);
+    }
+    for (const query of ['li', 'wang', 'a']) {
+      const whole = (await api.data(`{ authors(query: "${query}", first: 12) { nodes { id name } } }`)).authors.nodes;
+      expect(whole.length).toBe(12);
+      expect(whole.every((a: any) => a.name.toLowerCase().split(/[\s-]+/u).some((w: string) => w.startsWith(query)))).toBe(true);
+      expect(await walk('authors', `query: "${query}"`, 4, 3)).toEqual(whole);
+    }
+  });
+
   it('keeps trending and nested author papers constant in the page size', async () => {
     const trending = (size: number) => `{ trendingPapers(first: ${size}) { totalCount nodes { trendingScore authors { name paperCount } organization { slug paperCount } } } }`;
     expect(await api.statements(() => api.data(trending(100)))).toBe(await api.statements(() => api.data(trending(3))));

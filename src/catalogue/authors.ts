@@ -3,8 +3,8 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { authors, paperAuthors, type AuthorRow } from '../db/schema.ts';
-import { inJsonList, prepared } from './prepared.ts';
-import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { inJsonList, placeholders, prepared } from './prepared.ts';
+import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { AuthorRow };
 
@@ -64,20 +64,30 @@ export const AUTHOR_SORT: SortKey[] = [
 ];
 
 /** Authors with a word starting with each word of `expression` (see toNamePrefixExpression). */
-const named = (expression: string) => sql`${authors.id} IN (SELECT rowid FROM authors_fts WHERE authors_fts MATCH ${expression})`;
+const named = (expression: string, bind: Bind) =>
+  sql`${authors.id} IN (SELECT rowid FROM authors_fts WHERE authors_fts MATCH ${bind('match', expression)})`;
 
+// Prepared once per shape of query (which way, from a cursor or not), as lists of papers are.
 export function searchAuthors(db: Db, expression: string, request: PageRequest): Page<AuthorRow> {
-  const query = keysetQuery(AUTHOR_SORT, request);
-  const rows = db
-    .select()
-    .from(authors)
-    .where(and(named(expression), query.where))
-    .orderBy(...query.orderBy)
-    .limit(query.limit)
-    .all();
-  return query.page(rows, (a) => [a.paperCount, a.nameKey]);
+  const { bind, params } = placeholders();
+  const query = keysetQuery(AUTHOR_SORT, request, bind);
+  const condition = named(expression, bind);
+  params.limit = query.limit;
+  const statement = prepared(db, `searchAuthors ${cursorShape(request)}`, () =>
+    db
+      .select()
+      .from(authors)
+      .where(and(condition, query.where))
+      .orderBy(...query.orderBy)
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
+  return query.page(statement.all(params), (a) => [a.paperCount, a.nameKey]);
 }
 
 export function countAuthors(db: Db, expression: string): number {
-  return db.select({ n: count() }).from(authors).where(named(expression)).get()!.n;
+  const { bind, params } = placeholders();
+  const condition = named(expression, bind);
+  const statement = prepared(db, 'countAuthors', () => db.select({ n: count() }).from(authors).where(condition).prepare());
+  return statement.get(params)!.n;
 }

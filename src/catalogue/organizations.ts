@@ -2,8 +2,8 @@
 import { and, count, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { organizations, type OrganizationRow } from '../db/schema.ts';
-import { inJsonList, prepared } from './prepared.ts';
-import { keysetQuery, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { inJsonList, placeholders, prepared } from './prepared.ts';
+import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { OrganizationRow };
 
@@ -33,29 +33,40 @@ export const ORGANIZATION_SORT: Record<OrganizationOrder, SortKey[]> = {
 };
 
 /** Organizations whose name or slug has a word starting with each word of `expression`; all when null. */
-const matching = (expression: string | null) =>
+const matching = (expression: string | null, bind: Bind) =>
   expression === null
     ? undefined
-    : sql`${organizations.id} IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH ${expression})`;
+    : sql`${organizations.id} IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH ${bind('match', expression)})`;
 
+// Prepared once per shape of query (searched or not, which order, which way), as lists of papers are.
 export function listOrganizations(
   db: Db,
   expression: string | null,
   order: OrganizationOrder,
   request: PageRequest,
 ): Page<OrganizationRow> {
+  const { bind, params } = placeholders();
   const keys = ORGANIZATION_SORT[order];
-  const page = keysetQuery(keys, request);
-  const rows = db
-    .select()
-    .from(organizations)
-    .where(and(matching(expression), page.where))
-    .orderBy(...page.orderBy)
-    .limit(page.limit)
-    .all();
-  return page.page(rows, (o) => (order === 'NAME' ? [o.nameKey, o.slug] : [o.paperCount, o.slug]));
+  const page = keysetQuery(keys, request, bind);
+  const condition = matching(expression, bind);
+  params.limit = page.limit;
+  const statement = prepared(db, `listOrganizations ${expression === null ? 'all' : 'matching'} ${order} ${cursorShape(request)}`, () =>
+    db
+      .select()
+      .from(organizations)
+      .where(and(condition, page.where))
+      .orderBy(...page.orderBy)
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
+  return page.page(statement.all(params), (o) => (order === 'NAME' ? [o.nameKey, o.slug] : [o.paperCount, o.slug]));
 }
 
 export function countOrganizations(db: Db, expression: string | null): number {
-  return db.select({ n: count() }).from(organizations).where(matching(expression)).get()!.n;
+  const { bind, params } = placeholders();
+  const condition = matching(expression, bind);
+  const statement = prepared(db, `countOrganizations ${expression === null ? 'all' : 'matching'}`, () =>
+    db.select({ n: count() }).from(organizations).where(condition).prepare(),
+  );
+  return statement.get(params)!.n;
 }
