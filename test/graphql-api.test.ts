@@ -249,6 +249,14 @@ describe('batching', () => {
       expect(whole.every((a: any) => a.name.toLowerCase().split(/[\s-]+/u).some((w: string) => w.startsWith(query)))).toBe(true);
       expect(await walk('authors', `query: "${query}"`, 4, 3)).toEqual(whole);
     }
+    // Counts too: searches small enough to come whole in one page count what they return.
+    const whole = async (field: string, query: string) => (await api.data(`{ ${field}(query: "${query}", first: 100) { totalCount nodes { id } } }`))[field];
+    for (const [field, query] of [['organizations', 'nvi'], ['organizations', 'deep'], ['authors', 'zhang wei'], ['authors', 'yann']]) {
+      const found = await whole(field!, query!);
+      expect(found.nodes.length).toBeGreaterThan(0);
+      expect(found.nodes.length).toBeLessThan(100);
+      expect(found.totalCount).toBe(found.nodes.length);
+    }
   });
 
   it('keeps trending and nested author papers constant in the page size', async () => {
