@@ -56,6 +56,11 @@ describe('shared cache of repeated reads', () => {
     expect(again.headers.get('content-type')).toBe(first.headers.get('content-type'));
     expect(Number(again.headers.get('age'))).toBeGreaterThanOrEqual(0);
     expect(again.headers.get('x-request-id')).toBe('client-chosen-id');
+    // Every other header of the stored answer comes back as it was, and no other.
+    const ownHeaders = new Set(['date', 'x-request-id', 'cache-status', 'age']);
+    const stored = (headers: Headers) => [...headers].filter(([name]) => !ownHeaders.has(name));
+    expect(stored(again.headers)).toEqual(stored(first.headers));
+    expect(stored(first.headers).map(([name]) => name)).toEqual(expect.arrayContaining(['content-type', 'content-length', 'etag', 'last-modified']));
     const third = await post(url, { query: TRENDING });
     expect(third.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/u);
     expect(third.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));

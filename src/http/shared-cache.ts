@@ -48,9 +48,14 @@ interface Entry {
   version: string;
   storedAt: number;
   expires: number;
-  /** The stored response's own headers, for a 200 (with its length) and for a 304. */
-  headers: Record<string, string>;
-  notModifiedHeaders: Record<string, string>;
+  /**
+   * The stored response's own headers, for a 200 (with its length) and for a
+   * 304, as node:http's raw lists: name, value, name, value… A hit adds its own
+   * to a copy of the list; merging them into an object instead (spreading the
+   * stored headers) costs V8 about 4 µs, a twentieth of a whole hit.
+   */
+  headers: string[];
+  notModifiedHeaders: string[];
   etag: string | null;
   /** Text, not bytes: node:http then writes headers and body in one piece, not two. */
   body: string;
@@ -134,13 +139,10 @@ export function sharedCache({
     const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     const notModified = matches(header(req, 'if-none-match'), entry.etag);
     const status = notModified ? 304 : 200;
-    res.writeHead(status, {
-      ...(notModified ? entry.notModifiedHeaders : entry.headers),
-      ...rateHeaders,
-      [REQUEST_ID_HEADER]: id,
-      age: String(Math.max(0, Math.floor((now() - entry.storedAt) / 1000))),
-      'cache-status': HIT,
-    });
+    const headers = (notModified ? entry.notModifiedHeaders : entry.headers).slice();
+    for (const name in rateHeaders) headers.push(name, rateHeaders[name]!);
+    headers.push(REQUEST_ID_HEADER, id, 'age', String(Math.max(0, Math.floor((now() - entry.storedAt) / 1000))), 'cache-status', HIT);
+    res.writeHead(status, headers);
     res.end(notModified ? undefined : entry.body);
     observability.served({ id, cached: true, method: req.method!, path: GRAPHQL_PATH, status, started, operations: entry.operations });
   }
@@ -201,13 +203,13 @@ export function sharedCache({
           return;
         }
         response.headers.set('cache-status', `${CACHE_NAME}; fwd=uri-miss; stored`);
-        const headers: Record<string, string> = {};
-        const notModifiedHeaders: Record<string, string> = {};
+        const headers: string[] = [];
+        const notModifiedHeaders: string[] = [];
         response.headers.forEach((value, name) => {
           const lower = name.toLowerCase();
-          if (!PER_RESPONSE.has(lower)) headers[lower] = value;
+          if (!PER_RESPONSE.has(lower)) headers.push(lower, value);
           // CORS headers too: a browser checks them on the 304 of a cross-origin request.
-          if (NOT_MODIFIED_HEADERS.has(lower) || lower.startsWith('access-control-')) notModifiedHeaders[lower] = value;
+          if (NOT_MODIFIED_HEADERS.has(lower) || lower.startsWith('access-control-')) notModifiedHeaders.push(lower, value);
         });
         const operations = observability.operationsOf(request);
         const storedAt = now();
@@ -220,7 +222,7 @@ export function sharedCache({
               version: waiting.version,
               storedAt,
               expires: storedAt + maxAge * 1000,
-              headers: { ...headers, 'content-length': String(length) },
+              headers: [...headers, 'content-length', String(length)],
               notModifiedHeaders,
               etag: response.headers.get('etag'),
               body,
