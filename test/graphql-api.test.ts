@@ -151,6 +151,7 @@ describe('batching', () => {
       `{ trendingPapers(first: 30) { nodes { ... on Paper { arxivId ... on Node { ... on Paper { abstract aiSummary aiKeywords } } } } } }`,
       `{ digest(period: WEEK) { papers(first: 30) { nodes { ${texts} } } } }`,
       `{ organizations(first: 3) { nodes { papers(first: 5) { nodes { ${texts} } } } } }`,
+      `{ searchPapers(query: "model", first: 30) { edges { abstractSnippet node { ${texts} } } } }`,
     ];
     for (const query of asked) {
       let data: any;
@@ -169,6 +170,7 @@ describe('batching', () => {
       '{ papers(first: 30, orderBy: {field: UPVOTES}) { nodes { arxivId title authors { name } } } }',
       '{ trendingPapers(first: 30) { nodes { title abstractOfTitle: title } } }',
       '{ organizations(first: 3) { nodes { papers(first: 5) { nodes { title } } } } }',
+      '{ searchPapers(query: "model", first: 30) { edges { titleHighlight abstractSnippet node { title } } } }',
     ]) {
       expect(readsTexts(await api.sql(() => api.data(query)))).toBe(false);
     }

@@ -63,13 +63,14 @@ export type ListedPaper = BriefPaperRow & Partial<PaperTexts>;
 
 /** Which columns a page of papers reads: all of them, or all but the texts. */
 export type PaperColumns = 'all' | 'brief';
-type PaperOf<C extends PaperColumns> = C extends 'all' ? PaperRow : ListedPaper;
+export type PaperOf<C extends PaperColumns> = C extends 'all' ? PaperRow : ListedPaper;
 
-export const PAPER_COLUMNS = { ...BRIEF_COLUMNS, ...TEXT_COLUMNS } satisfies Record<keyof PaperRow, unknown>;
-const columnsOf = (columns: PaperColumns) => (columns === 'all' ? PAPER_COLUMNS : BRIEF_COLUMNS);
+const PAPER_COLUMNS = { ...BRIEF_COLUMNS, ...TEXT_COLUMNS } satisfies Record<keyof PaperRow, unknown>;
+/** The columns to select, for drizzle. */
+export const columnsOf = (columns: PaperColumns) => (columns === 'all' ? PAPER_COLUMNS : BRIEF_COLUMNS);
 const [ALL_COUNT, BRIEF_COUNT] = [PAPER_COLUMNS, BRIEF_COLUMNS].map((c) => Object.keys(c).length);
 /** In a row of values, the index of the first column selected after the paper's. */
-const afterPaper = (columns: PaperColumns) => (columns === 'all' ? ALL_COUNT! : BRIEF_COUNT!);
+export const afterPaper = (columns: PaperColumns) => (columns === 'all' ? ALL_COUNT! : BRIEF_COUNT!);
 
 function briefPaperFrom(v: unknown[]): BriefPaperRow {
   return {
@@ -90,8 +91,8 @@ function briefPaperFrom(v: unknown[]): BriefPaperRow {
   };
 }
 
-/** A paper from the values of PAPER_COLUMNS, in their order. */
-export function paperFrom(v: unknown[]): PaperRow {
+/** A paper from the values of all its columns, in their order. */
+function paperFrom(v: unknown[]): PaperRow {
   const paper = briefPaperFrom(v) as PaperRow;
   paper.abstract = v[14] as string;
   paper.aiSummary = v[15] as string | null;
@@ -99,10 +100,13 @@ export function paperFrom(v: unknown[]): PaperRow {
   return paper;
 }
 
+/** A paper from the values of `columns` at the start of a row of values. */
+export const paperFromValues = <C extends PaperColumns>(columns: C) => (columns === 'all' ? paperFrom : briefPaperFrom) as (v: unknown[]) => PaperOf<C>;
+
 /** A page from rows of values: a paper's columns, then its sort key. */
 function pageOfPapers<C extends PaperColumns>(query: ReturnType<typeof keysetQuery>, rows: unknown[][], columns: C): Page<PaperOf<C>> {
   const after = afterPaper(columns);
-  const rowFrom = (columns === 'all' ? paperFrom : briefPaperFrom) as (v: unknown[]) => PaperOf<C>;
+  const rowFrom = paperFromValues(columns);
   const page = query.page(rows, (v) => [v[after] as string | number, v[1] as string]);
   return { ...page, rows: page.rows.map(({ row, key }) => ({ row: rowFrom(row), key })) };
 }

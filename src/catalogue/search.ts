@@ -9,7 +9,7 @@ import { papers, searchWords, type PaperRow } from '../db/schema.ts';
 import { escapeHtml } from '../html.ts';
 import { searchableWords } from './search-query.ts';
 import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
-import { filterShape, PAPER_COLUMNS, paperConditions, paperFrom, type PaperFilter } from './papers.ts';
+import { afterPaper, columnsOf, filterShape, paperConditions, paperFromValues, type ListedPaper, type PaperColumns, type PaperFilter, type PaperOf } from './papers.ts';
 import { inJsonList, placeholders, prepared } from './prepared.ts';
 
 /** The FTS5 table, as drizzle sees it for queries (it is created by a hand-written migration). */
@@ -21,8 +21,9 @@ const papersFts = sqliteTable('papers_fts', {
 
 export type SearchOrder = 'RELEVANCE' | 'PUBLISHED_AT' | 'UPVOTES';
 
-export interface SearchHit {
-  paper: PaperRow;
+export interface SearchHit<P extends ListedPaper = PaperRow> {
+  /** Without its texts when the search was asked for `brief` columns. */
+  paper: P;
   /** bm25 relevance, higher is better. */
   score: number;
   /** Title, HTML-escaped, matched terms in <mark>…</mark>. */
@@ -69,11 +70,11 @@ export function markup(marked: string): string {
 }
 
 /** A page's papers with their highlights, by paper id: [...paper, title highlight, abstract snippet]. */
-const details = (db: Db) =>
-  prepared(db, 'searchDetails', () =>
+const details = (db: Db, columns: PaperColumns) =>
+  prepared(db, `searchDetails ${columns}`, () =>
     db
       .select({
-        ...PAPER_COLUMNS,
+        ...columnsOf(columns),
         titleHighlight: sql<string>`highlight(papers_fts, 0, ${OPEN}, ${CLOSE})`,
         abstractSnippet: sql<string>`snippet(papers_fts, 1, ${OPEN}, ${CLOSE}, '…', 40)`,
       })
@@ -82,15 +83,15 @@ const details = (db: Db) =>
       .where(and(sql`papers_fts MATCH ${sql.placeholder('match')}`, inJsonList(papersFts.rowid, 'ids')))
       .prepare(),
   );
-const HIGHLIGHT = Object.keys(PAPER_COLUMNS).length;
 
-export function searchPapers(
+export function searchPapers<C extends PaperColumns = 'all'>(
   db: Db,
   expression: string,
   filter: PaperFilter,
   order: SearchOrder,
   request: PageRequest,
-): Page<SearchHit> {
+  columns: C = 'all' as C,
+): Page<SearchHit<PaperOf<C>>> {
   // Prepared once per shape of query (which filters, which order, which way),
   // as lists of papers are; the values go in as placeholders.
   const { bind, params } = placeholders();
@@ -120,15 +121,17 @@ export function searchPapers(
   const page = query.page(hits.all(params), (h) => [h.key, h.tie]);
   if (page.rows.length === 0) return { ...page, rows: [] };
 
-  const rows = details(db).values({ match: expression, ids: JSON.stringify(page.rows.map((r) => r.row.id)) });
+  const rows = details(db, columns).values({ match: expression, ids: JSON.stringify(page.rows.map((r) => r.row.id)) });
   const byId = new Map(rows.map((v) => [v[0] as number, v]));
+  const paperFrom = paperFromValues(columns);
+  const highlight = afterPaper(columns);
   return {
     ...page,
     rows: page.rows.map(({ row, key }) => {
       const v = byId.get(row.id)!;
       return {
         key,
-        row: { paper: paperFrom(v), score: -row.rank, titleHighlight: markup(v[HIGHLIGHT] as string), abstractSnippet: markup(v[HIGHLIGHT + 1] as string) },
+        row: { paper: paperFrom(v), score: -row.rank, titleHighlight: markup(v[highlight] as string), abstractSnippet: markup(v[highlight + 1] as string) },
       };
     }),
   };

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { ListedPaper } from '../../catalogue/papers.ts';
 import { countSearch, searchPapers, searchSortKeys, wordsStartingWith, type SearchHit } from '../../catalogue/search.ts';
 import { MAX_QUERY_LENGTH, MAX_TERMS, SearchSyntaxError, toMatchExpression } from '../../catalogue/search-query.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, toConnection } from '../pagination.ts';
 import { PaperRef } from '../refs.ts';
+import { paperColumns } from './paper.ts';
 import { PaperFilterInput, paperFilter } from './paper-filter.ts';
 
 const SearchOrder = builder.enumType('SearchOrder', {
@@ -16,7 +18,7 @@ const SearchOrder = builder.enumType('SearchOrder', {
   } as const,
 });
 
-type Edge = Omit<SearchHit, 'paper'>;
+type Edge = Omit<SearchHit<ListedPaper>, 'paper'>;
 
 const PaperSearchConnection = builder.connectionObject(
   { type: PaperRef, name: 'PaperSearchConnection', description: 'A page of search results.' },
@@ -49,7 +51,7 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
       orderBy: t.arg({ type: SearchOrder, required: false, defaultValue: 'RELEVANCE', description: 'Order; default RELEVANCE.' }),
       ...t.arg.connectionArgs(),
     },
-    resolve: (_root, args, { db }) => {
+    resolve: (_root, args, { db }, info) => {
       let expression: string;
       try {
         expression = toMatchExpression(args.query, (prefix) => wordsStartingWith(db, prefix));
@@ -61,12 +63,12 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
       const filter = paperFilter(args.filter);
       // The cursor belongs to this query: a cursor of another search is refused.
       const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
-      const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)));
+      const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)), paperColumns(info));
       return toConnection(
         page,
         cursorTag,
         () => countSearch(db, expression, filter),
-        ({ paper, ...edge }) => ({ node: paper, ...edge }),
+        ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
       );
     },
   }),
