@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openCatalogue } from '../src/catalogue/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { importFiles } from '../src/ingest/importer.ts';
+import { configureLogging } from '../src/log.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { scratchFolder, seededCatalogue } from './helpers.ts';
 
@@ -192,6 +193,23 @@ describe('shared cache of repeated reads', () => {
     expect(count('200')).toBe(3);
     expect(count('429')).toBe(1);
     expect(metrics).toMatch(/^graphql_operations_total\{operation_name="anonymous",operation_type="query"\} 3$/mu);
+  });
+
+  it('logs a hit as it logs any request: one line, with its own request id, marked as a hit', async () => {
+    const { url } = await serve({ LOG_LEVEL: 'info' });
+    const lines: Record<string, unknown>[] = [];
+    configureLogging('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const read = { query: PAPER, variables: { id: '2310.05869' }, operationName: 'Paper' };
+    try {
+      for (const id of ['first-read', 'second-read']) expect((await post(url, read, { 'x-request-id': id })).status).toBe(200);
+    } finally {
+      configureLogging('silent');
+    }
+    const line = { message: 'request', level: 'info', method: 'POST', path: '/graphql', status: 200, operation: 'Paper' };
+    expect(lines.filter((l) => l.message === 'request')).toEqual([
+      { ...line, time: expect.any(String), ms: expect.any(Number), requestId: 'first-read' },
+      { ...line, time: expect.any(String), ms: expect.any(Number), requestId: 'second-read', cache: 'hit' },
+    ]);
   });
 });
 

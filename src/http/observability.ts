@@ -235,7 +235,9 @@ export function observability({ database, config, registry }: ObservabilityOptio
       metrics.request(request.method, request.path, request.status);
       const seconds = (performance.now() - request.started) / 1000;
       for (const operation of request.operations) metrics.operation(operation.name, operation.type, seconds, 0);
-      logRequest({ ...request, ms: msSince(request.started), ...(request.cached && { cache: 'hit' as const }) });
+      // Field by field: V8 takes microseconds to spread an object into one with more properties.
+      const { id, method, path, status, operations } = request;
+      logRequest({ id, method, path, status, operations, ms: msSince(request.started), cache: request.cached ? 'hit' : undefined });
     },
     operationsOf: (request) => [...(requests.get(request)?.operations ?? [])],
     logged: (error) => typeof error === 'object' && error !== null && loggedErrors.has(error),
