@@ -251,7 +251,8 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
         .limit(sql.placeholder('limit'))
         .prepare(),
     );
-    return new Map([[id, pageOfPapers(query, statement.values({ ...params, group: id }), columns)]]);
+    params.group = id;
+    return new Map([[id, pageOfPapers(query, statement.values(params), columns)]]);
   }
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
   const statement = prepared(db, `${shape} many`, () => {
@@ -274,7 +275,8 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
   });
   const byGroup = new Map<number, unknown[][]>(group.ids.map((id) => [id, []]));
   const groupIndex = afterPaper(columns) + 1;
-  for (const row of statement.values({ ...params, groups: JSON.stringify(group.ids) })) byGroup.get(row[groupIndex] as number)?.push(row);
+  params.groups = JSON.stringify(group.ids);
+  for (const row of statement.values(params)) byGroup.get(row[groupIndex] as number)?.push(row);
   return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(query, list, columns)]));
 }
 
@@ -289,7 +291,8 @@ export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilt
       .groupBy(column)
       .prepare(),
   );
-  const rows = statement.all({ ...params, groups: JSON.stringify(group.ids) });
+  params.groups = JSON.stringify(group.ids);
+  const rows = statement.all(params);
   return new Map(rows.map((r) => [r.groupId, r.n]));
 }
 
