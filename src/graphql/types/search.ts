@@ -68,7 +68,7 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
         page,
         cursorTag,
         () => countSearch(db, expression, filter),
-        ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
+        ({ paper, ...edge }) => ({ node: paper, ...edge }),
       );
     },
   }),
