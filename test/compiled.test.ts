@@ -1,5 +1,7 @@
 // Compiled queries (src/graphql/compiled.ts): the same bytes as graphql-js
 // gives, for answers and for errors, on the real schema and catalogue.
+import { execute, parse, type ExecutionResult } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { compiledQueries, type CompiledStats } from '../src/graphql/compiled.ts';
@@ -73,5 +75,21 @@ describe('compiled queries', () => {
     const mutation = await both('mutation { confirmDigestSubscription(token: "x") { ok } }');
     expect(mutation.compiled).toBe(mutation.interpreted);
     expect(stats.notCompiled - before).toBe(2);
+  });
+});
+
+describe('reads', () => {
+  // Lists, lookups, authors, organizations and nested pages all load together
+  // with their siblings (src/graphql/siblings.ts) rather than through a
+  // DataLoader: no promise anywhere, so Yoga's pipeline stays synchronous.
+  it.each(QUERIES)('of %s execute without waiting, and answer as graphql-js does', async (_name, query, variables) => {
+    const document = parse(query);
+    const compiledQuery = compileQuery(schema, document);
+    if (!isCompiledQuery(compiledQuery)) throw new Error('not compiled');
+    const result = compiledQuery.query(undefined, createContext(database.db, mail), variables ?? {});
+    expect(typeof (result as Promise<unknown>).then).toBe('undefined');
+    expect((result as ExecutionResult).errors).toBeUndefined();
+    const expected = await execute({ schema, document, contextValue: createContext(database.db, mail), variableValues: variables });
+    expect(JSON.stringify(result)).toBe(JSON.stringify(expected));
   });
 });

@@ -13,6 +13,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { listPapers } from '../src/catalogue/papers.ts';
 import { createContext } from '../src/graphql/context.ts';
 import { schema } from '../src/graphql/schema.ts';
+import { readTogether } from '../src/graphql/siblings.ts';
 import { client, seededCatalogue } from './helpers.ts';
 
 const api = client();
@@ -95,6 +96,21 @@ describe('batching', () => {
     const hundred = await api.statements(() => api.data(page(100)));
     expect(hundred).toBeLessThanOrEqual(five);
     expect(hundred).toBeLessThanOrEqual(5);
+  });
+
+  it('loads the authors and organizations of papers fetched by id together, and of their authors the papers', async () => {
+    const ids = (await api.data(page(30).replace('title', 'id'))).papers.nodes.map((p: { id: string }) => p.id);
+    const byIds = (n: number) => `{ nodes(ids: ${JSON.stringify(ids.slice(0, n))}) { ... on Paper {
+      title organization { name } authors { name papers(first: 1) { nodes { arxivId } } } } } }`;
+    const few = await api.statements(() => api.data(byIds(2)));
+    expect(await api.statements(() => api.data(byIds(30)))).toBe(few);
+    // papers, their organizations, their authors, the authors' papers
+    expect(few).toBe(4);
+    const answered = (await api.data(byIds(30))).nodes;
+    const listed = (await api.data(page(30))).papers.nodes;
+    expect(answered.map((p: any) => [p.title, p.organization, p.authors.map((a: any) => a.name)])).toEqual(
+      listed.map((p: any) => [p.title, p.organization, p.authors.map((a: any) => a.name)]),
+    );
   });
 
   it('loads the papers of every organization and author of a list together, each page right', async () => {
@@ -181,6 +197,8 @@ describe('batching', () => {
     const page = listPapers(db, {}, { field: 'UPVOTES', direction: 'DESC' }, { forward: true, size: 5, after: null }, 'brief');
     const full = listPapers(db, {}, { field: 'UPVOTES', direction: 'DESC' }, { forward: true, size: 5, after: null });
     expect(page.rows.every(({ row }) => !('abstract' in row))).toBe(true);
+    // As the list resolvers mark the papers of a page.
+    readTogether(page.rows.map(({ row }) => row));
     // The Paper type's own resolvers (the list decides what it reads, so a paper
     // without texts meets these only if that decision is wrong).
     const fields = (schema.getType('Paper') as GraphQLObjectType).getFields();

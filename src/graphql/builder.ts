@@ -3,6 +3,7 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
 import { deadlinePlugin } from './deadline.ts';
+import { syncNodeIdsPlugin } from './node-ids.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -15,7 +16,7 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
   Connection: { totalCount: () => number };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin, deadlinePlugin],
+  plugins: [RelayPlugin, DataloaderPlugin, deadlinePlugin, syncNodeIdsPlugin],
   defaultFieldNullability: false,
   relay: {
     cursorType: 'String',

@@ -4,6 +4,7 @@ import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { resolveConnection } from '../pagination.ts';
 import { AuthorConnection, AuthorRef, PaperConnection } from '../refs.ts';
+import { loadTogether, pageReadTogether } from '../siblings.ts';
 import { paperConnections } from './paper.ts';
 import { PaperOrderInput } from './paper-filter.ts';
 
@@ -24,17 +25,18 @@ AuthorRef.implement({
       description: 'Username of the account linked to this author on the daily-papers site, where one is known.',
     }),
     paperCount: t.exposeInt('paperCount', { description: 'Number of papers in the catalogue with this author.' }),
-    papers: t.loadable({
+    papers: t.field({
       type: PaperConnection,
-      byPath: true,
       description: "The author's papers (default order: newest published first).",
       args: {
         orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
         ...t.arg.connectionArgs(),
       },
-      // Batched across the authors of a list: one statement for all of them.
-      load: async (ids: number[], ctx, args, info) => paperConnections(ctx, info, { by: 'author', ids }, args, {}, args.orderBy),
-      resolve: (author) => author.id,
+      // One statement for the authors of a list (the same selection means the same arguments).
+      resolve: (author, args, ctx, info) =>
+        loadTogether(author, info.fieldNodes[0], (authors) =>
+          paperConnections(ctx, info, { by: 'author', ids: authors.map((a) => a.id) }, args, {}, args.orderBy),
+        ),
     }),
   }),
 });
@@ -54,7 +56,7 @@ builder.queryField('authors', (t) =>
         args,
         'authors',
         AUTHOR_SORT,
-        (request) => searchAuthors(db, expression, request),
+        (request) => pageReadTogether(searchAuthors(db, expression, request)),
         () => countAuthors(db, expression),
       );
     },

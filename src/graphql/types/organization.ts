@@ -1,8 +1,9 @@
-import { ORGANIZATION_SORT, countOrganizations, listOrganizations } from '../../catalogue/organizations.ts';
+import { ORGANIZATION_SORT, countOrganizations, listOrganizations, organizationsBySlugs } from '../../catalogue/organizations.ts';
 import { builder } from '../builder.ts';
 import { resolveConnection } from '../pagination.ts';
 import { namePrefixes } from './author.ts';
 import { OrganizationConnection, OrganizationRef, PaperConnection } from '../refs.ts';
+import { loadTogether, readTogether, pageReadTogether } from '../siblings.ts';
 import { paperConnections } from './paper.ts';
 import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
 
@@ -13,19 +14,19 @@ OrganizationRef.implement({
     name: t.exposeString('name', { description: 'Display name, e.g. "NVIDIA", "Spiral Works".' }),
     avatarUrl: t.exposeString('avatarUrl', { nullable: true, description: 'Logo image, where known.' }),
     paperCount: t.exposeInt('paperCount', { description: 'Number of papers in the catalogue from this organization.' }),
-    papers: t.loadable({
+    papers: t.field({
       type: PaperConnection,
-      byPath: true,
       description: "The organization's papers matching the filter (default order: newest published first).",
       args: {
         filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
         orderBy: t.arg({ type: PaperOrderInput, required: false, description: 'Order; default PUBLISHED_AT DESC.' }),
         ...t.arg.connectionArgs(),
       },
-      // Batched across the organizations of a list: one statement for all of them.
-      load: async (ids: number[], ctx, args, info) =>
-        paperConnections(ctx, info, { by: 'organization', ids }, args, paperFilter(args.filter), args.orderBy),
-      resolve: (org) => org.id,
+      // One statement for the organizations of a list (the same selection means the same arguments).
+      resolve: (org, args, ctx, info) =>
+        loadTogether(org, info.fieldNodes[0], (orgs) =>
+          paperConnections(ctx, info, { by: 'organization', ids: orgs.map((o) => o.id) }, args, paperFilter(args.filter), args.orderBy),
+        ),
     }),
   }),
 });
@@ -44,7 +45,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Look an organization up by its slug (case-insensitive). Null when there is none.',
     args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. "nvidia".' }) },
-    resolve: (_root, { slug }, ctx) => OrganizationRef.getDataloader(ctx).load(slug.trim().toLowerCase()),
+    resolve: (_root, { slug }, { db }) => readTogether(organizationsBySlugs(db, [slug.trim().toLowerCase()]))[0] ?? null,
   }),
   organizations: t.field({
     type: OrganizationConnection,
@@ -62,7 +63,7 @@ builder.queryFields((t) => ({
         args,
         `organizations:${order}`,
         ORGANIZATION_SORT[order],
-        (request) => listOrganizations(db, expression, order, request),
+        (request) => pageReadTogether(listOrganizations(db, expression, order, request)),
         () => countOrganizations(db, expression),
       );
     },

@@ -1,8 +1,7 @@
-import DataLoader from 'dataloader';
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { authorsOfPapers, type AuthorColumns, type AuthorRow } from '../../catalogue/authors.ts';
 import { arxivIdFromInput } from '../../catalogue/identity.ts';
-import { organizationsByIds } from '../../catalogue/organizations.ts';
+import { organizationsByIds, type OrganizationRow } from '../../catalogue/organizations.ts';
 import {
   countPapers,
   countPapersByGroup,
@@ -10,6 +9,7 @@ import {
   listPapersByGroup,
   paperSortKeys,
   paperTexts,
+  papersByArxivIds,
   type ListedPaper,
   type PaperColumns,
   type PaperFilter,
@@ -24,6 +24,7 @@ import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, resolveConnection, toConnection, type Connection, type ConnectionArgs } from '../pagination.ts';
 import { AuthorRef, OrganizationRef, PaperConnection, PaperRef } from '../refs.ts';
+import { loadTogether, pageReadTogether, pagesReadTogether, readTogether } from '../siblings.ts';
 import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
 
 type OrderArg = { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number } | null | undefined;
@@ -82,21 +83,15 @@ export function paperColumns(info: GraphQLResolveInfo): PaperColumns {
   return asks ? 'all' : 'brief';
 }
 
-const textLoaders = new WeakMap<Context, DataLoader<number, PaperTexts>>();
-
-/** A resolver of a text of a paper: from its row, or loaded (batched) when the row was read without texts. */
+/** A resolver of a text of a paper: from its row, or loaded with its siblings' when the row was read without texts. */
 function paperText<K extends keyof PaperTexts, T = PaperTexts[K]>(key: K, as: (text: PaperTexts[K]) => T = (text) => text as T) {
-  return (paper: ListedPaper, _args: object, ctx: Context): T | Promise<T> => {
+  return (paper: ListedPaper, _args: object, ctx: Context): T => {
     if (paper[key] !== undefined) return as(paper[key] as PaperTexts[K]);
-    let loader = textLoaders.get(ctx);
-    if (!loader) {
-      loader = new DataLoader(async (ids: readonly number[]) => {
-        const byId = paperTexts(ctx.db, ids);
-        return ids.map((id) => byId.get(id)!);
-      });
-      textLoaders.set(ctx, loader);
-    }
-    return loader.load(paper.id).then((texts) => as(texts[key]));
+    const texts = loadTogether(paper, 'texts', (papers) => {
+      const byId = paperTexts(ctx.db, papers.map((p) => p.id));
+      return papers.map((p) => byId.get(p.id)!);
+    });
+    return as(texts[key]);
   };
 }
 
@@ -108,7 +103,7 @@ export function paperConnection(ctx: Context, info: GraphQLResolveInfo, args: Co
     args,
     order.field,
     paperSortKeys(order),
-    (request) => scored(listPapers(ctx.db, filter, order, request, columns), order),
+    (request) => pageReadTogether(scored(listPapers(ctx.db, filter, order, request, columns), order)),
     () => countPapers(ctx.db, filter),
   );
 }
@@ -127,6 +122,8 @@ export function paperConnections(
 ): Connection<ListedPaper>[] {
   const order = paperOrder(ctx, orderArg);
   const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, order.field, paperSortKeys(order)), paperColumns(info));
+  // The papers of all the parents' pages, so that their authors are one statement.
+  pagesReadTogether(pages.values());
   let counts: Map<number, number> | undefined;
   const countOf = (id: number) => (counts ??= countPapersByGroup(ctx.db, group, filter)).get(id) ?? 0;
   return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), order.field, () => countOf(id)));
@@ -148,21 +145,25 @@ function asksForNamesOnly(fieldNodes: readonly FieldNode[]): boolean {
   });
 }
 
-const authorLoaders = new WeakMap<Context, Map<AuthorColumns, DataLoader<number, AuthorRow[]>>>();
+/** The authors of a paper, loaded with its siblings' in one statement, one per set of columns. */
+function authorsOf(ctx: Context, paper: ListedPaper, columns: AuthorColumns): AuthorRow[] {
+  return loadTogether(paper, columns === 'names' ? 'authorNames' : 'authors', (papers) => {
+    const byPaper = authorsOfPapers(ctx.db, papers.map((p) => p.id), columns);
+    // Whole authors may be asked for their papers: those of all these authors
+    // are then one statement too. Names answer nothing that loads.
+    if (columns === 'all') readTogether([...byPaper.values()].flat());
+    return papers.map((p) => byPaper.get(p.id)!);
+  });
+}
 
-/** The request's loader of the authors of papers, one per set of columns. */
-function authorsLoader(ctx: Context, columns: AuthorColumns): DataLoader<number, AuthorRow[]> {
-  let loaders = authorLoaders.get(ctx);
-  if (!loaders) authorLoaders.set(ctx, (loaders = new Map()));
-  let loader = loaders.get(columns);
-  if (!loader) {
-    loader = new DataLoader(async (paperIds: readonly number[]) => {
-      const byPaper = authorsOfPapers(ctx.db, paperIds, columns);
-      return paperIds.map((id) => byPaper.get(id)!);
-    });
-    loaders.set(columns, loader);
-  }
-  return loader;
+/** The organization of a paper, loaded with its siblings' in one statement. */
+function organizationOf(ctx: Context, paper: ListedPaper): OrganizationRow | null {
+  if (paper.organizationId === null) return null;
+  return loadTogether(paper, 'organization', (papers) => {
+    const ids = [...new Set(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))];
+    const byId = new Map(readTogether(organizationsByIds(ctx.db, ids)).map((org) => [org.id, org]));
+    return papers.map((p) => (p.organizationId === null ? null : (byId.get(p.organizationId) ?? null)));
+  });
 }
 
 PaperRef.implement({
@@ -182,18 +183,14 @@ PaperRef.implement({
     authors: t.field({
       type: [AuthorRef],
       description: 'Authors in paper order (authors who chose to stay hidden are left out; authorCount counts them).',
-      // Batched across the papers of a page: one statement, reading only names when only names are asked for.
-      resolve: (p, _args, ctx, info) => authorsLoader(ctx, asksForNamesOnly(info.fieldNodes) ? 'names' : 'all').load(p.id),
+      // One statement for the papers of a page, reading only names when only names are asked for.
+      resolve: (p, _args, ctx, info) => authorsOf(ctx, p, asksForNamesOnly(info.fieldNodes) ? 'names' : 'all'),
     }),
-    organization: t.loadable({
+    organization: t.field({
       type: OrganizationRef,
       nullable: true,
       description: 'The organization the paper was submitted under, if any.',
-      load: async (ids: number[], { db }) => {
-        const byId = new Map(organizationsByIds(db, ids).map((org) => [org.id, org]));
-        return ids.map((id) => byId.get(id) ?? null);
-      },
-      resolve: (p) => p.organizationId,
+      resolve: (p, _args, ctx) => organizationOf(ctx, p),
     }),
     githubUrl: t.exposeString('githubUrl', { nullable: true, description: 'The code repository on GitHub, if any.' }),
     githubStars: t.exposeInt('githubStars', { nullable: true, description: 'GitHub stars: the highest count seen.' }),
@@ -231,7 +228,7 @@ builder.queryFields((t) => ({
     resolve: (_root, { arxivId }, ctx) => {
       const id = arxivIdFromInput(arxivId);
       if (id === null) throw badInput('arxivId', `is not an arXiv id like "2310.05869"; got ${JSON.stringify(arxivId)}`);
-      return PaperRef.getDataloader(ctx).load(id);
+      return readTogether(papersByArxivIds(ctx.db, [id]))[0] ?? null;
     },
   }),
   papers: t.field({

@@ -6,6 +6,7 @@ import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, toConnection } from '../pagination.ts';
 import { PaperRef } from '../refs.ts';
+import { readTogether } from '../siblings.ts';
 import { paperColumns } from './paper.ts';
 import { PaperFilterInput, paperFilter } from './paper-filter.ts';
 
@@ -64,6 +65,7 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
       // The cursor belongs to this query: a cursor of another search is refused.
       const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
       const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)), paperColumns(info));
+      readTogether(page.rows.map(({ row }) => row.paper));
       return toConnection(
         page,
         cursorTag,

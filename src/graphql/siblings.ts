@@ -1,0 +1,66 @@
+// Batching without waiting: the rows a request reads together (a page, the
+// papers of a lookup) are siblings, and the first of them asked for a field
+// that takes a statement (authors, organization, papers…) loads that field for
+// all of them, there and then. SQLite answers synchronously, so there is no
+// need to wait for the other rows to ask, as a DataLoader does: a query whose
+// fields all resolve this way executes without a promise, and Yoga's pipeline
+// stays synchronous too (a promise anywhere in the result costs the request
+// about 50 µs). Statements per request stay the same: one per field per page.
+import type { Page } from '../catalogue/keyset.ts';
+
+const SIBLINGS = Symbol('siblings');
+
+type Row = object & { [SIBLINGS]?: readonly object[] };
+
+/** What a field loaded for a set of siblings: one value per sibling, or the error its load threw. */
+type Loaded = { values: Map<object, unknown> } | { error: unknown };
+
+const loadedOf = new WeakMap<readonly object[], Map<unknown, Loaded>>();
+
+/**
+ * Marks `rows` as read together, in place: they are the request's own, read
+ * for it. Returns them.
+ */
+export function readTogether<T extends object>(rows: T[]): T[] {
+  for (const row of rows) (row as Row)[SIBLINGS] = rows;
+  return rows;
+}
+
+/** Marks the rows of `pages` as read together: one set of siblings across all of them. */
+export function pagesReadTogether<T extends object>(pages: Iterable<Page<T>>): void {
+  const rows: T[] = [];
+  for (const page of pages) for (const { row } of page.rows) rows.push(row);
+  readTogether(rows);
+}
+
+/** Marks the rows of `page` as read together. Returns it. */
+export function pageReadTogether<T extends object, P extends Page<T>>(page: P): P {
+  pagesReadTogether([page]);
+  return page;
+}
+
+/**
+ * The value of a field for `row`, loaded for it and all its siblings by one
+ * call of `load` (values in the order of the rows it is given) the first time
+ * any of them is asked. `field` tells fields and their variants apart: the
+ * same key must mean the same load. A row read alone is its own sibling.
+ */
+export function loadTogether<T extends object, V>(row: T, field: unknown, load: (rows: readonly T[]) => readonly V[]): V {
+  const siblings = ((row as Row)[SIBLINGS] ??= [row]) as readonly T[];
+  let fields = loadedOf.get(siblings);
+  if (!fields) loadedOf.set(siblings, (fields = new Map()));
+  let loaded = fields.get(field);
+  if (!loaded) {
+    try {
+      const values = load(siblings);
+      const bySibling = new Map<object, unknown>();
+      for (let i = 0; i < siblings.length; i++) bySibling.set(siblings[i]!, values[i]);
+      loaded = { values: bySibling };
+    } catch (error) {
+      loaded = { error };
+    }
+    fields.set(field, loaded);
+  }
+  if ('error' in loaded) throw loaded.error;
+  return loaded.values.get(row) as V;
+}
