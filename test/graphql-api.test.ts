@@ -190,6 +190,10 @@ describe('batching', () => {
     ]) {
       expect(readsTexts(await api.sql(() => api.data(query)))).toBe(false);
     }
+    // A paper looked up alone, likewise.
+    const lookup = (fields: string) => api.sql(() => api.data(`{ paper(arxivId: "2310.05869") { ${fields} } }`));
+    expect(readsTexts(await lookup('title authors { name }'))).toBe(false);
+    expect(readsTexts(await lookup('title aiSummary'))).toBe(true);
   });
 
   it('loads the texts of papers read without them, in one statement', async () => {

@@ -303,9 +303,12 @@ export function countPapers(db: Db, filter: PaperFilter): number {
   return statement.get(params)!.n;
 }
 
-export function papersByArxivIds(db: Db, arxivIds: readonly string[]): PaperRow[] {
-  const statement = prepared(db, 'papersByArxivIds', () => db.select(PAPER_COLUMNS).from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare());
-  return statement.values({ ids: JSON.stringify(arxivIds) }).map(paperFrom);
+/** Papers by arXiv id: whole, or without their texts (`brief`). */
+export function papersByArxivIds<C extends PaperColumns = 'all'>(db: Db, arxivIds: readonly string[], columns: C = 'all' as C): PaperOf<C>[] {
+  const statement = prepared(db, `papersByArxivIds ${columns}`, () =>
+    db.select(columnsOf(columns)).from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare(),
+  );
+  return statement.values({ ids: JSON.stringify(arxivIds) }).map(paperFromValues(columns));
 }
 
 /** The texts of papers left out of `brief` pages, by paper id. */

@@ -225,10 +225,10 @@ builder.queryFields((t) => ({
     description:
       'Look a paper up by its arXiv id, e.g. "2310.05869" (a version suffix like v2 is ignored; "arXiv:…" and arxiv.org links work too). Null when the catalogue does not have it.',
     args: { arxivId: t.arg.string({ required: true, description: 'The arXiv id.' }) },
-    resolve: (_root, { arxivId }, ctx) => {
+    resolve: (_root, { arxivId }, ctx, info) => {
       const id = arxivIdFromInput(arxivId);
       if (id === null) throw badInput('arxivId', `is not an arXiv id like "2310.05869"; got ${JSON.stringify(arxivId)}`);
-      return readTogether(papersByArxivIds(ctx.db, [id]))[0] ?? null;
+      return readTogether(papersByArxivIds(ctx.db, [id], paperColumns(info)))[0] ?? null;
     },
   }),
   papers: t.field({
