@@ -75,17 +75,44 @@ export function toConnection<R>(
   totalCount: () => number,
   toEdge: (row: R) => { node: unknown } = (row) => ({ node: row }),
 ): Connection<unknown> {
-  const edges = page.rows.map(({ row, key }) => ({ cursor: encodeCursor(order, key), ...toEdge(row) }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount,
-  };
+  const edges = page.rows.map(({ row, key }) => Object.assign(new Edge(order, key), toEdge(row)));
+  return { edges: edges as Connection<unknown>['edges'], pageInfo: new PageInfo(page, edges), totalCount };
+}
+
+/**
+ * Edges and page information encode their cursors when asked for them: most
+ * queries ask for the nodes alone, and a cursor takes a JSON and a base64 encoding.
+ */
+class Edge {
+  constructor(
+    private readonly order: string,
+    private readonly key: KeyValue[],
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.order, this.key);
+  }
+}
+
+class PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+
+  constructor(
+    page: Page<unknown>,
+    private readonly edges: Edge[],
+  ) {
+    this.hasNextPage = page.hasNextPage;
+    this.hasPreviousPage = page.hasPreviousPage;
+  }
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
 }
 
 /** Checks the arguments, fetches the page and wraps it as a connection, in one call. */
