@@ -111,6 +111,11 @@ describe('batching', () => {
     expect(answered.map((p: any) => [p.title, p.organization, p.authors.map((a: any) => a.name)])).toEqual(
       listed.map((p: any) => [p.title, p.organization, p.authors.map((a: any) => a.name)]),
     );
+    // Separate node fields of one type share a statement too, and so do their rows.
+    const aliased = (n: number) => `{ ${ids.slice(0, n).map((id: string, i: number) => `p${i}: node(id: "${id}") { ... on Paper { title organization { name } } }`).join(' ')} }`;
+    expect(await api.statements(() => api.data(aliased(2)))).toBe(2);
+    expect(await api.statements(() => api.data(aliased(12)))).toBe(2);
+    expect(Object.values(await api.data(aliased(12))).map((p: any) => p.title)).toEqual(listed.slice(0, 12).map((p: any) => p.title));
   });
 
   it('loads the papers of every organization and author of a list together, each page right', async () => {

@@ -1,5 +1,4 @@
 import SchemaBuilder from '@pothos/core';
-import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
 import { deadlinePlugin } from './deadline.ts';
@@ -16,7 +15,7 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
   Connection: { totalCount: () => number };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin, deadlinePlugin, syncNodeIdsPlugin],
+  plugins: [RelayPlugin, deadlinePlugin, syncNodeIdsPlugin],
   defaultFieldNullability: false,
   relay: {
     cursorType: 'String',

@@ -4,6 +4,7 @@ import type { Deadline } from './deadline.ts';
 import { dayStart } from '../catalogue/dates.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
 import type { MailSettings } from '../mail/subscriptions.ts';
+import type { NodeLoaders } from './types/node.ts';
 
 export interface Context {
   db: Db;
@@ -15,6 +16,12 @@ export interface Context {
   defaultAsOf(): number;
   /** When the execution is cut off (set by executionTimeout; see deadline.ts). */
   deadline?: Deadline;
+  /**
+   * Query.node's batched loaders (types/node.ts). On the context itself, not
+   * in a WeakMap keyed by it: V8's young-generation collector keeps a
+   * WeakMap's values alive, and with them the whole request (siblings.ts).
+   */
+  nodeLoaders?: NodeLoaders;
 }
 
 export function createContext(db: Db, mail: MailSettings): Context {
