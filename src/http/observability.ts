@@ -74,10 +74,16 @@ const MAX_TOKENS = 2_000;
 
 export function observability({ database, config, registry }: ObservabilityOptions): Observability {
   const metrics = createMetrics(registry);
-  // Keyed by Yoga's Request, which the operations are also given.
-  const requests = new WeakMap<Request, RequestState>();
-  // Keyed by the operation's context: one per operation, even in a batch.
-  const operations = new WeakMap<object, OperationState>();
+  // The state of a request is kept on Yoga's Request, which the operations are
+  // also given, and that of an operation on its context (one per operation,
+  // even in a batch). Not in WeakMaps keyed by them: V8's young-generation
+  // collector keeps a WeakMap's values alive, so every request's state would
+  // be promoted to the old generation.
+  const REQUEST = Symbol('request state');
+  const OPERATION = Symbol('operation state');
+  type Carrier = { [REQUEST]?: RequestState; [OPERATION]?: OperationState };
+  const requestState = (request: Request) => (request as Carrier)[REQUEST];
+  const operationState = (context: object) => (context as Carrier)[OPERATION];
   // Unexpected errors logged with their request, so that maskError does not log them again.
   const loggedErrors = new WeakSet<object>();
 
@@ -122,12 +128,12 @@ export function observability({ database, config, registry }: ObservabilityOptio
   const plugin: Plugin = {
     instrumentation: {
       request({ request }, handle) {
-        requests.set(request, { id: requestIdOf(request), started: performance.now(), operations: [] });
+        (request as Carrier)[REQUEST] = { id: requestIdOf(request), started: performance.now(), operations: [] };
         return handle();
       },
       operation({ context, request }, handle) {
         const operation: OperationState = {
-          request: requests.get(request),
+          request: requestState(request),
           started: performance.now(),
           requested: null,
           query: null,
@@ -136,7 +142,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
           type: 'unknown',
           errors: 0,
         };
-        operations.set(context, operation);
+        (context as Carrier)[OPERATION] = operation;
         const failed = (error: unknown) => {
           operation.errors += 1;
           ended(operation);
@@ -173,7 +179,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
     },
 
     onParams({ params, context }) {
-      const operation = operations.get(context);
+      const operation = operationState(context);
       if (!operation || typeof params !== 'object' || params === null) return; // yoga refuses such params next
       operation.requested = typeof params.operationName === 'string' ? params.operationName : null;
       operation.query = typeof params.query === 'string' ? params.query : null;
@@ -182,7 +188,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
     // Validation may fail, so the name and type are taken once parsed; onExecute has the last word.
     onParse({ context }) {
       return ({ result }) => {
-        const operation = operations.get(context);
+        const operation = operationState(context);
         if (result instanceof Error || result === null) {
           if (operation) operation.parsed = true;
         } else {
@@ -192,7 +198,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
     },
 
     onExecute({ args }) {
-      const operation = operations.get(args.contextValue as object);
+      const operation = operationState(args.contextValue as object);
       describe(operation, args.document, args.operationName);
       return {
         // Before Yoga masks them: the errors that are no fault of the client, with their cause and request id.
@@ -208,12 +214,12 @@ export function observability({ database, config, registry }: ObservabilityOptio
     },
 
     onExecutionResult({ result, context }) {
-      const operation = operations.get(context);
+      const operation = operationState(context);
       if (operation && result && 'errors' in result && Array.isArray(result.errors)) operation.errors += result.errors.length;
     },
 
     onResponse({ request, response, setResponse, fetchAPI }) {
-      const state = requests.get(request);
+      const state = requestState(request);
       if (!state) return;
       try {
         response.headers.set(REQUEST_ID_HEADER, state.id);
@@ -239,7 +245,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
       const { id, method, path, status, operations } = request;
       logRequest({ id, method, path, status, operations, ms: msSince(request.started), cache: request.cached ? 'hit' : undefined });
     },
-    operationsOf: (request) => [...(requests.get(request)?.operations ?? [])],
+    operationsOf: (request) => [...(requestState(request)?.operations ?? [])],
     logged: (error) => typeof error === 'object' && error !== null && loggedErrors.has(error),
   };
 }
