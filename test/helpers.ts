@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { expect, inject } from 'vitest';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
-import { createApp, type App } from '../src/yoga.ts';
+import { createApp, type App, type AppOptions } from '../src/yoga.ts';
 
 
 /** A folder of this test run, removed when the run ends. */
@@ -23,8 +23,8 @@ export interface GraphQLResponse<T = Record<string, any>> {
 }
 
 /** The whole server, in-process: POST /graphql through yoga.fetch. */
-export function client(database: Database = seededCatalogue()) {
-  const app: App = createApp(database);
+export function client(database: Database = seededCatalogue(), options?: AppOptions) {
+  const app: App = createApp(database, options);
   return {
     app,
     database,
