@@ -9,8 +9,9 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { client, seededCatalogue } from './helpers.ts';
 
-// Without the response cache, which would answer the repeated queries without executing them.
-const api = client(seededCatalogue(), { config: loadConfig({ RESPONSE_CACHE_TTL_MS: '0', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }) });
+// Without the response cache, which would answer the repeated queries without
+// executing them; with a rate limit, as deployed (one no test reaches).
+const api = client(seededCatalogue(), { config: loadConfig({ RESPONSE_CACHE_TTL_MS: '0', RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'silent' }) });
 
 /** WeakMap.set calls with an object for value, by caller, while `run` runs. */
 async function weakMapObjectSets(run: () => Promise<unknown>): Promise<string[]> {

@@ -170,15 +170,18 @@ export function rateLimit(limiter: RateLimiter, { ratePerMinute, rateBurst, trus
         endResponse(errorResponse(429, 'RATE_LIMITED', message, decision.headers));
         return;
       }
-      rateHeaders.set(request, decision.headers);
+      (request as RateLimited)[RATE_HEADERS] = decision.headers;
     },
     onResponse({ request, response }) {
-      for (const [name, value] of Object.entries(rateHeaders.get(request) ?? {})) response.headers.set(name, value);
+      for (const [name, value] of Object.entries((request as RateLimited)[RATE_HEADERS] ?? {})) response.headers.set(name, value);
     },
   };
 }
 
-const rateHeaders = new WeakMap<Request, Record<string, string>>();
+// On the request itself, not in a WeakMap keyed by it: V8's young-generation
+// collector keeps a WeakMap's values alive (test/memory.test.ts).
+const RATE_HEADERS = Symbol('rate headers');
+type RateLimited = Request & { [RATE_HEADERS]?: Record<string, string> };
 
 /**
  * Cuts off an execution that has run longer than `ms`: its next resolver that
