@@ -16,11 +16,7 @@ export interface Context {
   defaultAsOf(): number;
   /** When the execution is cut off (set by executionTimeout; see deadline.ts). */
   deadline?: Deadline;
-  /**
-   * Query.node's batched loaders (types/node.ts). On the context itself, not
-   * in a WeakMap keyed by it: V8's young-generation collector keeps a
-   * WeakMap's values alive, and with them the whole request (siblings.ts).
-   */
+  /** Query.node's batched loaders (types/node.ts): on the context, not in a WeakMap keyed by it (test/memory.test.ts). */
   nodeLoaders?: NodeLoaders;
 }
 

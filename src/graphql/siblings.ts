@@ -9,10 +9,8 @@
 // per field per page.
 //
 // What was loaded is kept on the siblings' array itself, not in a WeakMap
-// keyed by it: V8's young-generation collector keeps the values of a WeakMap
-// alive, so a request's rows and everything loaded for them would outlive it
-// until the next full collection (at 100,000 papers, 25 KB promoted to the old
-// generation per trending request, and scavenges three times as long).
+// keyed by it, whose values V8's young-generation collector keeps alive: a
+// request's rows and all loaded for them would outlive it (test/memory.test.ts).
 import type { Page } from '../catalogue/keyset.ts';
 
 const SIBLINGS = Symbol('siblings');

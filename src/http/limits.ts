@@ -178,8 +178,7 @@ export function rateLimit(limiter: RateLimiter, { ratePerMinute, rateBurst, trus
   };
 }
 
-// On the request itself, not in a WeakMap keyed by it: V8's young-generation
-// collector keeps a WeakMap's values alive (test/memory.test.ts).
+// On the request, not in a WeakMap keyed by it (test/memory.test.ts).
 const RATE_HEADERS = Symbol('rate headers');
 type RateLimited = Request & { [RATE_HEADERS]?: Record<string, string> };
 

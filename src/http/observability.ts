@@ -76,9 +76,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
   const metrics = createMetrics(registry);
   // The state of a request is kept on Yoga's Request, which the operations are
   // also given, and that of an operation on its context (one per operation,
-  // even in a batch). Not in WeakMaps keyed by them: V8's young-generation
-  // collector keeps a WeakMap's values alive, so every request's state would
-  // be promoted to the old generation.
+  // even in a batch): not in WeakMaps keyed by them (test/memory.test.ts).
   const REQUEST = Symbol('request state');
   const OPERATION = Symbol('operation state');
   type Carrier = { [REQUEST]?: RequestState; [OPERATION]?: OperationState };
