@@ -14,6 +14,7 @@ import { persistedOperations, responseCache } from './http/caching.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { observability } from './http/observability.ts';
+import { preparedOperations, type PreparedStats } from './http/prepared-operations.ts';
 import { queryLimits } from './http/query-limits.ts';
 import { sharedCache } from './http/shared-cache.ts';
 import { log } from './log.ts';
@@ -65,6 +66,8 @@ export interface AppOptions {
   mail?: MailSettings;
   /** Limits, caching, CORS… (default: the defaults, with rate limiting off, as tests want it). */
   config?: Config;
+  /** Counts of the prepared operations' work (http/prepared-operations.ts), for tests. */
+  preparedStats?: PreparedStats;
 }
 
 /** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
@@ -89,10 +92,11 @@ export type App = ReturnType<typeof createApp>;
  * body limit for bodies sent without a length.
  */
 export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener {
-  const { yoga, front, observed, config } = assemble(database, options);
+  const { yoga, front, prepared, observed, config } = assemble(database, options);
   const refused = (req: IncomingMessage, status: number, started: number) =>
     observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
-  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(yoga) : yoga, refused);
+  const app = prepared.listener(yoga);
+  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(app) : app, refused);
 }
 
 function assemble(
@@ -100,12 +104,22 @@ function assemble(
   {
     mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} },
     config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }),
+    preparedStats,
   }: AppOptions,
 ) {
   const limiter = createRateLimiter(config.limits);
   const observed = observability({ database, config });
   const front =
     config.responseCacheTtlMs > 0 ? sharedCache({ database, limiter, trustProxy: config.limits.trustProxy, observability: observed }) : null;
+  const prepared = preparedOperations({
+    database,
+    mail,
+    limiter,
+    trustProxy: config.limits.trustProxy,
+    timeoutMs: config.limits.requestTimeoutMs,
+    observability: observed,
+    stats: preparedStats,
+  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => createContext(database.db, mail),
@@ -148,8 +162,9 @@ function assemble(
       executionTimeout(config.limits.requestTimeoutMs),
       namedArgumentErrors,
       badVariablesCode,
-      ...(front ? [front.plugin] : []), // last: it stores responses as the others have made them
+      ...(front ? [front.plugin] : []), // it stores responses as the others have made them
+      prepared.plugin, // last: it keeps what the others have done
     ],
   });
-  return { yoga, front, observed, config };
+  return { yoga, front, prepared, observed, config };
 }

@@ -158,11 +158,28 @@ export function createRateLimiter({ ratePerMinute, rateBurst }: Pick<Config['lim
 /** Paths and methods that are never rate-limited. */
 export const isRateLimited = (method: string, path: string): boolean => method !== 'OPTIONS' && !UNLIMITED_PATHS.has(path);
 
+/**
+ * What a request was given before Yoga saw it (src/http/prepared-operations.ts
+ * starts some, then hands them over): Yoga goes on with the same, so that such
+ * a request takes one token and has one time limit.
+ */
+export interface GivenBeforeYoga {
+  decision?: RateDecision;
+  deadline?: Deadline;
+}
+
+// On the request, not in a WeakMap keyed by it (test/memory.test.ts).
+const GIVEN = Symbol('given before Yoga');
+type Given = IncomingMessage & { [GIVEN]?: GivenBeforeYoga };
+
+export const givenBeforeYoga = (req: IncomingMessage): GivenBeforeYoga => ((req as Given)[GIVEN] ??= {});
+const givenTo = (context: unknown): GivenBeforeYoga | undefined => (context as { req?: Given } | undefined)?.req?.[GIVEN];
+
 export function rateLimit(limiter: RateLimiter, { ratePerMinute, rateBurst, trustProxy }: Config['limits']): Plugin {
   return {
     onRequest({ request, url, serverContext, endResponse }) {
       if (!isRateLimited(request.method, url.pathname)) return;
-      const decision = limiter.take(clientAddress(request, serverContext, trustProxy));
+      const decision = givenTo(serverContext)?.decision ?? limiter.take(clientAddress(request, serverContext, trustProxy));
       if (decision === null) return;
       if (!decision.allowed) {
         const wait = decision.headers['Retry-After'];
@@ -191,7 +208,7 @@ type RateLimited = Request & { [RATE_HEADERS]?: Record<string, string> };
 export function executionTimeout(ms: number): Plugin {
   return {
     onExecute({ args }) {
-      (args.contextValue as { deadline?: Deadline }).deadline = { at: Date.now() + ms, ms };
+      (args.contextValue as { deadline?: Deadline }).deadline = givenTo(args.contextValue)?.deadline ?? { at: Date.now() + ms, ms };
       return {
         onExecuteDone({ result, setResult }) {
           const timeout = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === REQUEST_TIMEOUT);

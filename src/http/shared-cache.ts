@@ -20,13 +20,13 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 
 /** The name this cache gives itself in Cache-Status (RFC 9211). */
 const CACHE_NAME = 'paper-catalogue';
-const GRAPHQL_PATH = '/graphql';
+export const GRAPHQL_PATH = '/graphql';
 const HIT = `${CACHE_NAME}; hit`;
 /** Bodies longer than this are not cached (queries are far shorter); they go to Yoga unread. */
-const MAX_CACHED_BODY = 16 * 1024;
+export const MAX_CACHED_BODY = 16 * 1024;
 
 /** Headers of a stored response that belong to the request that stored it, not to every answer. */
-const PER_RESPONSE = new Set([
+export const PER_RESPONSE = new Set([
   'date',
   'connection',
   'keep-alive',
