@@ -1,4 +1,4 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { authorsOfPapers, type AuthorColumns, type AuthorRow } from '../../catalogue/authors.ts';
 import { arxivIdFromInput } from '../../catalogue/identity.ts';
 import { organizationsByIds, type OrganizationRow } from '../../catalogue/organizations.ts';
@@ -54,33 +54,66 @@ function scored(page: Page<ListedPaper>, order: PaperOrder): Page<ScoredPaper> {
   return page;
 }
 
-/** Fields of a paper answered from its texts, which a list reads only when one of them is asked for. */
-const TEXT_FIELDS = new Set(['abstract', 'aiSummary', 'aiKeywords']);
-const asksForTexts = new WeakMap<FieldNode, boolean>();
+/**
+ * The least a paper's fields need read (see PaperColumns): the texts only for
+ * a text field; the core columns (id, arXiv id, title, upvotes) answer the
+ * fields below and the authors (by id); the listing columns the dates, stars,
+ * organization and trending score. Any other field of Paper needs `brief`.
+ */
+const LEAST_COLUMNS: Record<string, PaperColumns> = {
+  abstract: 'all',
+  aiSummary: 'all',
+  aiKeywords: 'all',
+  id: 'core',
+  __typename: 'core',
+  arxivId: 'core',
+  url: 'core',
+  pdfUrl: 'core',
+  title: 'core',
+  upvotes: 'core',
+  authors: 'core',
+  publishedAt: 'listing',
+  listedOn: 'listing',
+  githubStars: 'listing',
+  organization: 'listing',
+  trendingScore: 'listing',
+};
+const TIERS: PaperColumns[] = ['core', 'listing', 'brief', 'all'];
+const columnsFor = new WeakMap<FieldNode, PaperColumns>();
 
-function selectsAny(names: Set<string>, set: SelectionSetNode | undefined, fragments: GraphQLResolveInfo['fragments']): boolean {
-  return (
-    set?.selections.some((s) =>
-      s.kind === Kind.FIELD
-        ? names.has(s.name.value) || selectsAny(names, s.selectionSet, fragments)
-        : selectsAny(names, s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : fragments[s.name.value]?.selectionSet, fragments),
-    ) ?? false
-  );
+/**
+ * The tier of columns a selection needs: the most that any name under it
+ * needs as a field of Paper. Every name counts, at any depth: a name that is
+ * a field of Paper somewhere else in the tree (under the authors, say) only
+ * makes the page read more than it needs, never less.
+ */
+function leastColumns(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, paperFields: Set<string>): number {
+  let tier = 0;
+  for (const s of set?.selections ?? []) {
+    const inner = s.kind === Kind.FRAGMENT_SPREAD ? info.fragments[s.name.value]?.selectionSet : s.selectionSet;
+    if (s.kind === Kind.FIELD && paperFields.has(s.name.value)) tier = Math.max(tier, TIERS.indexOf(LEAST_COLUMNS[s.name.value] ?? 'brief'));
+    tier = Math.max(tier, leastColumns(inner, info, paperFields));
+  }
+  return tier;
 }
 
 /**
- * The columns to read the papers of a list with: their texts (2 KB a paper)
- * only if a text field is asked for anywhere under the list; decided once
- * per query document. A paper read without them that is asked for them
- * anyway loads them (paperText).
+ * The columns to read the papers of a list (or a lookup) with: the least tier
+ * that answers every field asked for anywhere under it; decided once per query
+ * document. A paper read without its texts that is asked for them anyway
+ * loads them (paperText).
  */
 export function paperColumns(info: GraphQLResolveInfo): PaperColumns {
-  const asks = info.fieldNodes.some((node) => {
-    let found = asksForTexts.get(node);
-    if (found === undefined) asksForTexts.set(node, (found = selectsAny(TEXT_FIELDS, node.selectionSet, info.fragments)));
-    return found;
-  });
-  return asks ? 'all' : 'brief';
+  let tier = 0;
+  for (const node of info.fieldNodes) {
+    let columns = columnsFor.get(node);
+    if (columns === undefined) {
+      const paperFields = new Set([...Object.keys((info.schema.getType('Paper') as GraphQLObjectType).getFields()), '__typename']);
+      columnsFor.set(node, (columns = TIERS[leastColumns(node.selectionSet, info, paperFields)]!));
+    }
+    tier = Math.max(tier, TIERS.indexOf(columns));
+  }
+  return TIERS[tier]!;
 }
 
 /** A resolver of a text of a paper: from its row, or loaded with its siblings' when the row was read without texts. */
