@@ -98,6 +98,14 @@ describe('batching', () => {
     expect(hundred).toBeLessThanOrEqual(5);
   });
 
+  it('looks one paper, its authors and its organization up by their keys, with no JSON list to unpack', async () => {
+    const query = '{ paper(arxivId: "2502.07408") { title authors { name } organization { name } } }';
+    const statements = await api.sql(() => api.data(query));
+    expect((await api.data(query)).paper.organization).not.toBeNull();
+    expect(statements).toHaveLength(3);
+    expect(statements.filter((sql) => sql.includes('json_each'))).toEqual([]);
+  });
+
   it('loads the authors and organizations of papers fetched by id together, and of their authors the papers', async () => {
     const ids = (await api.data(page(30).replace('title', 'id'))).papers.nodes.map((p: { id: string }) => p.id);
     const byIds = (n: number) => `{ nodes(ids: ${JSON.stringify(ids.slice(0, n))}) { ... on Paper {

@@ -3,14 +3,15 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { authors, paperAuthors, type AuthorRow } from '../db/schema.ts';
-import { inJsonList, placeholders, prepared } from './prepared.ts';
+import { byKeys, placeholders, prepared } from './prepared.ts';
 import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { AuthorRow };
 
 export function authorsByIds(db: Db, ids: readonly number[]): AuthorRow[] {
-  const statement = prepared(db, 'authorsByIds', () => db.select().from(authors).where(inJsonList(authors.id, 'ids')).prepare());
-  return statement.all({ ids: JSON.stringify(ids) });
+  const keys = byKeys(ids);
+  const statement = prepared(db, `authorsByIds ${keys.shape}`, () => db.select().from(authors).where(keys.where(authors.id)).prepare());
+  return statement.all(keys.params);
 }
 
 /**
@@ -26,35 +27,38 @@ export type AuthorColumns = 'names' | 'all';
  */
 export function authorsOfPapers(db: Db, paperIds: readonly number[], columns: AuthorColumns = 'all'): Map<number, AuthorRow[]> {
   const byPaper = new Map<number, AuthorRow[]>(paperIds.map((id) => [id, []]));
-  const ids = { ids: JSON.stringify(paperIds) };
+  const keys = byKeys(paperIds);
   // A page can hold a thousand authors: rows come as arrays and are made into
   // objects here in one go, rather than column by column by drizzle.
   if (columns === 'names') {
-    for (const [paperId, id, name] of authorNames(db).values(ids) as [number, number, string][]) {
+    for (const [paperId, id, name] of authorNames(db, keys).values(keys.params) as [number, number, string][]) {
       byPaper.get(paperId)!.push({ id, name } as AuthorRow);
     }
     return byPaper;
   }
-  for (const [paperId, id, name, nameKey, accountName, paperCount] of authorRows(db).values(ids) as [number, number, string, string, string | null, number][]) {
+  for (const [paperId, id, name, nameKey, accountName, paperCount] of authorRows(db, keys).values(keys.params) as [number, number, string, string, string | null, number][]) {
     byPaper.get(paperId)!.push({ id, name, nameKey, accountName, paperCount });
   }
   return byPaper;
 }
 
-const linksOfPapers = <T extends Record<string, SQLiteColumn>>(db: Db, columns: T) =>
+type Keys = ReturnType<typeof byKeys>;
+
+const linksOfPapers = <T extends Record<string, SQLiteColumn>>(db: Db, keys: Keys, columns: T) =>
   db
     .select({ paperId: paperAuthors.paperId, ...columns })
     .from(paperAuthors)
     .innerJoin(authors, eq(authors.id, paperAuthors.authorId))
-    .where(inJsonList(paperAuthors.paperId, 'ids'))
+    .where(keys.where(paperAuthors.paperId))
     .orderBy(asc(paperAuthors.paperId), asc(paperAuthors.position))
     .prepare();
 
-const authorNames = (db: Db) => prepared(db, 'authorNamesOfPapers', () => linksOfPapers(db, { id: authors.id, name: authors.name }));
+const authorNames = (db: Db, keys: Keys) =>
+  prepared(db, `authorNamesOfPapers ${keys.shape}`, () => linksOfPapers(db, keys, { id: authors.id, name: authors.name }));
 
-const authorRows = (db: Db) =>
-  prepared(db, 'authorsOfPapers', () =>
-    linksOfPapers(db, { id: authors.id, name: authors.name, nameKey: authors.nameKey, accountName: authors.accountName, paperCount: authors.paperCount }),
+const authorRows = (db: Db, keys: Keys) =>
+  prepared(db, `authorsOfPapers ${keys.shape}`, () =>
+    linksOfPapers(db, keys, { id: authors.id, name: authors.name, nameKey: authors.nameKey, accountName: authors.accountName, paperCount: authors.paperCount }),
   );
 
 /** Most prolific first, then by name. */

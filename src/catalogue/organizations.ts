@@ -2,7 +2,7 @@
 import { and, count, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { organizations, type OrganizationRow } from '../db/schema.ts';
-import { inJsonList, placeholders, prepared } from './prepared.ts';
+import { byKeys, placeholders, prepared } from './prepared.ts';
 import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { OrganizationRow };
@@ -10,15 +10,15 @@ export type { OrganizationRow };
 export type OrganizationOrder = 'PAPER_COUNT' | 'NAME';
 
 export function organizationsByIds(db: Db, ids: readonly number[]): OrganizationRow[] {
-  const statement = prepared(db, 'organizationsByIds', () => db.select().from(organizations).where(inJsonList(organizations.id, 'ids')).prepare());
-  return statement.all({ ids: JSON.stringify(ids) });
+  const keys = byKeys(ids);
+  const statement = prepared(db, `organizationsByIds ${keys.shape}`, () => db.select().from(organizations).where(keys.where(organizations.id)).prepare());
+  return statement.all(keys.params);
 }
 
 export function organizationsBySlugs(db: Db, slugs: readonly string[]): OrganizationRow[] {
-  const statement = prepared(db, 'organizationsBySlugs', () =>
-    db.select().from(organizations).where(inJsonList(organizations.slug, 'slugs')).prepare(),
-  );
-  return statement.all({ slugs: JSON.stringify(slugs) });
+  const keys = byKeys(slugs);
+  const statement = prepared(db, `organizationsBySlugs ${keys.shape}`, () => db.select().from(organizations).where(keys.where(organizations.slug)).prepare());
+  return statement.all(keys.params);
 }
 
 export const ORGANIZATION_SORT: Record<OrganizationOrder, SortKey[]> = {

@@ -3,7 +3,7 @@ import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQ
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
-import { inJsonList, placeholders, prepared } from './prepared.ts';
+import { byKeys, inJsonList, placeholders, prepared } from './prepared.ts';
 import { cursorShape, inline, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
@@ -358,16 +358,18 @@ export function countPapers(db: Db, filter: PaperFilter): number {
 
 /** Papers by arXiv id: whole, or without their texts (`brief`). */
 export function papersByArxivIds<C extends PaperColumns = 'all'>(db: Db, arxivIds: readonly string[], columns: C = 'all' as C): PaperOf<C>[] {
-  const statement = prepared(db, `papersByArxivIds ${columns}`, () =>
-    db.select(columnsOf(columns)).from(papers).where(inJsonList(papers.arxivId, 'ids')).prepare(),
+  const keys = byKeys(arxivIds);
+  const statement = prepared(db, `papersByArxivIds ${columns} ${keys.shape}`, () =>
+    db.select(columnsOf(columns)).from(papers).where(keys.where(papers.arxivId)).prepare(),
   );
-  return statement.values({ ids: JSON.stringify(arxivIds) }).map(paperFromValues(columns));
+  return statement.values(keys.params).map(paperFromValues(columns));
 }
 
 /** The texts of papers left out of `brief` pages, by paper id. */
 export function paperTexts(db: Db, ids: readonly number[]): Map<number, PaperTexts> {
-  const statement = prepared(db, 'paperTexts', () => db.select({ id: papers.id, ...TEXT_COLUMNS }).from(papers).where(inJsonList(papers.id, 'ids')).prepare());
-  return new Map(statement.all({ ids: JSON.stringify(ids) }).map(({ id, ...texts }) => [id, texts]));
+  const keys = byKeys(ids);
+  const statement = prepared(db, `paperTexts ${keys.shape}`, () => db.select({ id: papers.id, ...TEXT_COLUMNS }).from(papers).where(keys.where(papers.id)).prepare());
+  return new Map(statement.all(keys.params).map(({ id, ...texts }) => [id, texts]));
 }
 
 /** The latest day on which any paper was listed, or null for an empty catalogue. */
