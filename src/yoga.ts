@@ -87,9 +87,10 @@ export function createApp(database: Database, options: AppOptions = {}) {
 export type App = ReturnType<typeof createApp>;
 
 /**
- * What the server listens with: the app, behind the shared cache of repeated
- * reads (http/shared-cache.ts) when the response cache is on, and behind the
- * body limit for bodies sent without a length.
+ * What the server listens with: the app, behind the prepared operations (reads
+ * Yoga has answered before, run again without it: http/prepared-operations.ts),
+ * behind the shared cache of repeated reads (http/shared-cache.ts) when the
+ * response cache is on, and behind the body limit for bodies sent without a length.
  */
 export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener {
   const { yoga, front, prepared, observed, config } = assemble(database, options);
