@@ -67,14 +67,20 @@ export function keysetQuery(keys: SortKey[], request: PageRequest, bind: Bind = 
     /** One more than the page, to know whether there is a next one. */
     limit: request.size + 1,
     page<T>(fetched: T[], keyOf: (row: T) => KeyValue[]): Page<T> {
-      const more = fetched.length > request.size;
-      const rows = fetched.slice(0, request.size).map((row) => ({ row, key: keyOf(row) }));
-      if (!request.forward) rows.reverse();
-      return {
-        rows,
-        hasNextPage: request.forward ? more : cursor !== null,
-        hasPreviousPage: request.forward ? cursor !== null : more,
-      };
+      return pageFrom(request, fetched, keyOf);
     },
+  };
+}
+
+/** A page from the rows fetched for `request` (one more than the page, to know whether there is a next one). */
+export function pageFrom<T>(request: PageRequest, fetched: T[], keyOf: (row: T) => KeyValue[]): Page<T> {
+  const cursor = request.forward ? request.after : request.before;
+  const more = fetched.length > request.size;
+  const rows = fetched.slice(0, request.size).map((row) => ({ row, key: keyOf(row) }));
+  if (!request.forward) rows.reverse();
+  return {
+    rows,
+    hasNextPage: request.forward ? more : cursor !== null,
+    hasPreviousPage: request.forward ? cursor !== null : more,
   };
 }

@@ -4,7 +4,7 @@ import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
 import { byKeys, inJsonList, placeholders, prepared } from './prepared.ts';
-import { cursorShape, inline, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { cursorShape, inline, keysetQuery, pageFrom, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
 
@@ -157,10 +157,10 @@ const ROW_FROM = { all: paperFrom, brief: briefPaperFrom, listing: listingPaperF
 export const paperFromValues = <C extends PaperColumns>(columns: C) => ROW_FROM[columns] as (v: unknown[]) => PaperOf<C>;
 
 /** A page from rows of values: a paper's columns, then its sort key. */
-function pageOfPapers<C extends PaperColumns>(query: ReturnType<typeof keysetQuery>, rows: unknown[][], columns: C): Page<PaperOf<C>> {
+function pageOfPapers<C extends PaperColumns>(request: PageRequest, rows: unknown[][], columns: C): Page<PaperOf<C>> {
   const after = afterPaper(columns);
   const rowFrom = paperFromValues(columns);
-  const page = query.page(rows, (v) => [v[after] as string | number, v[1] as string]);
+  const page = pageFrom(request, rows, (v) => [v[after] as string | number, v[1] as string]);
   return { ...page, rows: page.rows.map(({ row, key }) => ({ row: rowFrom(row), key })) };
 }
 
@@ -222,18 +222,48 @@ function pageShape(filter: PaperFilter, order: PaperOrder, request: PageRequest)
 }
 
 /**
- * The placeholders, sort keys, keyset and conditions of a page of papers.
- * Pages are prepared once per shape of query (which filters, which order,
- * which way): drizzle would build the SQL again on every request, which takes
- * longer than running it. The values go in as placeholders.
+ * The values of the placeholders that paperConditions binds for a filter,
+ * computed without building its SQL. Statements are built once per shape of
+ * query (which filters, which order, which way) and run with fresh values:
+ * drizzle takes longer to build a page's SQL than SQLite to run it, so a
+ * request only computes the values, and building checks they are the ones
+ * the SQL binds (boundAs).
  */
-function pageQuery(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest) {
+function filterValues(filter: PaperFilter, values: Record<string, unknown> = {}): Record<string, unknown> {
+  if (filter.organizations) values.organizations = JSON.stringify(filter.organizations.map((s) => s.toLowerCase()));
+  if (filter.published?.from) values.publishedFrom = filter.published.from;
+  if (filter.published?.to) values.publishedTo = filter.published.to;
+  if (filter.listed?.from) values.listedFrom = filter.listed.from;
+  if (filter.listed?.to) values.listedTo = filter.listed.to;
+  if (filter.minUpvotes != null) values.minUpvotes = filter.minUpvotes;
+  return values;
+}
+
+/** The values of a page's placeholders, as pageQuery binds them: the trending instant, the cursor, the filter, the limit. */
+function pageValues(filter: PaperFilter, order: PaperOrder, request: PageRequest): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (order.field === 'TRENDING') values.asOf = order.asOfMs ?? 0;
+  (request.forward ? request.after : request.before)?.forEach((value, i) => (values[`key${i}`] = value));
+  filterValues(filter, values);
+  values.limit = request.size + 1;
+  return values;
+}
+
+/** Throws unless the SQL just built binds exactly the values computed for the request (a bug, found by any test of that shape). */
+function boundAs(bound: Record<string, unknown>, values: Record<string, unknown>, statement: string): void {
+  const listed = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (listed(bound) !== listed(values)) throw new Error(`${statement}: its SQL binds ${listed(bound)}, the request computed ${listed(values)}`);
+}
+
+/** The sort keys, keyset and conditions of a page of papers, built once per shape of query. */
+function pageQuery(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest, values: Record<string, unknown>, statement: string) {
   const { bind, params } = placeholders();
   const keys = paperSortKeys(order, bind);
   const query = keysetQuery(keys, request, bind);
   const conditions = paperConditions(db, filter, bind);
   params.limit = query.limit;
-  return { params, keys, query, conditions };
+  boundAs(params, values, statement);
+  return { keys, query, conditions };
 }
 
 export function listPapers<C extends PaperColumns = 'all'>(
@@ -243,8 +273,10 @@ export function listPapers<C extends PaperColumns = 'all'>(
   request: PageRequest,
   columns: C = 'all' as C,
 ): Page<PaperOf<C>> {
-  const { params, keys, query, conditions } = pageQuery(db, filter, order, request);
-  const statement = prepared(db, `listPapers ${columns} ${pageShape(filter, order, request)}`, () => {
+  const values = pageValues(filter, order, request);
+  const name = `listPapers ${columns} ${pageShape(filter, order, request)}`;
+  const statement = prepared(db, name, () => {
+    const { keys, query, conditions } = pageQuery(db, filter, order, request, values, name);
     // The page is chosen on ids and keys alone, then its rows are read whole:
     // sorting only ids and keys is about twice as fast as sorting rows with
     // abstracts. Ordering by the alias computes each key once (a trending score
@@ -263,7 +295,7 @@ export function listPapers<C extends PaperColumns = 'all'>(
       .orderBy(...query.orderOf([chosen.sortKey, chosen.arxivId]))
       .prepare();
   });
-  return pageOfPapers(query, statement.values(params), columns);
+  return pageOfPapers(request, statement.values(values), columns);
 }
 
 /** Papers of many organizations or authors at once: one list per id. */
@@ -291,24 +323,28 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
   request: PageRequest,
   columns: C = 'all' as C,
 ): Map<number, Page<PaperOf<C>>> {
-  const { params, keys, query, conditions } = pageQuery(db, filter, order, request);
+  const values = pageValues(filter, order, request);
   const column = groupColumn(group);
   const shape = `listPapersByGroup ${group.by} ${columns} ${pageShape(filter, order, request)}`;
   if (group.ids.length === 1) {
     // One organization or author: its page straight from the index, with a LIMIT.
     const id = group.ids[0]!;
-    const statement = prepared(db, `${shape} one`, () =>
-      joinGroup(db.select({ ...columnsOf(columns), sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
+    const name = `${shape} one`;
+    const statement = prepared(db, name, () => {
+      const { keys, query, conditions } = pageQuery(db, filter, order, request, values, name);
+      return joinGroup(db.select({ ...columnsOf(columns), sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
         .where(and(eq(column, sql.placeholder('group')), conditions, query.where))
         .orderBy(...query.orderBy)
         .limit(sql.placeholder('limit'))
-        .prepare(),
-    );
-    params.group = id;
-    return new Map([[id, pageOfPapers(query, statement.values(params), columns)]]);
+        .prepare();
+    });
+    values.group = id;
+    return new Map([[id, pageOfPapers(request, statement.values(values), columns)]]);
   }
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
-  const statement = prepared(db, `${shape} many`, () => {
+  const name = `${shape} many`;
+  const statement = prepared(db, name, () => {
+    const { keys, query, conditions } = pageQuery(db, filter, order, request, values, name);
     const fields = {
       id: sql<number>`${papers.id}`.as('paper_id'),
       groupId: sql<number>`${column}`.as('group_id'),
@@ -328,32 +364,40 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
   });
   const byGroup = new Map<number, unknown[][]>(group.ids.map((id) => [id, []]));
   const groupIndex = afterPaper(columns) + 1;
-  params.groups = JSON.stringify(group.ids);
-  for (const row of statement.values(params)) byGroup.get(row[groupIndex] as number)?.push(row);
-  return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(query, list, columns)]));
+  values.groups = JSON.stringify(group.ids);
+  for (const row of statement.values(values)) byGroup.get(row[groupIndex] as number)?.push(row);
+  return new Map([...byGroup].map(([id, list]) => [id, pageOfPapers(request, list, columns)]));
 }
 
 /** How many papers each group has under the filter, in one statement. */
 export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilter): Map<number, number> {
-  const { bind, params } = placeholders();
-  const conditions = paperConditions(db, filter, bind);
+  const values = filterValues(filter);
   const column = groupColumn(group);
-  const statement = prepared(db, `countPapersByGroup ${group.by} ${filterShape(filter)}`, () =>
-    joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
+  const name = `countPapersByGroup ${group.by} ${filterShape(filter)}`;
+  const statement = prepared(db, name, () => {
+    const { bind, params } = placeholders();
+    const conditions = paperConditions(db, filter, bind);
+    boundAs(params, values, name);
+    return joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
       .where(and(inJsonList(column, 'groups'), conditions))
       .groupBy(column)
-      .prepare(),
-  );
-  params.groups = JSON.stringify(group.ids);
-  const rows = statement.all(params);
+      .prepare();
+  });
+  values.groups = JSON.stringify(group.ids);
+  const rows = statement.all(values);
   return new Map(rows.map((r) => [r.groupId, r.n]));
 }
 
 export function countPapers(db: Db, filter: PaperFilter): number {
-  const { bind, params } = placeholders();
-  const conditions = paperConditions(db, filter, bind);
-  const statement = prepared(db, `countPapers ${filterShape(filter)}`, () => db.select({ n: count() }).from(papers).where(conditions).prepare());
-  return statement.get(params)!.n;
+  const values = filterValues(filter);
+  const name = `countPapers ${filterShape(filter)}`;
+  const statement = prepared(db, name, () => {
+    const { bind, params } = placeholders();
+    const conditions = paperConditions(db, filter, bind);
+    boundAs(params, values, name);
+    return db.select({ n: count() }).from(papers).where(conditions).prepare();
+  });
+  return statement.get(values)!.n;
 }
 
 /** Papers by arXiv id: whole, or without their texts (`brief`). */
