@@ -86,60 +86,25 @@ export const afterPaper = (columns: PaperColumns) => COUNTS[columns];
 
 const UNREAD = undefined as never;
 
-function corePaperFrom(v: unknown[]): BriefPaperRow {
+/** A paper from the values of a tier's columns (BRIEF_COLUMNS' order, cut short), in one object literal of the same shape for every tier. */
+function briefPaperFrom(v: unknown[], columns: Exclude<PaperColumns, 'all'> = 'brief'): BriefPaperRow {
+  const listing = columns !== 'core';
+  const brief = columns === 'brief';
   return {
     id: v[0] as number,
     arxivId: v[1] as string,
     title: v[2] as string,
     upvotes: v[3] as number,
-    publishedAt: UNREAD,
-    listedOn: UNREAD,
-    githubStars: UNREAD,
-    organizationId: UNREAD,
-    listed: UNREAD,
-    authorCount: UNREAD,
-    githubUrl: UNREAD,
-    projectUrl: UNREAD,
-    thumbnailUrl: UNREAD,
-    commentCount: UNREAD,
-  };
-}
-
-function listingPaperFrom(v: unknown[]): BriefPaperRow {
-  return {
-    id: v[0] as number,
-    arxivId: v[1] as string,
-    title: v[2] as string,
-    upvotes: v[3] as number,
-    publishedAt: v[4] as string,
-    listedOn: v[5] as string,
-    githubStars: v[6] as number | null,
-    organizationId: v[7] as number | null,
-    listed: UNREAD,
-    authorCount: UNREAD,
-    githubUrl: UNREAD,
-    projectUrl: UNREAD,
-    thumbnailUrl: UNREAD,
-    commentCount: UNREAD,
-  };
-}
-
-function briefPaperFrom(v: unknown[]): BriefPaperRow {
-  return {
-    id: v[0] as number,
-    arxivId: v[1] as string,
-    title: v[2] as string,
-    upvotes: v[3] as number,
-    publishedAt: v[4] as string,
-    listedOn: v[5] as string,
-    githubStars: v[6] as number | null,
-    organizationId: v[7] as number | null,
-    listed: v[8] === 1,
-    authorCount: v[9] as number,
-    githubUrl: v[10] as string | null,
-    projectUrl: v[11] as string | null,
-    thumbnailUrl: v[12] as string | null,
-    commentCount: v[13] as number | null,
+    publishedAt: listing ? (v[4] as string) : UNREAD,
+    listedOn: listing ? (v[5] as string) : UNREAD,
+    githubStars: listing ? (v[6] as number | null) : UNREAD,
+    organizationId: listing ? (v[7] as number | null) : UNREAD,
+    listed: brief ? v[8] === 1 : UNREAD,
+    authorCount: brief ? (v[9] as number) : UNREAD,
+    githubUrl: brief ? (v[10] as string | null) : UNREAD,
+    projectUrl: brief ? (v[11] as string | null) : UNREAD,
+    thumbnailUrl: brief ? (v[12] as string | null) : UNREAD,
+    commentCount: brief ? (v[13] as number | null) : UNREAD,
   };
 }
 
@@ -152,7 +117,12 @@ function paperFrom(v: unknown[]): PaperRow {
   return paper;
 }
 
-const ROW_FROM = { all: paperFrom, brief: briefPaperFrom, listing: listingPaperFrom, core: corePaperFrom } satisfies Record<PaperColumns, unknown>;
+const ROW_FROM = {
+  all: paperFrom,
+  brief: (v: unknown[]) => briefPaperFrom(v),
+  listing: (v: unknown[]) => briefPaperFrom(v, 'listing'),
+  core: (v: unknown[]) => briefPaperFrom(v, 'core'),
+} satisfies Record<PaperColumns, unknown>;
 /** A paper from the values of `columns` at the start of a row of values. */
 export const paperFromValues = <C extends PaperColumns>(columns: C) => ROW_FROM[columns] as (v: unknown[]) => PaperOf<C>;
 
