@@ -98,12 +98,39 @@ describe('batching', () => {
     expect(hundred).toBeLessThanOrEqual(5);
   });
 
-  it('looks one paper, its authors and its organization up by their keys, with no JSON list to unpack', async () => {
+  it('looks one paper and its organization up in one statement, and its authors in another, by their keys with no JSON list to unpack', async () => {
     const query = '{ paper(arxivId: "2502.07408") { title authors { name } organization { name } } }';
     const statements = await api.sql(() => api.data(query));
     expect((await api.data(query)).paper.organization).not.toBeNull();
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(2);
+    expect(statements.filter((sql) => sql.includes('left join "organizations"'))).toHaveLength(1);
     expect(statements.filter((sql) => sql.includes('json_each'))).toEqual([]);
+    // Without the organization asked for, no join.
+    expect((await api.sql(() => api.data('{ paper(arxivId: "2502.07408") { title } }'))).join('\n')).not.toContain('organizations');
+  });
+
+  it('answers the organization joined to a lookup or a search as the one loaded on its own, and without one as null', async () => {
+    const fields = 'id slug name avatarUrl paperCount papers(first: 2) { totalCount nodes { arxivId } }';
+    // Papers of several organizations, and papers without one.
+    const { papers } = await api.data(`{ papers(first: 100) { nodes { id arxivId organization { ${fields} } } } }`);
+    const picked = [...papers.nodes.filter((p: any) => p.organization).slice(0, 6), ...papers.nodes.filter((p: any) => !p.organization).slice(0, 2)];
+    expect(picked.filter((p: any) => !p.organization)).toHaveLength(2);
+    const organizations = new Set(picked.map((p: any) => p.organization?.slug));
+    expect(organizations.size).toBeGreaterThan(2);
+    for (const listed of picked) {
+      const { paper, node } = await api.data(`{ paper(arxivId: "${listed.arxivId}") { organization { ${fields} } }
+        node(id: "${listed.id}") { ... on Paper { organization { ${fields} } } } }`);
+      expect(paper.organization, listed.arxivId).toEqual(listed.organization);
+      expect(node.organization, listed.arxivId).toEqual(listed.organization);
+    }
+    // A search reads the organizations with the highlights: the same as those loaded for the papers' lookups.
+    const { searchPapers } = await api.data(`{ searchPapers(query: "model", first: 30) { edges { node { arxivId organization { ${fields} } } } } }`);
+    expect(searchPapers.edges.filter((e: any) => e.node.organization === null).length).toBeGreaterThan(0);
+    expect(new Set(searchPapers.edges.map((e: any) => e.node.organization?.slug)).size).toBeGreaterThan(2);
+    for (const { node } of searchPapers.edges) {
+      const alone = await api.data(`{ nodes(ids: ["${Buffer.from(`Paper:${node.arxivId}`).toString('base64')}"]) { ... on Paper { organization { ${fields} } } } }`);
+      expect(node.organization, node.arxivId).toEqual(alone.nodes[0].organization);
+    }
   });
 
   it('loads the authors and organizations of papers fetched by id together, and of their authors the papers', async () => {

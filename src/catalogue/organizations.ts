@@ -15,6 +15,42 @@ export function organizationsByIds(db: Db, ids: readonly number[]): Organization
   return statement.all(keys.params);
 }
 
+/**
+ * An organization's columns, to read it with a paper by a LEFT JOIN (a lookup
+ * asked for its organization: one statement instead of two). The keys only
+ * name the values; organizationsFromValues reads them in this order.
+ */
+export const JOINED_ORGANIZATION = {
+  organizationRowId: organizations.id,
+  organizationSlug: organizations.slug,
+  organizationName: organizations.name,
+  organizationNameKey: organizations.nameKey,
+  organizationAvatarUrl: organizations.avatarUrl,
+  organizationPaperCount: organizations.paperCount,
+};
+
+/** The organizations of rows of values holding JOINED_ORGANIZATION's from index `at`: null where there is none, one object per organization. */
+export function organizationsFromValues(rows: readonly unknown[][], at: number): (OrganizationRow | null)[] {
+  const byId = new Map<number, OrganizationRow>();
+  return rows.map((v) => {
+    const id = v[at] as number | null;
+    if (id === null) return null;
+    let organization = byId.get(id);
+    if (!organization) {
+      organization = {
+        id,
+        slug: v[at + 1] as string,
+        name: v[at + 2] as string,
+        nameKey: v[at + 3] as string,
+        avatarUrl: v[at + 4] as string | null,
+        paperCount: v[at + 5] as number,
+      };
+      byId.set(id, organization);
+    }
+    return organization;
+  });
+}
+
 export function organizationsBySlugs(db: Db, slugs: readonly string[]): OrganizationRow[] {
   const keys = byKeys(slugs);
   const statement = prepared(db, `organizationsBySlugs ${keys.shape}`, () => db.select().from(organizations).where(keys.where(organizations.slug)).prepare());

@@ -2,7 +2,8 @@
 import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
-import { organizations, paperAuthors, papers, type PaperRow } from '../db/schema.ts';
+import { organizations, paperAuthors, papers, type OrganizationRow, type PaperRow } from '../db/schema.ts';
+import { JOINED_ORGANIZATION, organizationsFromValues } from './organizations.ts';
 import { byKeys, inJsonList, placeholders, prepared } from './prepared.ts';
 import { cursorShape, inline, keysetQuery, pageFrom, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
@@ -370,13 +371,34 @@ export function countPapers(db: Db, filter: PaperFilter): number {
   return statement.get(values)!.n;
 }
 
-/** Papers by arXiv id: whole, or without their texts (`brief`). */
-export function papersByArxivIds<C extends PaperColumns = 'all'>(db: Db, arxivIds: readonly string[], columns: C = 'all' as C): PaperOf<C>[] {
+/** The values of papers by arXiv id, in a tier of columns, and with their organization's (JOINED_ORGANIZATION) after them if asked. */
+function byArxivIds(db: Db, arxivIds: readonly string[], columns: PaperColumns, organization: boolean): unknown[][] {
   const keys = byKeys(arxivIds);
-  const statement = prepared(db, `papersByArxivIds ${columns} ${keys.shape}`, () =>
-    db.select(columnsOf(columns)).from(papers).where(keys.where(papers.arxivId)).prepare(),
-  );
-  return statement.values(keys.params).map(paperFromValues(columns));
+  const name = `papersByArxivIds ${columns} ${keys.shape}${organization ? ' organization' : ''}`;
+  const statement = prepared(db, name, () => {
+    const chosen = db.select({ ...columnsOf(columns), ...(organization ? JOINED_ORGANIZATION : {}) }).from(papers).$dynamic();
+    return (organization ? chosen.leftJoin(organizations, eq(organizations.id, papers.organizationId)) : chosen).where(keys.where(papers.arxivId)).prepare();
+  });
+  return statement.values(keys.params);
+}
+
+/** Papers by arXiv id: whole, or in a tier of columns. */
+export function papersByArxivIds<C extends PaperColumns = 'all'>(db: Db, arxivIds: readonly string[], columns: C = 'all' as C): PaperOf<C>[] {
+  return byArxivIds(db, arxivIds, columns, false).map(paperFromValues(columns));
+}
+
+/** A paper and its organization (null for none), read by one statement. */
+export interface WithOrganization<P> {
+  paper: P;
+  organization: OrganizationRow | null;
+}
+
+/** Papers by arXiv id with their organizations, in one statement (a join): a lookup asked for the organization, as most are. */
+export function papersWithOrganizationsByArxivIds<C extends PaperColumns>(db: Db, arxivIds: readonly string[], columns: C): WithOrganization<PaperOf<C>>[] {
+  const rows = byArxivIds(db, arxivIds, columns, true);
+  const paperFrom = paperFromValues(columns);
+  const organizationOf = organizationsFromValues(rows, afterPaper(columns));
+  return rows.map((v, i) => ({ paper: paperFrom(v), organization: organizationOf[i]! }));
 }
 
 /** The texts of papers left out of `brief` pages, by paper id. */

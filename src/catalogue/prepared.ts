@@ -22,19 +22,26 @@ export const inJsonList = (column: SQL | import('drizzle-orm').Column, name: str
 
 /**
  * Rows by key, in a statement prepared once for a single key and once for
- * several: `column = ?` for one (a lookup by arXiv id, and its organization
- * and authors), the keys as one JSON array otherwise. json_each costs SQLite
- * about 2 µs a statement, a sixth of such a lookup's.
+ * several: `column = ?` for one (a lookup by arXiv id, and its authors), the
+ * keys as one JSON array otherwise. json_each costs SQLite about 2 µs a
+ * statement, a sixth of such a lookup's. (A class: no closure made per call.)
  */
-export const byKeys = (keys: readonly unknown[]) => {
-  const one = keys.length === 1;
-  return {
-    /** What of the keys changes the SQL, for the statement's name. */
-    shape: one ? 'one' : 'many',
-    where: (column: SQL | import('drizzle-orm').Column): SQL => (one ? sql`${column} = ${sql.placeholder('key')}` : inJsonList(column, 'keys')),
-    params: one ? { key: keys[0] } : { keys: JSON.stringify(keys) },
-  };
-};
+class Keys {
+  /** What of the keys changes the SQL, for the statement's name. */
+  readonly shape: 'one' | 'many';
+  readonly params: { key: unknown } | { keys: string };
+
+  constructor(keys: readonly unknown[]) {
+    this.shape = keys.length === 1 ? 'one' : 'many';
+    this.params = keys.length === 1 ? { key: keys[0] } : { keys: JSON.stringify(keys) };
+  }
+
+  where(column: SQL | import('drizzle-orm').Column): SQL {
+    return this.shape === 'one' ? sql`${column} = ${sql.placeholder('key')}` : inJsonList(column, 'keys');
+  }
+}
+
+export const byKeys = (keys: readonly unknown[]): Keys => new Keys(keys);
 
 /** A Bind that names placeholders and collects their values, for a statement prepared once per shape of query. */
 export function placeholders(): { bind: Bind; params: Record<string, unknown> } {

@@ -5,7 +5,8 @@
 import { and, count, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
-import { papers, searchWords, type PaperRow } from '../db/schema.ts';
+import { organizations, papers, searchWords, type OrganizationRow, type PaperRow } from '../db/schema.ts';
+import { JOINED_ORGANIZATION, organizationsFromValues } from './organizations.ts';
 import { escapeHtml } from '../html.ts';
 import { searchableWords } from './search-query.ts';
 import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
@@ -30,6 +31,8 @@ export interface SearchHit<P extends ListedPaper = PaperRow> {
   titleHighlight: string;
   /** An excerpt of the abstract around the matches, marked the same way. */
   abstractSnippet: string;
+  /** The paper's organization (null for none) when the search was asked to read it; undefined otherwise. */
+  organization?: OrganizationRow | null;
 }
 
 /** bm25 ranks best first with the most negative value; ties by paper id. Other orders: newest / most upvoted first, ties by arXiv id. */
@@ -69,21 +72,28 @@ export function markup(marked: string): string {
     .replaceAll(CLOSE, '</mark>');
 }
 
-/** A page's papers with their highlights, by paper id: [...paper, title highlight, abstract snippet]. */
-const details = (db: Db, columns: PaperColumns) =>
-  prepared(db, `searchDetails ${columns}`, () =>
-    db
+/** A page's papers with their highlights, by paper id: [...paper, title highlight, abstract snippet, ...its organization if asked]. */
+const details = (db: Db, columns: PaperColumns, organization: boolean) =>
+  prepared(db, `searchDetails ${columns}${organization ? ' organization' : ''}`, () => {
+    const found = db
       .select({
         ...columnsOf(columns),
         titleHighlight: sql<string>`highlight(papers_fts, 0, ${OPEN}, ${CLOSE})`,
         abstractSnippet: sql<string>`snippet(papers_fts, 1, ${OPEN}, ${CLOSE}, '…', 40)`,
+        ...(organization ? JOINED_ORGANIZATION : {}),
       })
       .from(papersFts)
       .innerJoin(papers, eq(papers.id, papersFts.rowid))
+      .$dynamic();
+    return (organization ? found.leftJoin(organizations, eq(organizations.id, papers.organizationId)) : found)
       .where(and(sql`papers_fts MATCH ${sql.placeholder('match')}`, inJsonList(papersFts.rowid, 'ids')))
-      .prepare(),
-  );
+      .prepare();
+  });
 
+/**
+ * A page of papers matching `expression`, read in `columns`, and with their
+ * organizations (in the same statement as their highlights) if asked.
+ */
 export function searchPapers<C extends PaperColumns = 'all'>(
   db: Db,
   expression: string,
@@ -91,6 +101,7 @@ export function searchPapers<C extends PaperColumns = 'all'>(
   order: SearchOrder,
   request: PageRequest,
   columns: C = 'all' as C,
+  organization = false,
 ): Page<SearchHit<PaperOf<C>>> {
   // Prepared once per shape of query (which filters, which order, which way),
   // as lists of papers are; the values go in as placeholders.
@@ -100,16 +111,18 @@ export function searchPapers<C extends PaperColumns = 'all'>(
   const match = matches(bind, expression);
   const conditions = order === 'RELEVANCE' ? within(db, filter, bind) : paperConditions(db, filter, bind);
   params.limit = query.limit;
+  const relevance = order === 'RELEVANCE';
   const hits = prepared(db, `searchHits ${order} ${filterShape(filter)} ${cursorShape(request)}`, () => {
-    const fields = { id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` };
-    // By relevance, only ids and ranks pass through the sort, and papers is not
-    // joined (a join per match is what makes a common word slow); the other
-    // orders need their sort key from papers.
+    // By relevance, only ids and ranks pass through the sort (the rank is
+    // the sort key and the id the tie: each is selected once, as FTS5
+    // computes bm25 again for each mention), and papers is not joined (a join
+    // per match is what makes a common word slow); the other orders need
+    // their sort key from papers.
     return (
-      order === 'RELEVANCE'
-        ? db.select(fields).from(papersFts).where(and(match, conditions, query.where))
+      relevance
+        ? db.select({ id: papersFts.rowid, rank: papersFts.rank }).from(papersFts).where(and(match, conditions, query.where))
         : db
-            .select(fields)
+            .select({ id: papersFts.rowid, rank: papersFts.rank, key: sql<string | number>`${keys[0]!.expr}`, tie: sql<string | number>`${keys[1]!.expr}` })
             .from(papersFts)
             .innerJoin(papers, eq(papers.id, papersFts.rowid))
             .where(and(match, conditions, query.where))
@@ -118,20 +131,30 @@ export function searchPapers<C extends PaperColumns = 'all'>(
       .limit(sql.placeholder('limit'))
       .prepare();
   });
-  const page = query.page(hits.all(params), (h) => [h.key, h.tie]);
+  const page = query.page(hits.all(params) as { id: number; rank: number; key?: string | number; tie?: string | number }[], (h) =>
+    relevance ? [h.rank, h.id] : [h.key!, h.tie!],
+  );
   if (page.rows.length === 0) return { ...page, rows: [] };
 
-  const rows = details(db, columns).values({ match: expression, ids: JSON.stringify(page.rows.map((r) => r.row.id)) });
+  const rows = details(db, columns, organization).values({ match: expression, ids: JSON.stringify(page.rows.map((r) => r.row.id)) });
   const byId = new Map(rows.map((v) => [v[0] as number, v]));
   const paperFrom = paperFromValues(columns);
   const highlight = afterPaper(columns);
+  const inOrder = page.rows.map(({ row }) => byId.get(row.id)!);
+  const organizations = organization ? organizationsFromValues(inOrder, highlight + 2) : null;
   return {
     ...page,
-    rows: page.rows.map(({ row, key }) => {
-      const v = byId.get(row.id)!;
+    rows: page.rows.map(({ row, key }, i) => {
+      const v = inOrder[i]!;
       return {
         key,
-        row: { paper: paperFrom(v), score: -row.rank, titleHighlight: markup(v[highlight] as string), abstractSnippet: markup(v[highlight + 1] as string) },
+        row: {
+          paper: paperFrom(v),
+          score: -row.rank,
+          titleHighlight: markup(v[highlight] as string),
+          abstractSnippet: markup(v[highlight + 1] as string),
+          organization: organizations?.[i],
+        },
       };
     }),
   };

@@ -20,16 +20,25 @@ export interface Context {
   nodeLoaders?: NodeLoaders;
 }
 
+/** The context's own state: the latest day, once asked. */
+interface RequestContext extends Context {
+  latest: string | null | undefined;
+}
+
+// Methods shared by every context, not closures made per request: tsx
+// (esbuild's keepNames) names each closure it makes with Object.defineProperty.
+// Own properties, not a class's: Yoga copies the context into its own.
+function latestDay(this: RequestContext): string | null {
+  if (this.latest === undefined) this.latest = latestListingDay(this.db);
+  return this.latest;
+}
+
+function defaultAsOf(this: RequestContext): number {
+  const day = this.latestDay();
+  return day === null ? Date.now() : dayStart(day) + 86_400_000;
+}
+
 export function createContext(db: Db, mail: MailSettings): Context {
-  let latest: string | null | undefined;
-  const latestDay = () => (latest === undefined ? (latest = latestListingDay(db)) : latest);
-  return {
-    db,
-    mail,
-    latestDay,
-    defaultAsOf: () => {
-      const day = latestDay();
-      return day === null ? Date.now() : dayStart(day) + 86_400_000;
-    },
-  };
+  const context: RequestContext = { db, mail, latest: undefined, latestDay, defaultAsOf };
+  return context;
 }

@@ -32,6 +32,18 @@ export function readTogether<T extends object>(rows: T[]): T[] {
   return rows;
 }
 
+/**
+ * Marks `rows` as read together with the value of `field` for each, read with
+ * them (one per row, in order): loadTogether then answers that field from
+ * these values without loading. Returns the rows.
+ */
+export function readTogetherWith<T extends object>(rows: T[], field: unknown, values: readonly unknown[]): T[] {
+  const bySibling = new Map<object, unknown>();
+  for (let i = 0; i < rows.length; i++) bySibling.set(rows[i]!, values[i]);
+  ((readTogether(rows) as Siblings)[LOADED] ??= new Map()).set(field, { values: bySibling });
+  return rows;
+}
+
 /** Marks the rows of `pages` as read together: one set of siblings across all of them. */
 export function pagesReadTogether<T extends object>(pages: Iterable<Page<T>>): void {
   const rows: T[] = [];

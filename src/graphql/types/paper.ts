@@ -10,6 +10,7 @@ import {
   paperSortKeys,
   paperTexts,
   papersByArxivIds,
+  papersWithOrganizationsByArxivIds,
   type ListedPaper,
   type PaperColumns,
   type PaperFilter,
@@ -24,7 +25,7 @@ import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, resolveConnection, toConnection, type Connection, type ConnectionArgs } from '../pagination.ts';
 import { AuthorRef, OrganizationRef, PaperConnection, PaperRef } from '../refs.ts';
-import { loadTogether, pageReadTogether, pagesReadTogether, readTogether } from '../siblings.ts';
+import { loadTogether, pageReadTogether, pagesReadTogether, readTogether, readTogetherWith } from '../siblings.ts';
 import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
 
 type OrderArg = { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number } | null | undefined;
@@ -79,41 +80,74 @@ const LEAST_COLUMNS: Record<string, PaperColumns> = {
   trendingScore: 'listing',
 };
 const TIERS: PaperColumns[] = ['core', 'listing', 'brief', 'all'];
-const columnsFor = new WeakMap<FieldNode, PaperColumns>();
+
+/** What the papers under a field are asked for, as far as reading them goes. */
+interface PaperSelection {
+  /** Index in TIERS of the columns to read. */
+  tier: number;
+  /** Whether their organization is asked for (a lookup then reads it in the same statement). */
+  organization: boolean;
+}
+const selections = new WeakMap<FieldNode, PaperSelection>();
 
 /**
- * The tier of columns a selection needs: the most that any name under it
+ * Adds to `into` what a selection needs: the most that any name under it
  * needs as a field of Paper. Every name counts, at any depth: a name that is
  * a field of Paper somewhere else in the tree (under the authors, say) only
- * makes the page read more than it needs, never less.
+ * makes the papers read more than they need, never less.
  */
-function leastColumns(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, paperFields: Set<string>): number {
-  let tier = 0;
+function scan(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, paperFields: Set<string>, into: PaperSelection): void {
   for (const s of set?.selections ?? []) {
     const inner = s.kind === Kind.FRAGMENT_SPREAD ? info.fragments[s.name.value]?.selectionSet : s.selectionSet;
-    if (s.kind === Kind.FIELD && paperFields.has(s.name.value)) tier = Math.max(tier, TIERS.indexOf(LEAST_COLUMNS[s.name.value] ?? 'brief'));
-    tier = Math.max(tier, leastColumns(inner, info, paperFields));
+    if (s.kind === Kind.FIELD && paperFields.has(s.name.value)) {
+      into.tier = Math.max(into.tier, TIERS.indexOf(LEAST_COLUMNS[s.name.value] ?? 'brief'));
+      if (s.name.value === 'organization') into.organization = true;
+    }
+    scan(inner, info, paperFields, into);
   }
-  return tier;
+}
+
+/** What the papers under one field node are asked for: decided once per query document. */
+function selectionOf(node: FieldNode, info: GraphQLResolveInfo): PaperSelection {
+  let selection = selections.get(node);
+  if (selection === undefined) {
+    const paperFields = new Set([...Object.keys((info.schema.getType('Paper') as GraphQLObjectType).getFields()), '__typename']);
+    scan(node.selectionSet, info, paperFields, (selection = { tier: 0, organization: false }));
+    selections.set(node, selection);
+  }
+  return selection;
+}
+
+/** What the papers under this field are asked for, over all its nodes (a field can be asked twice, merged). */
+function paperSelection(info: GraphQLResolveInfo): PaperSelection {
+  if (info.fieldNodes.length === 1) return selectionOf(info.fieldNodes[0]!, info);
+  const all: PaperSelection = { tier: 0, organization: false };
+  for (const node of info.fieldNodes) {
+    const selection = selectionOf(node, info);
+    all.tier = Math.max(all.tier, selection.tier);
+    all.organization ||= selection.organization;
+  }
+  return all;
 }
 
 /**
  * The columns to read the papers of a list (or a lookup) with: the least tier
- * that answers every field asked for anywhere under it; decided once per query
- * document. A paper read without its texts that is asked for them anyway
- * loads them (paperText).
+ * that answers every field asked for anywhere under it. A paper read without
+ * its texts that is asked for them anyway loads them (paperText).
  */
-export function paperColumns(info: GraphQLResolveInfo): PaperColumns {
-  let tier = 0;
-  for (const node of info.fieldNodes) {
-    let columns = columnsFor.get(node);
-    if (columns === undefined) {
-      const paperFields = new Set([...Object.keys((info.schema.getType('Paper') as GraphQLObjectType).getFields()), '__typename']);
-      columnsFor.set(node, (columns = TIERS[leastColumns(node.selectionSet, info, paperFields)]!));
-    }
-    tier = Math.max(tier, TIERS.indexOf(columns));
-  }
-  return TIERS[tier]!;
+export const paperColumns = (info: GraphQLResolveInfo): PaperColumns => TIERS[paperSelection(info).tier]!;
+
+/** Whether the organization of the papers under this field is asked for: a lookup or a search then reads it with them, in one statement. */
+export const asksForOrganization = (info: GraphQLResolveInfo): boolean => paperSelection(info).organization;
+
+/**
+ * Papers read with their organizations (one per paper, in order; null for
+ * none), marked as read together: Paper.organization answers from these.
+ * Returns the papers.
+ */
+export function readWithOrganizations<P extends ListedPaper>(papers: P[], organizations: readonly (OrganizationRow | null)[]): P[] {
+  readTogether([...new Set(organizations)].filter((o) => o !== null));
+  return readTogetherWith(papers, ORGANIZATION, organizations);
 }
 
 /** A resolver of a text of a paper: from its row, or loaded with its siblings' when the row was read without texts. */
@@ -189,10 +223,13 @@ function authorsOf(ctx: Context, paper: ListedPaper, columns: AuthorColumns): Au
   });
 }
 
-/** The organization of a paper, loaded with its siblings' in one statement. */
+/** What Paper.organization is loaded (or read) as, for its siblings. */
+const ORGANIZATION = 'organization';
+
+/** The organization of a paper: read with it, or loaded with its siblings' in one statement. */
 function organizationOf(ctx: Context, paper: ListedPaper): OrganizationRow | null {
   if (paper.organizationId === null) return null;
-  return loadTogether(paper, 'organization', (papers) => {
+  return loadTogether(paper, ORGANIZATION, (papers) => {
     const ids = [...new Set(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))];
     const byId = new Map(readTogether(organizationsByIds(ctx.db, ids)).map((org) => [org.id, org]));
     return papers.map((p) => (p.organizationId === null ? null : (byId.get(p.organizationId) ?? null)));
@@ -261,7 +298,10 @@ builder.queryFields((t) => ({
     resolve: (_root, { arxivId }, ctx, info) => {
       const id = arxivIdFromInput(arxivId);
       if (id === null) throw badInput('arxivId', `is not an arXiv id like "2310.05869"; got ${JSON.stringify(arxivId)}`);
-      return readTogether(papersByArxivIds(ctx.db, [id], paperColumns(info)))[0] ?? null;
+      const columns = paperColumns(info);
+      if (!asksForOrganization(info)) return readTogether(papersByArxivIds(ctx.db, [id], columns))[0] ?? null;
+      const [read] = papersWithOrganizationsByArxivIds(ctx.db, [id], columns);
+      return read ? readWithOrganizations([read.paper], [read.organization])[0] : null;
     },
   }),
   papers: t.field({

@@ -7,7 +7,7 @@ import { badInput } from '../errors.ts';
 import { pageRequest, toConnection } from '../pagination.ts';
 import { PaperRef } from '../refs.ts';
 import { readTogether } from '../siblings.ts';
-import { paperColumns } from './paper.ts';
+import { asksForOrganization, paperColumns, readWithOrganizations } from './paper.ts';
 import { PaperFilterInput, paperFilter } from './paper-filter.ts';
 
 const SearchOrder = builder.enumType('SearchOrder', {
@@ -64,13 +64,16 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
       const filter = paperFilter(args.filter);
       // The cursor belongs to this query: a cursor of another search is refused.
       const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
-      const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)), paperColumns(info));
-      readTogether(page.rows.map(({ row }) => row.paper));
+      const organization = asksForOrganization(info);
+      const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)), paperColumns(info), organization);
+      const papers = page.rows.map(({ row }) => row.paper);
+      if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization!));
+      else readTogether(papers);
       return toConnection(
         page,
         cursorTag,
         () => countSearch(db, expression, filter),
-        ({ paper, ...edge }) => ({ node: paper, ...edge }),
+        ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
       );
     },
   }),
