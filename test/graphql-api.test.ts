@@ -291,6 +291,50 @@ describe('batching', () => {
     }
   });
 
+  it('writes the limit of the common page sizes into the SQL and binds the others, with the same pages either way', async () => {
+    const nodes = 'nodes { arxivId upvotes } pageInfo { hasNextPage hasPreviousPage }';
+    const lists = [
+      (size: string) => `{ papers(${size}, orderBy: {field: UPVOTES}) { ${nodes} } }`,
+      (size: string) => `{ trendingPapers(${size}) { ${nodes} } }`,
+      (size: string) => `{ digest(period: MONTH) { papers(${size}) { ${nodes} } } }`,
+      (size: string) => `{ organization(slug: "nvidia") { papers(${size}, orderBy: {field: UPVOTES}) { ${nodes} } } }`,
+    ];
+    /** The lists of papers in an answer, in order. */
+    const pages = (data: any): any[] => {
+      const found: any[] = [];
+      JSON.stringify(data, (key, value) => (key === 'papers' || key === 'trendingPapers' ? (found.push(value.nodes.map((p: any) => p.arxivId)), undefined) : value));
+      return found;
+    };
+    /** Whether an answer's list says there is more in the direction of travel. */
+    const more = (data: any, backward: boolean): boolean => {
+      let info: any;
+      JSON.stringify(data, (key, value) => (key === 'pageInfo' ? ((info = value), undefined) : value));
+      return backward ? info.hasPreviousPage : info.hasNextPage;
+    };
+    for (const list of lists) {
+      for (const [fixed, bound] of [['first: 10', 'first: 11'], ['last: 10', 'last: 11'], ['first: 20', 'first: 21']] as const) {
+        const fixedSql = await api.sql(() => api.data(list(fixed)));
+        const boundSql = await api.sql(() => api.data(list(bound)));
+        expect(fixedSql.filter((sql) => / limit \d+/.test(sql)), list(fixed)).not.toEqual([]);
+        expect(fixedSql.join('\n'), list(fixed)).not.toContain('limit ?');
+        expect(boundSql.join('\n'), list(bound)).toContain('limit ?');
+        const shortAnswer = await api.data(list(fixed));
+        const [short] = pages(shortAnswer);
+        const [long] = pages(await api.data(list(bound)));
+        expect(long, list(bound)).toHaveLength(11 + (fixed === 'first: 20' ? 10 : 0));
+        expect(short, list(fixed)).toEqual(fixed.startsWith('last') ? long.slice(1) : long.slice(0, -1));
+        expect(more(shortAnswer, fixed.startsWith('last')), list(fixed)).toBe(true);
+      }
+    }
+    // Many organizations' pages at once: cut by their rank against the same limit.
+    const many = (size: number) => `{ organizations(first: 3) { nodes { papers(first: ${size}, orderBy: {field: UPVOTES}) { nodes { arxivId } } } } }`;
+    const short = pages(await api.data(many(10)));
+    const long = pages(await api.data(many(11)));
+    expect(short).toHaveLength(3);
+    expect(short).toEqual(long.map((page) => page.slice(0, 10)));
+    expect(long.every((page) => page.length === 11)).toBe(true);
+  });
+
   it('pages organizations and authors with fresh values each time (their statements are prepared once per shape)', async () => {
     const walk = async (field: string, args: string, size: number, pages: number) => {
       const seen: unknown[] = [];

@@ -5,7 +5,7 @@ import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type OrganizationRow, type PaperRow } from '../db/schema.ts';
 import { JOINED_ORGANIZATION, organizationsFromValues } from './organizations.ts';
 import { byKeys, inJsonList, placeholders, prepared } from './prepared.ts';
-import { cursorShape, inline, keysetQuery, pageFrom, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
+import { cursorShape, inline, keysetQuery, limitShape, pageFrom, pageLimit, pageLimitValues, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
 
@@ -189,7 +189,7 @@ export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[]
 
 /** What of a page's filter, order and cursor changes the text of its SQL. */
 function pageShape(filter: PaperFilter, order: PaperOrder, request: PageRequest): string {
-  return `${filterShape(filter)} ${order.field} ${order.direction} ${cursorShape(request)}`;
+  return `${filterShape(filter)} ${order.field} ${order.direction} ${cursorShape(request)} ${limitShape(request)}`;
 }
 
 /**
@@ -210,13 +210,13 @@ function filterValues(filter: PaperFilter, values: Record<string, unknown> = {})
   return values;
 }
 
-/** The values of a page's placeholders, as pageQuery binds them: the trending instant, the cursor, the filter, the limit. */
+/** The values of a page's placeholders, as pageQuery binds them: the trending instant, the cursor, the filter, the limit (unless written into the SQL). */
 function pageValues(filter: PaperFilter, order: PaperOrder, request: PageRequest): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   if (order.field === 'TRENDING') values.asOf = order.asOfMs ?? 0;
   (request.forward ? request.after : request.before)?.forEach((value, i) => (values[`key${i}`] = value));
   filterValues(filter, values);
-  values.limit = request.size + 1;
+  pageLimitValues(request, values);
   return values;
 }
 
@@ -232,9 +232,9 @@ function pageQuery(db: Db, filter: PaperFilter, order: PaperOrder, request: Page
   const keys = paperSortKeys(order, bind);
   const query = keysetQuery(keys, request, bind);
   const conditions = paperConditions(db, filter, bind);
-  params.limit = query.limit;
+  const limit = pageLimit(request, bind);
   boundAs(params, values, statement);
-  return { keys, query, conditions };
+  return { keys, query, conditions, limit };
 }
 
 export function listPapers<C extends PaperColumns = 'all'>(
@@ -247,7 +247,7 @@ export function listPapers<C extends PaperColumns = 'all'>(
   const values = pageValues(filter, order, request);
   const name = `listPapers ${columns} ${pageShape(filter, order, request)}`;
   const statement = prepared(db, name, () => {
-    const { keys, query, conditions } = pageQuery(db, filter, order, request, values, name);
+    const { keys, query, conditions, limit } = pageQuery(db, filter, order, request, values, name);
     // The page is chosen on ids and keys alone, then its rows are read whole:
     // sorting only ids and keys is about twice as fast as sorting rows with
     // abstracts. Ordering by the alias computes each key once (a trending score
@@ -257,7 +257,7 @@ export function listPapers<C extends PaperColumns = 'all'>(
       .from(papers)
       .where(and(conditions, query.where))
       .orderBy(...query.orderOf([sql`${sql.identifier('sort_key')}`, papers.arxivId]))
-      .limit(sql.placeholder('limit'))
+      .limit(limit)
       .as('chosen');
     return db
       .select({ ...columnsOf(columns), sortKey: chosen.sortKey })
@@ -302,11 +302,11 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
     const id = group.ids[0]!;
     const name = `${shape} one`;
     const statement = prepared(db, name, () => {
-      const { keys, query, conditions } = pageQuery(db, filter, order, request, values, name);
+      const { keys, query, conditions, limit } = pageQuery(db, filter, order, request, values, name);
       return joinGroup(db.select({ ...columnsOf(columns), sortKey: sql<string | number>`${keys[0]!.expr}` }).from(papers).$dynamic(), group)
         .where(and(eq(column, sql.placeholder('group')), conditions, query.where))
         .orderBy(...query.orderBy)
-        .limit(sql.placeholder('limit'))
+        .limit(limit)
         .prepare();
     });
     values.group = id;
@@ -315,7 +315,7 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
   // Only ids and sort keys are numbered; the rows kept are then joined whole.
   const name = `${shape} many`;
   const statement = prepared(db, name, () => {
-    const { keys, query, conditions } = pageQuery(db, filter, order, request, values, name);
+    const { keys, query, conditions, limit } = pageQuery(db, filter, order, request, values, name);
     const fields = {
       id: sql<number>`${papers.id}`.as('paper_id'),
       groupId: sql<number>`${column}`.as('group_id'),
@@ -329,7 +329,7 @@ export function listPapersByGroup<C extends PaperColumns = 'all'>(
       .select({ ...columnsOf(columns), sortKey: ranked.sortKey, groupId: ranked.groupId })
       .from(ranked)
       .innerJoin(papers, eq(papers.id, ranked.id))
-      .where(lte(ranked.rank, sql.placeholder('limit')))
+      .where(lte(ranked.rank, limit))
       .orderBy(asc(ranked.groupId), asc(ranked.rank))
       .prepare();
   });
