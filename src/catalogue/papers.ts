@@ -178,13 +178,21 @@ export const trendingScoreSql = (asOfMs: unknown): SQL<number> =>
 /** The sort key of an order: its field, then the arXiv id (ascending) to break ties. */
 export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[] {
   const direction = order.direction === 'ASC' ? 'asc' : 'desc';
-  const primary: Record<PaperOrderField, () => SortKey> = {
-    PUBLISHED_AT: () => ({ expr: papers.publishedAt, direction, type: 'string' }),
-    LISTED_ON: () => ({ expr: papers.listedOn, direction, type: 'string' }),
-    UPVOTES: () => ({ expr: papers.upvotes, direction, type: 'number' }),
-    TRENDING: () => ({ expr: trendingScoreSql(bind('asOf', order.asOfMs ?? 0)), direction, type: 'number' }),
-  };
-  return [primary[order.field](), { expr: papers.arxivId, direction: 'asc', type: 'string' }];
+  return [primarySortKey(order, direction, bind), { expr: papers.arxivId, direction: 'asc', type: 'string' }];
+}
+
+// A switch, not a map of closures made per call (asked for on every request for a list).
+function primarySortKey(order: PaperOrder, direction: SortKey['direction'], bind: Bind): SortKey {
+  switch (order.field) {
+    case 'PUBLISHED_AT':
+      return { expr: papers.publishedAt, direction, type: 'string' };
+    case 'LISTED_ON':
+      return { expr: papers.listedOn, direction, type: 'string' };
+    case 'UPVOTES':
+      return { expr: papers.upvotes, direction, type: 'number' };
+    case 'TRENDING':
+      return { expr: trendingScoreSql(bind('asOf', order.asOfMs ?? 0)), direction, type: 'number' };
+  }
 }
 
 /** What of a page's filter, order and cursor changes the text of its SQL. */

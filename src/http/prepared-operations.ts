@@ -159,18 +159,34 @@ export function preparedOperations({
     if (decision?.allowed === false) return handOver(req, res, next, body);
     const context = createContext(database.db, mail);
     context.deadline = given.deadline = { at: Date.now() + timeoutMs, ms: timeoutMs };
-    const finish = (result: ExecutionResult) => {
-      if (result.errors?.length) return handOver(req, res, next, body);
-      respond(req, res, prepared, result, decision?.headers ?? {}, started);
-    };
+    const rateHeaders = decision?.headers ?? {};
     let result: ReturnType<CompiledQuery['query']>;
     try {
       result = prepared.query.query(undefined, context, params.variables ?? {});
     } catch {
       return handOver(req, res, next, body); // Yoga runs it again, and says what went wrong
     }
-    if (typeof (result as Promise<ExecutionResult>).then === 'function') (result as Promise<ExecutionResult>).then(finish, () => handOver(req, res, next, body));
-    else finish(result as ExecutionResult);
+    if (typeof (result as Promise<ExecutionResult>).then === 'function') {
+      (result as Promise<ExecutionResult>).then(
+        (settled) => finish(req, res, next, body, prepared, settled, rateHeaders, started),
+        () => handOver(req, res, next, body),
+      );
+    } else finish(req, res, next, body, prepared, result as ExecutionResult, rateHeaders, started);
+  }
+
+  // A function of the listener's, not a closure made per request (tsx names each one it makes).
+  function finish(
+    req: Carrier,
+    res: ServerResponse,
+    next: RequestListener,
+    body: Buffer,
+    prepared: Prepared,
+    result: ExecutionResult,
+    rateHeaders: Record<string, string>,
+    started: number,
+  ): void {
+    if (result.errors?.length) return handOver(req, res, next, body);
+    respond(req, res, prepared, result, rateHeaders, started);
   }
 
   // The first kept is the first dropped: one that is still asked for is prepared again by its next request.
