@@ -67,7 +67,7 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
       const organization = asksForOrganization(info);
       const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)), paperColumns(info), organization);
       const papers = page.rows.map(({ row }) => row.paper);
-      if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization!));
+      if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization ?? null));
       else readTogether(papers);
       return toConnection(
         page,
