@@ -234,6 +234,14 @@ function boundAs(bound: Record<string, unknown>, values: Record<string, unknown>
   if (listed(bound) !== listed(values)) throw new Error(`${statement}: its SQL binds ${listed(bound)}, the request computed ${listed(values)}`);
 }
 
+/** The conditions of a filter, built once per shape of query: checked to bind exactly `values` (filterValues). */
+function boundConditions(db: Db, filter: PaperFilter, values: Record<string, unknown>, statement: string): SQL | undefined {
+  const { bind, params } = placeholders();
+  const conditions = paperConditions(db, filter, bind);
+  boundAs(params, values, statement);
+  return conditions;
+}
+
 /** The sort keys, keyset and conditions of a page of papers, built once per shape of query. */
 function pageQuery(db: Db, filter: PaperFilter, order: PaperOrder, request: PageRequest, values: Record<string, unknown>, statement: string) {
   const { bind, params } = placeholders();
@@ -353,15 +361,12 @@ export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilt
   const values = filterValues(filter);
   const column = groupColumn(group);
   const name = `countPapersByGroup ${group.by} ${filterShape(filter)}`;
-  const statement = prepared(db, name, () => {
-    const { bind, params } = placeholders();
-    const conditions = paperConditions(db, filter, bind);
-    boundAs(params, values, name);
-    return joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
-      .where(and(inJsonList(column, 'groups'), conditions))
+  const statement = prepared(db, name, () =>
+    joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
+      .where(and(inJsonList(column, 'groups'), boundConditions(db, filter, values, name)))
       .groupBy(column)
-      .prepare();
-  });
+      .prepare(),
+  );
   values.groups = JSON.stringify(group.ids);
   const rows = statement.all(values);
   return new Map(rows.map((r) => [r.groupId, r.n]));
@@ -370,12 +375,7 @@ export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilt
 export function countPapers(db: Db, filter: PaperFilter): number {
   const values = filterValues(filter);
   const name = `countPapers ${filterShape(filter)}`;
-  const statement = prepared(db, name, () => {
-    const { bind, params } = placeholders();
-    const conditions = paperConditions(db, filter, bind);
-    boundAs(params, values, name);
-    return db.select({ n: count() }).from(papers).where(conditions).prepare();
-  });
+  const statement = prepared(db, name, () => db.select({ n: count() }).from(papers).where(boundConditions(db, filter, values, name)).prepare());
   return statement.get(values)!.n;
 }
 
