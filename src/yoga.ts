@@ -11,12 +11,10 @@ import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
 import { loadConfig, type Config } from './config.ts';
 import { persistedOperations, responseCache } from './http/caching.ts';
+import { admission } from './http/admission.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { observability } from './http/observability.ts';
-import { preparedOperations, type PreparedStats } from './http/prepared-operations.ts';
-import { queryLimits } from './http/query-limits.ts';
-import { sharedCache } from './http/shared-cache.ts';
 import { log } from './log.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
@@ -66,8 +64,6 @@ export interface AppOptions {
   mail?: MailSettings;
   /** Limits, caching, CORS… (default: the defaults, with rate limiting off, as tests want it). */
   config?: Config;
-  /** Counts of the prepared operations' work (http/prepared-operations.ts), for tests. */
-  preparedStats?: PreparedStats;
 }
 
 /** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
@@ -86,18 +82,12 @@ export function createApp(database: Database, options: AppOptions = {}) {
 
 export type App = ReturnType<typeof createApp>;
 
-/**
- * What the server listens with: the app, behind the prepared operations (reads
- * Yoga has answered before, run again without it: http/prepared-operations.ts),
- * behind the shared cache of repeated reads (http/shared-cache.ts) when the
- * response cache is on, and behind the body limit for bodies sent without a length.
- */
+/** What the server listens with: the app, behind the body limit for bodies sent without a length. */
 export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener {
-  const { yoga, front, prepared, observed, config } = assemble(database, options);
+  const { yoga, observed, config } = assemble(database, options);
   const refused = (req: IncomingMessage, status: number, started: number) =>
     observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
-  const app = prepared.listener(yoga);
-  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(app) : app, refused);
+  return limitUnsizedBodies(config.limits.maxBodyBytes, yoga, refused);
 }
 
 function assemble(
@@ -105,22 +95,10 @@ function assemble(
   {
     mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} },
     config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }),
-    preparedStats,
   }: AppOptions,
 ) {
   const limiter = createRateLimiter(config.limits);
   const observed = observability({ database, config });
-  const front =
-    config.responseCacheTtlMs > 0 ? sharedCache({ database, limiter, trustProxy: config.limits.trustProxy, observability: observed }) : null;
-  const prepared = preparedOperations({
-    database,
-    mail,
-    limiter,
-    trustProxy: config.limits.trustProxy,
-    timeoutMs: config.limits.requestTimeoutMs,
-    observability: observed,
-    stats: preparedStats,
-  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => createContext(database.db, mail),
@@ -157,15 +135,13 @@ function assemble(
       wellFormedParams(),
       routes(database, mail),
       ...persistedOperations(config),
-      ...queryLimits(config),
       compiledQueries(), // before the response cache, which wraps the execution it finds
       ...responseCache(database, config.responseCacheTtlMs),
+      ...admission(schema, database, limiter, config), // every operation; after the cache, so that a refusal replaces a cached answer
       executionTimeout(config.limits.requestTimeoutMs),
       namedArgumentErrors,
       badVariablesCode,
-      ...(front ? [front.plugin] : []), // it stores responses as the others have made them
-      prepared.plugin, // last: it keeps what the others have done
     ],
   });
-  return { yoga, front, prepared, observed, config };
+  return { yoga, observed, config };
 }

@@ -95,3 +95,9 @@ export function countAuthors(db: Db, expression: string): number {
   const statement = prepared(db, 'countAuthors', () => db.select({ n: count() }).from(authors).where(condition).prepare());
   return statement.get(params)!.n;
 }
+
+/** The most authors any paper has: what a plain list of a paper's authors counts in a request's cost. */
+export function largestAuthorCount(db: Db): number {
+  const row = db.get<{ n: number | null }>(sql`SELECT max(n) AS n FROM (SELECT count(*) AS n FROM paper_authors GROUP BY paper_id)`);
+  return row?.n ?? 0;
+}

@@ -8,7 +8,7 @@ import type { Db } from '../db/index.ts';
 import { organizations, papers, searchWords, type OrganizationRow, type PaperRow } from '../db/schema.ts';
 import { JOINED_ORGANIZATION, organizationsFromValues } from './organizations.ts';
 import { escapeHtml } from '../html.ts';
-import { searchableWords } from './search-query.ts';
+import { MAX_PREFIX_WORDS, searchableWords } from './search-query.ts';
 import { cursorShape, keysetQuery, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 import { afterPaper, columnsOf, filterShape, paperConditions, paperFromValues, type ListedPaper, type PaperColumns, type PaperFilter, type PaperOf } from './papers.ts';
 import { inJsonList, placeholders, prepared } from './prepared.ts';
@@ -160,9 +160,7 @@ export function searchPapers<C extends PaperColumns = 'all'>(
   };
 }
 
-export const MAX_PREFIX_WORDS = 64;
-
-/** Up to 64 known words starting with `prefix` (lower-cased, accents removed), shortest first. */
+/** Up to MAX_PREFIX_WORDS known words starting with `prefix` (lower-cased, accents removed), shortest first. */
 export function wordsStartingWith(db: Db, prefix: string): string[] {
   const [start] = searchableWords(prefix);
   if (!start) return [];

@@ -25,12 +25,6 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
   }
 }
 
-// On the context, not in a WeakMap keyed by it (test/memory.test.ts).
-const RAN = Symbol('compiled query that answered');
-
-/** The compiled query that answered an execution with this context without an error (src/http/prepared-operations.ts runs it again). */
-export const compiledQueryOf = (context: object): CompiledQuery | undefined => (context as { [RAN]?: CompiledQuery })[RAN];
-
 /** How executions went, for tests: compiled, or left to graphql-js (and why). */
 export interface CompiledStats {
   compiled: number;
@@ -67,10 +61,7 @@ export function compiledQueries(stats: CompiledStats = { compiled: 0, notCompile
       const run = query;
       setExecuteFn((execution) => {
         const checked = (result: ExecutionResult) => {
-          if (!result.errors?.length) {
-            (execution.contextValue as { [RAN]?: CompiledQuery })[RAN] = run;
-            return result;
-          }
+          if (!result.errors?.length) return result;
           stats.redoneForErrors++;
           return executeFn(execution);
         };

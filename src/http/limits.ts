@@ -104,53 +104,70 @@ export function clientAddress(request: Request, serverContext: unknown, trustPro
   return req?.socket?.remoteAddress ?? 'unknown';
 }
 
-/** The address of a request as node:http received it (for answers given before Yoga sees the request). */
-export function nodeClientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const header = req.headers['x-forwarded-for'];
-    const forwarded = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return req.socket?.remoteAddress ?? 'unknown';
-}
-
-/** What a client's bucket says about one more request: its RateLimit headers, and whether it may go on. */
+/** What a client's bucket says about a charge: its RateLimit headers, and whether it may go on. */
 export interface RateDecision {
   allowed: boolean;
   headers: Record<string, string>;
+  /** Points left in the bucket after this charge. */
+  remaining: number;
+  /** Seconds until the bucket is full again (refused: until the charge would fit). */
+  resetSeconds: number;
 }
 
 export interface RateLimiter {
-  /** Takes a token from the client's bucket if it has one; null when rate limiting is off. */
-  take(client: string): RateDecision | null;
+  /**
+   * Takes `points` from the client's bucket if it holds that many (a refused
+   * charge takes nothing); null when rate limiting is off.
+   */
+  take(client: string, points?: number): RateDecision | null;
+  /** What the bucket holds now, taking nothing; null when rate limiting is off. */
+  peek(client: string): RateDecision | null;
 }
 
-/** A token bucket per client address: `rateBurst` requests at once, refilled at `ratePerMinute`. */
+/**
+ * A token bucket per client address, in points: `rateBurst` at once, refilled
+ * at `ratePerMinute`. A GraphQL operation costs the points of its requested
+ * nodes (src/http/admission.ts), any other request one point, as GitHub and
+ * Shopify charge their GraphQL APIs.
+ */
 export function createRateLimiter({ ratePerMinute, rateBurst }: Pick<Config['limits'], 'ratePerMinute' | 'rateBurst'>, now: () => number = Date.now): RateLimiter {
   const buckets = new Map<string, Bucket>();
   const perMs = ratePerMinute / 60_000;
+  const policy = { 'RateLimit-Policy': `${rateBurst};w=${Math.ceil(rateBurst / perMs / 1000)}`, 'RateLimit-Limit': String(rateBurst) };
+
+  const bucketOf = (client: string): Bucket => {
+    const t = now();
+    const bucket = buckets.get(client) ?? { tokens: rateBurst, at: t };
+    bucket.tokens = Math.min(rateBurst, bucket.tokens + (t - bucket.at) * perMs);
+    bucket.at = t;
+    // Map order is insertion order: re-insert so the oldest clients are dropped first.
+    buckets.delete(client);
+    buckets.set(client, bucket);
+    if (buckets.size > 100_000) buckets.delete(buckets.keys().next().value!);
+    return bucket;
+  };
+
+  const decide = (bucket: Bucket, points: number): RateDecision => {
+    if (bucket.tokens < points) {
+      const wait = Math.max(1, Math.ceil((points - bucket.tokens) / perMs / 1000));
+      const remaining = Math.floor(bucket.tokens);
+      return { allowed: false, remaining, resetSeconds: wait, headers: { ...policy, 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(wait), 'Retry-After': String(wait) } };
+    }
+    bucket.tokens -= points;
+    const remaining = Math.floor(bucket.tokens);
+    const reset = Math.ceil((rateBurst - bucket.tokens) / perMs / 1000);
+    return { allowed: true, remaining, resetSeconds: reset, headers: { ...policy, 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(reset) } };
+  };
+
   return {
-    take(client) {
+    take: (client, points = 1) => (ratePerMinute === 0 ? null : decide(bucketOf(client), points)),
+    // A request with less than one point left is refused before it is read.
+    peek: (client) => {
       if (ratePerMinute === 0) return null;
-      const t = now();
-      const bucket = buckets.get(client) ?? { tokens: rateBurst, at: t };
-      bucket.tokens = Math.min(rateBurst, bucket.tokens + (t - bucket.at) * perMs);
-      bucket.at = t;
-      // Map order is insertion order: re-insert so the oldest clients are dropped first.
-      buckets.delete(client);
-      buckets.set(client, bucket);
-      if (buckets.size > 100_000) buckets.delete(buckets.keys().next().value!);
-      const headers = {
-        'RateLimit-Policy': `${rateBurst};w=${Math.ceil(rateBurst / perMs / 1000)}`,
-        'RateLimit-Limit': String(rateBurst),
-      };
-      if (bucket.tokens < 1) {
-        const wait = String(Math.ceil((1 - bucket.tokens) / perMs / 1000));
-        return { allowed: false, headers: { ...headers, 'RateLimit-Remaining': '0', 'RateLimit-Reset': wait, 'Retry-After': wait } };
-      }
-      bucket.tokens -= 1;
-      const reset = String(Math.ceil((rateBurst - bucket.tokens) / perMs / 1000));
-      return { allowed: true, headers: { ...headers, 'RateLimit-Remaining': String(Math.floor(bucket.tokens)), 'RateLimit-Reset': reset } };
+      const bucket = bucketOf(client);
+      const decision = decide(bucket, 1);
+      if (decision.allowed) bucket.tokens += 1;
+      return { ...decision, remaining: Math.floor(bucket.tokens) };
     },
   };
 }
@@ -158,46 +175,51 @@ export function createRateLimiter({ ratePerMinute, rateBurst }: Pick<Config['lim
 /** Paths and methods that are never rate-limited. */
 export const isRateLimited = (method: string, path: string): boolean => method !== 'OPTIONS' && !UNLIMITED_PATHS.has(path);
 
-/**
- * What a request was given before Yoga saw it (src/http/prepared-operations.ts
- * starts some, then hands them over): Yoga goes on with the same, so that such
- * a request takes one token and has one time limit.
- */
-export interface GivenBeforeYoga {
-  decision?: RateDecision;
-  deadline?: Deadline;
+/** The refusal of a client over its budget, in the words of every path that refuses it. */
+export function rateLimitedError({ ratePerMinute, rateBurst }: Pick<Config['limits'], 'ratePerMinute' | 'rateBurst'>, decision: RateDecision, points = 1): GraphQLError {
+  const wait = decision.headers['Retry-After'];
+  const message = `Too many requests: ${ratePerMinute} points per minute are allowed, in bursts of ${rateBurst}; this needs ${points} and ${decision.remaining} are left. Retry after ${wait} s.`;
+  return new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: decision.headers } } });
+}
+
+/** The client's bucket as a request left it: set by rateLimit, charged again by the admission of each operation. */
+export interface RateState {
+  client: string;
+  decision: RateDecision;
 }
 
 // On the request, not in a WeakMap keyed by it (test/memory.test.ts).
-const GIVEN = Symbol('given before Yoga');
-type Given = IncomingMessage & { [GIVEN]?: GivenBeforeYoga };
+const RATE_STATE = Symbol('rate state');
+type RateLimited = Request & { [RATE_STATE]?: RateState };
 
-export const givenBeforeYoga = (req: IncomingMessage): GivenBeforeYoga => ((req as Given)[GIVEN] ??= {});
-const givenTo = (context: unknown): GivenBeforeYoga | undefined => (context as { req?: Given } | undefined)?.req?.[GIVEN];
+export const rateStateOf = (request: Request): RateState | undefined => (request as RateLimited)[RATE_STATE];
 
-export function rateLimit(limiter: RateLimiter, { ratePerMinute, rateBurst, trustProxy }: Config['limits']): Plugin {
+/**
+ * Every rate-limited request needs a point left in its client's bucket. A
+ * GraphQL request is charged by the admission of its operations (its cost in
+ * points); any other request is charged one point here.
+ */
+export function rateLimit(limiter: RateLimiter, limits: Config['limits']): Plugin {
   return {
     onRequest({ request, url, serverContext, endResponse }) {
       if (!isRateLimited(request.method, url.pathname)) return;
-      const decision = givenTo(serverContext)?.decision ?? limiter.take(clientAddress(request, serverContext, trustProxy));
+      const client = clientAddress(request, serverContext, limits.trustProxy);
+      const decision = url.pathname === GRAPHQL_PATH ? limiter.peek(client) : limiter.take(client);
       if (decision === null) return;
       if (!decision.allowed) {
-        const wait = decision.headers['Retry-After'];
-        const message = `Too many requests: ${ratePerMinute} per minute are allowed, in bursts of ${rateBurst}. Retry after ${wait} s.`;
-        endResponse(errorResponse(429, 'RATE_LIMITED', message, decision.headers));
+        const error = rateLimitedError(limits, decision);
+        endResponse(errorResponse(429, 'RATE_LIMITED', error.message, decision.headers));
         return;
       }
-      (request as RateLimited)[RATE_HEADERS] = decision.headers;
+      (request as RateLimited)[RATE_STATE] = { client, decision };
     },
     onResponse({ request, response }) {
-      for (const [name, value] of Object.entries((request as RateLimited)[RATE_HEADERS] ?? {})) response.headers.set(name, value);
+      for (const [name, value] of Object.entries(rateStateOf(request)?.decision.headers ?? {})) response.headers.set(name, value);
     },
   };
 }
 
-// On the request, not in a WeakMap keyed by it (test/memory.test.ts).
-const RATE_HEADERS = Symbol('rate headers');
-type RateLimited = Request & { [RATE_HEADERS]?: Record<string, string> };
+export const GRAPHQL_PATH = '/graphql';
 
 /**
  * Cuts off an execution that has run longer than `ms`: its next resolver that
@@ -208,7 +230,7 @@ type RateLimited = Request & { [RATE_HEADERS]?: Record<string, string> };
 export function executionTimeout(ms: number): Plugin {
   return {
     onExecute({ args }) {
-      (args.contextValue as { deadline?: Deadline }).deadline = givenTo(args.contextValue)?.deadline ?? { at: Date.now() + ms, ms };
+      (args.contextValue as { deadline?: Deadline }).deadline = { at: Date.now() + ms, ms };
       return {
         onExecuteDone({ result, setResult }) {
           const timeout = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === REQUEST_TIMEOUT);

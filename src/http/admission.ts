@@ -1,0 +1,304 @@
+// Admission: the one step every operation passes before it runs, whatever
+// brought it (POST, GET, a batch, a persisted operation, a response-cache
+// hit). It measures the operation with the values its variables will really
+// have (those sent, else the document's defaults, else the argument's
+// default), refuses it if it is too deep, has too many aliases or directives,
+// or asks for too many nodes, and charges its cost in points to the client's
+// budget. Tokens are counted by the parser itself (a document must be parsed
+// before anything can be measured): maxTokens below.
+//
+// Cost, as GitHub's and Shopify's GraphQL APIs count it: each page counts its
+// `first`/`last`, `nodes(ids)` its ids, a plain list the most it can hold in
+// this catalogue (a paper's authors: the largest author count), and each of
+// these multiplies what is nested in it. A search adds SEARCH_TERM_NODES for
+// each term and SEARCH_PREFIX_NODES for each prefix. A point is 100 nodes.
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import {
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  GraphQLError,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  parse,
+  valueFromASTUntyped,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { largestAuthorCount } from '../catalogue/authors.ts';
+import { searchTerms } from '../catalogue/search-query.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/index.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/pagination.ts';
+import { dataVersion } from './caching.ts';
+import { rateLimitedError, rateStateOf, type RateLimiter } from './limits.ts';
+
+/**
+ * Nodes a search term counts for: FTS5 reads a doclist for each, and for a
+ * prefix the doclists of every indexed word it starts (and of up to 64 known
+ * words added to it). Calibrated in test/bench/README.md: three two-letter
+ * prefixes took 421 ms on the 4,216 bundled papers, so at most two fit in
+ * MAX_QUERY_NODES.
+ */
+export const SEARCH_TERM_NODES = 1_000;
+export const SEARCH_PREFIX_NODES = 40_000;
+export const NODES_PER_POINT = 100;
+
+/** What the catalogue bounds that the cost reads: known only from the data. */
+export interface CatalogueBounds {
+  /** The most authors one paper has. */
+  authorsPerPaper: number;
+}
+
+/** What an operation asks for, measured before it runs. */
+export interface Measure {
+  depth: number;
+  aliases: number;
+  directives: number;
+  nodes: number;
+}
+
+/** The cost a response reports in extensions.cost. */
+export interface Cost {
+  /** Nodes the operation can return at most. */
+  requestedNodes: number;
+  /** The most one operation may ask for (MAX_QUERY_NODES). */
+  maxNodes: number;
+  /** What was charged to the client's budget: one point per 100 nodes, at least one. */
+  points: number;
+  /** Points left in the client's budget, and when it is full again; null when rate limiting is off. */
+  budget: { remaining: number; limit: number; resetSeconds: number } | null;
+}
+
+type Variables = Record<string, unknown>;
+
+/** The values the variables will have when the operation runs: those given, else the document's defaults. */
+function effectiveVariables(operation: OperationDefinitionNode, given: Variables): Variables {
+  const values: Variables = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (given[name] !== undefined) values[name] = given[name];
+    else if (definition.defaultValue) values[name] = valueFromASTUntyped(definition.defaultValue);
+  }
+  return values;
+}
+
+const pointsOf = (nodes: number): number => Math.max(1, Math.ceil(nodes / NODES_PER_POINT));
+
+/**
+ * Measures an operation. Fragments are measured once each (their nodes scale
+ * with the page they are spread in), so a document that spreads fragments
+ * many times is measured in time linear in its length.
+ */
+export function measure(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  given: Variables,
+  bounds: CatalogueBounds,
+): Measure {
+  const variables = effectiveVariables(operation, given);
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const measured = new Map<string, { nodes: number; depth: number }>();
+
+  const argument = (field: GraphQLField<unknown, unknown>, nodes: readonly ArgumentNode[] | undefined, name: string): unknown => {
+    const node = nodes?.find((a) => a.name.value === name);
+    const value = node ? valueFromASTUntyped(node.value, variables) : undefined;
+    return value ?? field.args.find((a) => a.name === name)?.defaultValue;
+  };
+
+  /** Nodes and depth of a selection, for one parent. */
+  function selection(set: SelectionSetNode, type: GraphQLNamedType): { nodes: number; depth: number } {
+    let nodes = 0;
+    let depth = 0;
+    for (const item of set.selections) {
+      let inner: { nodes: number; depth: number } | undefined;
+      if (item.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(item.name.value);
+        const on = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (!fragment || !on) continue;
+        inner = measured.get(fragment.name.value);
+        if (!inner) measured.set(fragment.name.value, (inner = selection(fragment.selectionSet, on)));
+      } else if (item.kind === Kind.INLINE_FRAGMENT) {
+        const on = item.typeCondition ? schema.getType(item.typeCondition.name.value) : type;
+        if (on) inner = selection(item.selectionSet, on);
+      }
+      if (inner) {
+        nodes += inner.nodes;
+        depth = Math.max(depth, inner.depth);
+        continue;
+      }
+      if (item.kind !== Kind.FIELD) continue;
+      const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[item.name.value] : undefined;
+      if (!field || !item.selectionSet) {
+        depth = Math.max(depth, 1);
+        continue;
+      }
+      const fieldType = getNamedType(field.type);
+      const arg = (name: string) => argument(field, item.arguments, name);
+      // How many objects this field gives for one parent, and whether they are a list that counts.
+      let size = 1;
+      let list = true;
+      if (fieldType.name.endsWith('Connection')) {
+        const first = arg('first') ?? arg('last');
+        size = typeof first === 'number' && first > 0 ? first : DEFAULT_PAGE_SIZE;
+      } else if (item.name.value === 'nodes' && Array.isArray(arg('ids'))) {
+        size = (arg('ids') as unknown[]).length;
+      } else if (isListType(getNullableType(field.type)) && !type.name.endsWith('Connection')) {
+        // A plain list (a connection's own nodes and edges are its page, counted above).
+        size = type.name === 'Paper' && item.name.value === 'authors' ? bounds.authorsPerPaper : MAX_PAGE_SIZE;
+      } else {
+        list = false;
+      }
+      const query = item.name.value === 'searchPapers' ? arg('query') : undefined;
+      const search = typeof query === 'string' ? searchTerms(query) : { terms: 0, prefixes: 0 };
+      const terms = search.terms * SEARCH_TERM_NODES + search.prefixes * SEARCH_PREFIX_NODES;
+      const below = selection(item.selectionSet, fieldType);
+      nodes += terms + (list ? size : 0) + size * below.nodes;
+      depth = Math.max(depth, 1 + below.depth);
+    }
+    return { nodes, depth };
+  }
+
+  const root = schema.getRootType(operation.operation);
+  const { nodes, depth } = root ? selection(operation.selectionSet, root) : { nodes: 0, depth: 0 };
+  // Aliases and directives as written: each one asks for work of its own.
+  let aliases = 0;
+  let directives = 0;
+  const count = (node: DocumentNode | OperationDefinitionNode | FragmentDefinitionNode) =>
+    visit(node, {
+      Field: (field) => void (field.alias && aliases++),
+      Directive: () => void directives++,
+    });
+  count(operation);
+  for (const fragment of fragments.values()) count(fragment);
+  return { depth, aliases, directives, nodes };
+}
+
+const refusal = (message: string, code: string, extensions: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code, ...extensions } });
+
+/** The first limit an operation breaks, as the error every path answers with; null if it breaks none. */
+export function limitBroken(measured: Measure, limits: Config['limits']): GraphQLError | null {
+  if (measured.depth > limits.maxDepth) {
+    return refusal(`Query is ${measured.depth} fields deep; at most ${limits.maxDepth} are allowed.`, 'QUERY_TOO_DEEP', { depth: measured.depth, maxDepth: limits.maxDepth });
+  }
+  if (measured.aliases > limits.maxAliases) {
+    return refusal(`Query has ${measured.aliases} aliases; at most ${limits.maxAliases} are allowed.`, 'TOO_MANY_ALIASES', { aliases: measured.aliases, maxAliases: limits.maxAliases });
+  }
+  if (measured.directives > limits.maxDirectives) {
+    return refusal(`Query has ${measured.directives} directives; at most ${limits.maxDirectives} are allowed.`, 'TOO_MANY_DIRECTIVES', {
+      directives: measured.directives,
+      maxDirectives: limits.maxDirectives,
+    });
+  }
+  if (measured.nodes > limits.maxNodes) {
+    return refusal(
+      `Query asks for up to ${measured.nodes} nodes; at most ${limits.maxNodes} are allowed. Ask for smaller pages (first/last) or fewer nested lists.`,
+      'QUERY_TOO_COSTLY',
+      { requestedNodes: measured.nodes, maxNodes: limits.maxNodes },
+    );
+  }
+  return null;
+}
+
+/** The catalogue's bounds, read again when the data changes. */
+function catalogueBounds(database: Database): () => CatalogueBounds {
+  let version = '';
+  let bounds: CatalogueBounds = { authorsPerPaper: 0 };
+  return () => {
+    const now = dataVersion(database);
+    if (now !== version) {
+      bounds = { authorsPerPaper: largestAuthorCount(database.db) };
+      version = now;
+    }
+    return bounds;
+  };
+}
+
+// On the operation's context (one per operation, even in a batch), for its result's extensions.
+const COST = Symbol('cost');
+type Costed = { [COST]?: Cost };
+
+/** Parsed documents by their text: Yoga parses again from its own cache, this one is the admission's. */
+function documentCache(maxTokens: number, size = 1_000) {
+  const documents = new Map<string, DocumentNode | null>();
+  return (query: string): DocumentNode | null => {
+    let document = documents.get(query);
+    if (document === undefined) {
+      try {
+        document = parse(query, { noLocation: true, maxTokens });
+      } catch {
+        document = null; // Yoga's parse says what is wrong
+      }
+      documents.set(query, document);
+      if (documents.size > size) documents.delete(documents.keys().next().value!);
+    }
+    return document;
+  };
+}
+
+/**
+ * The admission step, as Yoga plugins: the parser's token limit, then the
+ * check of every operation as its parameters arrive. Register it after the
+ * response cache: all onParams hooks run, and the last result set wins, so a
+ * refusal replaces a cached answer.
+ */
+export function admission(schema: GraphQLSchema, database: Database, limiter: RateLimiter, { limits, production }: Config): Plugin[] {
+  const bounds = catalogueBounds(database);
+  const parsed = documentCache(limits.maxTokens);
+  const admit: Plugin = {
+    onParams({ params, request, context, setResult }) {
+      if (typeof params?.query !== 'string') return;
+      const document = parsed(params.query);
+      const operation = document && getOperationAST(document, params.operationName ?? undefined);
+      if (!document || !operation) return;
+      const given = params.variables !== null && typeof params.variables === 'object' ? (params.variables as Variables) : {};
+      const measured = measure(schema, document, operation, given, bounds());
+      const broken = limitBroken(measured, limits);
+      if (broken) return setResult({ errors: [broken] });
+      const points = pointsOf(measured.nodes);
+      const rate = rateStateOf(request);
+      if (rate) {
+        const decision = limiter.take(rate.client, points);
+        if (decision) {
+          rate.decision = decision;
+          if (!decision.allowed) return setResult({ errors: [rateLimitedError(limits, decision, points)] });
+        }
+      }
+      (context as Costed)[COST] = {
+        requestedNodes: measured.nodes,
+        maxNodes: limits.maxNodes,
+        points,
+        budget: rate ? { remaining: rate.decision.remaining, limit: limits.rateBurst, resetSeconds: rate.decision.resetSeconds } : null,
+      };
+    },
+    onExecutionResult({ result, setResult, context }) {
+      const cost = (context as Costed)[COST];
+      if (!cost || !result || Symbol.asyncIterator in result) return;
+      setResult({ ...result, extensions: { ...result.extensions, cost } });
+    },
+  };
+  return [
+    maxTokensPlugin({
+      n: limits.maxTokens,
+      onReject: [(_context: ValidationContext | null, error: GraphQLError) => void Object.assign(error.extensions, { code: 'QUERY_TOO_LONG' })],
+      exposeLimits: true,
+    }),
+    // "Did you mean …?" tells a stranger the schema field by field.
+    ...(production ? [blockFieldSuggestionsPlugin()] : []),
+    admit,
+  ] as Plugin[];
+}

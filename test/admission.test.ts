@@ -1,0 +1,94 @@
+// One admission step: every limit is refused the same way, byte for byte,
+// whichever path brings the operation (a fresh POST, a replay of a document
+// accepted before with small variables, GET, a persisted operation, a batch),
+// and the cost is charged and reported on every path, cache hits included.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createApp } from '../src/yoga.ts';
+import { seededCatalogue } from './helpers.ts';
+
+function app(env: Record<string, string> = {}) {
+  const database = seededCatalogue();
+  const yoga = createApp(database, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', ...env }) });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body) });
+  const get = (params: Record<string, unknown>) => {
+    const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    return yoga.fetch(`http://test/graphql?${search}`, { headers: { accept: 'application/json' } });
+  };
+  return { yoga, database, post, get };
+}
+
+const nested = (n: string) => `organizations(first: ${n}) { nodes { papers(first: ${n}) { nodes { authors { papers(first: ${n}) { nodes { title } } } } } } }`;
+
+/** Requests that break a limit, each with the variables that break it and small ones that do not. */
+const breaking: { name: string; code: string; query: string; big?: Record<string, unknown>; small?: Record<string, unknown> }[] = [
+  { name: 'a variable default', code: 'QUERY_TOO_COSTLY', query: `query DV($n: Int = 100) { ${nested('$n')} }`, small: { n: 2 } },
+  { name: 'variables', code: 'QUERY_TOO_COSTLY', query: `query V($n: Int) { ${nested('$n')} }`, big: { n: 100 }, small: { n: 2 } },
+  { name: 'pages under a plain list', code: 'QUERY_TOO_COSTLY', query: `query L($n: Int) { papers(first: $n) { nodes { authors { papers(first: $n) { nodes { title } } } } } }`, big: { n: 40 }, small: { n: 1 } },
+  { name: 'prefix expansion', code: 'QUERY_TOO_COSTLY', query: 'query S($q: String!) { searchPapers(query: $q, first: 5) { totalCount } }', big: { q: 'a* OR b* OR c* OR d*' }, small: { q: 'model' } },
+  { name: 'depth', code: 'QUERY_TOO_DEEP', query: `{ papers(first: 1) { nodes { authors { papers(first: 1) { nodes { authors { papers(first: 1) { nodes { authors { papers(first: 1) { nodes { authors { name } } } } } } } } } } } } }` },
+  { name: 'aliases', code: 'TOO_MANY_ALIASES', query: `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: paper(arxivId: "2310.05869") { title }`).join(' ')} }` },
+  { name: 'directives', code: 'TOO_MANY_DIRECTIVES', query: `{ paper(arxivId: "2310.05869") { title ${'@include(if: true) '.repeat(21)} } }` },
+];
+
+describe('admission', () => {
+  for (const attempt of breaking) {
+    it(`refuses ${attempt.name} the same way on every path`, async () => {
+      // With the response cache on, as deployed: a refusal must replace a cached answer.
+      const api = app();
+      const variables = attempt.big;
+      const fresh = await (await api.post({ query: attempt.query, variables })).json();
+      expect(fresh.errors[0].extensions.code).toBe(attempt.code);
+      expect(fresh.data).toBeUndefined();
+      const refusal = JSON.stringify(fresh.errors);
+      const bodies: unknown[] = [];
+      if (attempt.small) {
+        // Accepted with small variables (and cached), then replayed with the breaking ones.
+        const accepted = await (await api.post({ query: attempt.query, variables: attempt.small })).json();
+        expect(accepted.errors).toBeUndefined();
+        bodies.push(await (await api.post({ query: attempt.query, variables })).json());
+      }
+      bodies.push(await (await api.get({ query: attempt.query, ...(variables && { variables }) })).json());
+      const sha256Hash = createHash('sha256').update(attempt.query).digest('hex');
+      const extensions = { persistedQuery: { version: 1, sha256Hash } };
+      bodies.push(await (await api.post({ query: attempt.query, variables, extensions })).json());
+      bodies.push(await (await api.post({ variables, extensions })).json());
+      const batch = await (await api.post([{ query: '{ paper(arxivId: "2310.05869") { title } }' }, { query: attempt.query, variables }])).json();
+      expect(batch[0].data.paper.title).toBeTruthy();
+      bodies.push(batch[1]);
+      for (const body of bodies) expect(JSON.stringify((body as { errors: unknown }).errors)).toBe(refusal);
+      expect(bodies.length).toBeGreaterThanOrEqual(4);
+    });
+  }
+
+  it('counts a paper\'s authors by the largest author count in the catalogue', async () => {
+    const api = app();
+    const { n } = api.database.sqlite.prepare('SELECT max(c) AS n FROM (SELECT count(*) AS c FROM paper_authors GROUP BY paper_id)').get() as { n: number };
+    const result = await (await api.post({ query: '{ papers(first: 10) { nodes { authors { papers(first: 3) { nodes { title } } } } } }' })).json();
+    expect(result.extensions.cost).toMatchObject({ requestedNodes: 10 + 10 * n + 10 * n * 3, maxNodes: 100_000, points: Math.ceil((10 + 40 * n) / 100) });
+  });
+
+  it('charges the cost in points to the client\'s budget, cache hits included, and says so in extensions.cost and RateLimit headers', async () => {
+    const api = app({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '1000', TRUST_PROXY: 'true' });
+    const query = '{ trendingPapers(first: 20) { nodes { title authors { name } } } }';
+    const from = { 'x-forwarded-for': '203.0.113.9' };
+    const first = await api.post({ query }, from);
+    const body = await first.json();
+    const { points } = body.extensions.cost;
+    expect(points).toBeGreaterThan(1);
+    expect(body.extensions.cost.budget).toMatchObject({ remaining: 1000 - points, limit: 1000 });
+    expect(first.headers.get('ratelimit-remaining')).toBe(String(1000 - points));
+    const statements = api.database.statements.count;
+    const hit = await api.post({ query }, from);
+    expect(api.database.statements.count).toBe(statements); // answered by the response cache
+    expect((await hit.json()).extensions.cost.budget.remaining).toBe(1000 - 2 * points);
+    // Until the budget runs out: then RATE_LIMITED with 429, and nothing runs.
+    let last: Response | undefined;
+    for (let i = 0; i < Math.ceil(1000 / points); i++) last = await api.post({ query }, from);
+    expect(last!.status).toBe(429);
+    expect((await last!.json()).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/u);
+  });
+});

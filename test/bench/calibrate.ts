@@ -1,0 +1,62 @@
+// npx tsx test/bench/calibrate.ts [catalogue.db]: the most expensive request of
+// each shape that MAX_QUERY_NODES admits, timed alone through the whole app
+// (createApp(...).fetch, response cache off), to choose the default limit.
+// Without a file it builds the seeds catalogue in a temporary folder.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openCatalogue } from '../../src/catalogue/index.ts';
+import { loadConfig } from '../../src/config.ts';
+import { loadSeedsIfNeeded } from '../../src/ingest/seeds.ts';
+import { createApp } from '../../src/yoga.ts';
+
+const file = process.argv[2] ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'calibrate-')), 'catalogue.db');
+const database = openCatalogue(file);
+loadSeedsIfNeeded(database);
+const limit = Number(process.env.MAX_QUERY_NODES ?? 20_000);
+const app = createApp(database, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RESPONSE_CACHE_TTL_MS: '0', LOG_LEVEL: 'silent', MAX_QUERY_NODES: String(limit) }) });
+
+/** Each shape with a size parameter; the calibration takes the largest size the limit admits. */
+const shapes: Record<string, (n: number) => string> = {
+  'organizations × papers × authors × papers': (n) =>
+    `{ organizations(first: ${n}) { nodes { papers(first: ${n}) { nodes { title authors { name papers(first: ${n}) { nodes { title } } } } } } } }`,
+  'papers × authors': (n) => `{ papers(first: ${n}) { nodes { title abstract authors { name } organization { name } } } }`,
+  'widest prefix search admitted (3 two-letter prefixes) × authors': (n) =>
+    `{ searchPapers(query: "${['co*', 're*', 'in*'].join(' OR ')}", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title authors { name } } } } }`,
+  'common word search': (n) => `{ searchPapers(query: "model", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title } } } }`,
+};
+
+async function run(query: string): Promise<{ ms: number; bytes: number; errors?: unknown }> {
+  const started = performance.now();
+  const response = await app.fetch('http://calibrate/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const text = await response.text();
+  const ms = performance.now() - started;
+  return { ms, bytes: text.length, errors: (JSON.parse(text) as { errors?: unknown }).errors };
+}
+
+process.stdout.write(`MAX_QUERY_NODES=${limit} on ${file}\n\n| shape | largest size admitted | nodes | ms alone (best of 3) | bytes |\n|---|--:|--:|--:|--:|\n`);
+for (const [name, shape] of Object.entries(shapes)) {
+  let largest = 0;
+  let nodes = 0;
+  for (let n = 1; n <= 100; n++) {
+    const result = await run(shape(n));
+    const cost = (JSON.parse(JSON.stringify(result)) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
+    if (cost === 'QUERY_TOO_COSTLY') break;
+    largest = n;
+  }
+  if (largest === 0) {
+    process.stdout.write(`| ${name} | none | | | |\n`);
+    continue;
+  }
+  let best = Infinity;
+  let bytes = 0;
+  for (let i = 0; i < 3; i++) {
+    const result = await run(shape(largest));
+    best = Math.min(best, result.ms);
+    bytes = result.bytes;
+  }
+  const probe = await app.fetch('http://calibrate/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: shape(largest) }) });
+  nodes = ((await probe.json()) as { extensions?: { cost?: { requestedNodes: number } } }).extensions?.cost?.requestedNodes ?? 0;
+  process.stdout.write(`| ${name} | ${largest} | ${nodes} | ${best.toFixed(0)} | ${bytes} |\n`);
+}
+database.close();
