@@ -4,7 +4,8 @@
 // plugin, first in the list, so that it also sees the requests that later
 // plugins refuse. Request state is kept by Yoga's Request object, not in
 // AsyncLocalStorage, which on Node 20 slows every promise of the process.
-import { getOperationAST, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { Kind, getOperationAST, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { maskError, type Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
@@ -16,8 +17,11 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 
 export interface ObservabilityOptions {
   database: Database;
-  /** Its logLevel also applies to the request lines (apps in tests are 'silent'). */
-  config: Pick<Config, 'logLevel'>;
+  /**
+   * Its logLevel also applies to the request lines (apps in tests are 'silent');
+   * the operations of an allow-list of persisted operations always have their own label in the metrics.
+   */
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'persistedOperations' | 'persistedOperationsFile'>>;
   /** Where the metrics go (default: a new registry for this app). */
   registry?: Registry;
 }
@@ -72,8 +76,19 @@ interface OperationState extends OperationSeen {
 const NO_STORE = { 'cache-control': 'no-store' };
 const MAX_TOKENS = 2_000;
 
+/** The names of the operations of the allow-list (none when there is none); caching.ts checks the file. */
+function allowedOperationNames(config: ObservabilityOptions['config']): string[] {
+  if (config.persistedOperations !== 'allowlist' || !config.persistedOperationsFile) return [];
+  const documents = Object.values(JSON.parse(readFileSync(config.persistedOperationsFile, 'utf8')) as Record<string, string>);
+  return documents.flatMap((document) =>
+    parse(document, { noLocation: true }).definitions.flatMap((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION && definition.name ? [definition.name.value] : [],
+    ),
+  );
+}
+
 export function observability({ database, config, registry }: ObservabilityOptions): Observability {
-  const metrics = createMetrics(registry);
+  const metrics = createMetrics({ registry, knownOperations: allowedOperationNames(config) });
   // The state of a request is kept on Yoga's Request, which the operations are
   // also given, and that of an operation on its context (one per operation,
   // even in a batch): not in WeakMaps keyed by them (test/memory.test.ts).
