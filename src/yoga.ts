@@ -13,7 +13,7 @@ import { loadConfig, type Config } from './config.ts';
 import { persistedOperations, responseCache } from './http/caching.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
-import { observability } from './http/observability.ts';
+import { observability, timeFromArrival } from './http/observability.ts';
 import { preparedOperations, type PreparedStats } from './http/prepared-operations.ts';
 import { queryLimits } from './http/query-limits.ts';
 import { sharedCache } from './http/shared-cache.ts';
@@ -97,7 +97,7 @@ export function createRequestListener(database: Database, options: AppOptions = 
   const refused = (req: IncomingMessage, status: number, started: number) =>
     observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
   const app = prepared.listener(yoga);
-  return limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(app) : app, refused);
+  return timeFromArrival(limitUnsizedBodies(config.limits.maxBodyBytes, front ? front.listener(app) : app, refused));
 }
 
 function assemble(

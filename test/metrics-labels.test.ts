@@ -1,12 +1,16 @@
 // Operation names in /metrics cannot be squatted: names sent once each do not
-// push a real, often used one into "other", and the labels stay bounded.
+// push a real, often used one into "other", and the labels stay bounded. And a
+// request's log line covers its whole time, body included, on a real port.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { OperationNames } from '../src/http/metrics.ts';
-import { createApp, type App } from '../src/yoga.ts';
+import { configureLogging } from '../src/log.ts';
+import { createApp, createRequestListener, type App } from '../src/yoga.ts';
 import { scratchFolder, seededCatalogue } from './helpers.ts';
 
 const ENV = { RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' };
@@ -88,5 +92,51 @@ describe('OperationNames', () => {
     expect(displaced).toEqual(['A']);
     expect(names.label('not a name')).toBe('other');
     expect(names.label('A'.repeat(65))).toBe('other');
+  });
+});
+
+describe('the request line', () => {
+  const lines: Record<string, any>[] = [];
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    configureLogging('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) });
+    const config = loadConfig({ ...ENV, LOG_LEVEL: 'info' });
+    server = createServer(createRequestListener(seededCatalogue(), { config }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    configureLogging('info');
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** A POST whose body comes in two halves, 300 ms apart; the status and the request line logged for it. */
+  async function slowPost(query: string, headers: Record<string, string>): Promise<{ status: number; line: Record<string, any> | undefined }> {
+    const body = JSON.stringify({ query });
+    const id = `slow-${Math.random().toString(36).slice(2)}`;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id, ...headers } }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode!));
+      });
+      req.once('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => req.end(body.slice(10)), 300);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { status, line: lines.find((l) => l.message === 'request' && l.requestId === id) };
+  }
+
+  it('covers a body that comes slowly, with a length or chunked, from when node:http handed the request over', async () => {
+    const query = 'query SlowPaper { papers(first: 1) { totalCount } }';
+    const sized = await slowPost(query, { 'content-length': String(Buffer.byteLength(JSON.stringify({ query }))) });
+    expect(sized.status).toBe(200);
+    expect(sized.line?.ms).toBeGreaterThanOrEqual(300);
+    expect(sized.line?.operation).toBe('SlowPaper');
+    const chunked = await slowPost('query SlowChunked { papers(first: 1) { totalCount } }', {});
+    expect(chunked.status).toBe(200);
+    expect(chunked.line?.ms).toBeGreaterThanOrEqual(300);
+    expect(chunked.line?.operation).toBe('SlowChunked');
   });
 });

@@ -5,6 +5,7 @@
 // plugins refuse. Request state is kept by Yoga's Request object, not in
 // AsyncLocalStorage, which on Node 20 slows every promise of the process.
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { Kind, getOperationAST, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { maskError, type Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
@@ -75,6 +76,27 @@ interface OperationState extends OperationSeen {
 
 const NO_STORE = { 'cache-control': 'no-store' };
 const MAX_TOKENS = 2_000;
+
+/** When node:http handed over the request, set by the outermost listener (timeFromArrival). */
+const ARRIVED = Symbol('arrived');
+type Arrived = IncomingMessage & { [ARRIVED]?: number };
+
+/**
+ * The outermost node:http listener: notes when a request came, so that its
+ * log line and metrics cover the time the listeners in front of Yoga spend
+ * (reading a body, above all) and not only Yoga's.
+ */
+export function timeFromArrival(next: RequestListener): RequestListener {
+  return (req: Arrived, res) => {
+    req[ARRIVED] = performance.now();
+    next(req, res);
+  };
+}
+
+/** When a request came to the outermost listener (now, for one that did not come through it). */
+export function arrivedAt(req: IncomingMessage): number {
+  return (req as Arrived)[ARRIVED] ?? performance.now();
+}
 
 /** The names of the operations of the allow-list (none when there is none); caching.ts checks the file. */
 function allowedOperationNames(config: ObservabilityOptions['config']): string[] {
@@ -173,7 +195,11 @@ export function observability({ database, config, registry }: ObservabilityOptio
       },
     },
 
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, serverContext, url, endResponse, fetchAPI }) {
+      // Handed over by node:http: the request started when it came to the outermost listener.
+      const arrived = (serverContext as { req?: Arrived } | undefined)?.req?.[ARRIVED];
+      const state = requestState(request);
+      if (arrived !== undefined && state) state.started = arrived;
       if (url.pathname !== '/ready' && url.pathname !== '/metrics') return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
