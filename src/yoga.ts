@@ -14,7 +14,7 @@ import { persistedOperations, responseCache } from './http/caching.ts';
 import { admission } from './http/admission.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
-import { observability } from './http/observability.ts';
+import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
@@ -87,7 +87,7 @@ export function createRequestListener(database: Database, options: AppOptions = 
   const { yoga, observed, config } = assemble(database, options);
   const refused = (req: IncomingMessage, status: number, started: number) =>
     observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
-  return limitUnsizedBodies(config.limits.maxBodyBytes, yoga, refused);
+  return timeFromArrival(limitUnsizedBodies(config.limits.maxBodyBytes, yoga, refused));
 }
 
 function assemble(

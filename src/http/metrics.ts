@@ -1,11 +1,12 @@
 // Prometheus metrics of one app: a registry of its own (not prom-client's
 // global one), so that tests and benchmarks can run several apps in a process.
-// Label values that clients choose (operation names, paths) are capped, so a
-// client cannot grow the registry without bound.
+// Label values that clients choose (operation names, paths, operation types)
+// are bounded, so a client cannot grow the registry without bound.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const GRAPHQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/u;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const TYPES: readonly string[] = ['query', 'mutation', 'subscription', 'unknown'];
 
 /** The first `max` distinct values keep their name; later ones, and malformed ones, are "other". */
 export class LabelCap {
@@ -23,12 +24,93 @@ export class LabelCap {
   }
 }
 
+/**
+ * Operation names as labels. Known names (those of the persisted-operation
+ * allow-list) always have their own. Up to `max` others have one too: while
+ * there is room, a name gets a label when first seen; once the labels are all
+ * taken, a name gets one only by being used more than twice as often as the
+ * least used labelled name, which it then displaces (its series are removed).
+ * Every operation of a name counts. So junk names sent once each can fill free
+ * labels but never displace a name used more than once, and a real name that
+ * comes after junk takes a junk name's label within a few requests; the
+ * doubling keeps two names of the same frequency from swapping labels back and
+ * forth. Names not yet labelled are counted in a bounded table, and only from
+ * their second sighting (a set of names seen once, emptied when full), so a
+ * flood of single-shot names never pushes a real candidate out of it.
+ */
+export class OperationNames {
+  private readonly labelled = new Map<string, number>();
+  private readonly candidates = new Map<string, number>();
+  private readonly seenOnce = new Set<string>();
+  /** A lower bound of the labelled counts: they only grow, and a newcomer comes in above the one it displaces. */
+  private lowest = 1;
+
+  constructor(
+    private readonly known: ReadonlySet<string>,
+    private readonly max: number,
+    private readonly displaced: (name: string) => void,
+    private readonly maxCandidates = 1_000,
+  ) {}
+
+  label(name: string): string {
+    if (this.known.has(name)) return name;
+    const count = this.labelled.get(name);
+    if (count !== undefined) {
+      this.labelled.set(name, count + 1);
+      return name;
+    }
+    if (!GRAPHQL_NAME.test(name)) return 'other';
+    if (this.labelled.size < this.max) {
+      this.labelled.set(name, (this.candidates.get(name) ?? 0) + 1);
+      this.candidates.delete(name);
+      return name;
+    }
+    const seen = this.sighting(name);
+    if (seen <= 2 * this.lowest) return 'other';
+    let least: string | undefined;
+    let leastCount = Infinity;
+    for (const [labelledName, labelledCount] of this.labelled) {
+      if (labelledCount < leastCount) [least, leastCount] = [labelledName, labelledCount];
+    }
+    this.lowest = leastCount;
+    if (seen <= 2 * leastCount) return 'other';
+    this.labelled.delete(least!);
+    this.displaced(least!);
+    this.candidates.delete(name);
+    this.labelled.set(name, seen);
+    return name;
+  }
+
+  /** How often a name without a label has been seen, lately: 1 on its first sighting. */
+  private sighting(name: string): number {
+    const count = this.candidates.get(name);
+    if (count === undefined) {
+      if (!this.seenOnce.has(name)) {
+        if (this.seenOnce.size >= this.maxCandidates) this.seenOnce.clear();
+        this.seenOnce.add(name);
+        return 1;
+      }
+      this.seenOnce.delete(name);
+    }
+    // Re-inserted, so that the first in the map is the one seen least recently, dropped when the table is full.
+    this.candidates.delete(name);
+    this.candidates.set(name, (count ?? 1) + 1);
+    if (this.candidates.size > this.maxCandidates) this.candidates.delete(this.candidates.keys().next().value!);
+    return (count ?? 1) + 1;
+  }
+}
+
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(registry: Registry = new Registry()) {
+export interface MetricsOptions {
+  registry?: Registry;
+  /** Operation names that always have their own label (the allow-list's), on top of the 200 others. */
+  knownOperations?: Iterable<string>;
+}
+
+export function createMetrics({ registry = new Registry(), knownOperations = [] }: MetricsOptions = {}) {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const operationNames = new LabelCap(200, (name) => GRAPHQL_NAME.test(name));
   const routes = new LabelCap(50, (path) => path.length <= 100);
   const httpRequests = new Counter({
     name: 'http_requests_total',
@@ -55,6 +137,13 @@ export function createMetrics(registry: Registry = new Registry()) {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  const operationNames = new OperationNames(new Set(knownOperations), 200, (operation_name) => {
+    for (const operation_type of TYPES) {
+      operations.remove({ operation_name, operation_type });
+      errors.remove({ operation_name, operation_type });
+    }
+    duration.remove({ operation_name });
+  });
   return {
     registry,
     request(method: string, path: string, status: number): void {
@@ -66,8 +155,9 @@ export function createMetrics(registry: Registry = new Registry()) {
     },
     operation(name: string | null, type: string, seconds: number, errorCount: number): void {
       const operation_name = name === null ? 'anonymous' : operationNames.label(name);
-      operations.inc({ operation_name, operation_type: type });
-      if (errorCount > 0) errors.inc({ operation_name, operation_type: type }, errorCount);
+      const operation_type = TYPES.includes(type) ? type : 'unknown';
+      operations.inc({ operation_name, operation_type });
+      if (errorCount > 0) errors.inc({ operation_name, operation_type }, errorCount);
       duration.observe({ operation_name }, seconds);
     },
   };

@@ -4,7 +4,9 @@
 // plugin, first in the list, so that it also sees the requests that later
 // plugins refuse. Request state is kept by Yoga's Request object, not in
 // AsyncLocalStorage, which on Node 20 slows every promise of the process.
-import { getOperationAST, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { Kind, getOperationAST, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { maskError, type Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
@@ -16,8 +18,11 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 
 export interface ObservabilityOptions {
   database: Database;
-  /** Its logLevel also applies to the request lines (apps in tests are 'silent'). */
-  config: Pick<Config, 'logLevel'>;
+  /**
+   * Its logLevel also applies to the request lines (apps in tests are 'silent');
+   * the operations of an allow-list of persisted operations always have their own label in the metrics.
+   */
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'persistedOperations' | 'persistedOperationsFile'>>;
   /** Where the metrics go (default: a new registry for this app). */
   registry?: Registry;
 }
@@ -36,10 +41,10 @@ interface RequestState {
   operations: OperationSeen[];
 }
 
-/** A request answered outside Yoga (the shared cache, src/http/shared-cache.ts), to be counted and logged as Yoga's are. */
+/** A request answered outside Yoga (refused before Yoga), to be counted and logged as Yoga's are. */
 export interface ServedRequest {
   id: string;
-  /** Whether the shared cache answered it (else it was refused before Yoga). */
+  /** Whether a cache answered it (else it was refused before Yoga). */
   cached?: boolean;
   method: string;
   path: string;
@@ -72,8 +77,40 @@ interface OperationState extends OperationSeen {
 const NO_STORE = { 'cache-control': 'no-store' };
 const MAX_TOKENS = 2_000;
 
+/** When node:http handed over the request, set by the outermost listener (timeFromArrival). */
+const ARRIVED = Symbol('arrived');
+type Arrived = IncomingMessage & { [ARRIVED]?: number };
+
+/**
+ * The outermost node:http listener: notes when a request came, so that its
+ * log line and metrics cover the time the listeners in front of Yoga spend
+ * (reading a body, above all) and not only Yoga's.
+ */
+export function timeFromArrival(next: RequestListener): RequestListener {
+  return (req: Arrived, res) => {
+    req[ARRIVED] = performance.now();
+    next(req, res);
+  };
+}
+
+/** When a request came to the outermost listener (now, for one that did not come through it). */
+export function arrivedAt(req: IncomingMessage): number {
+  return (req as Arrived)[ARRIVED] ?? performance.now();
+}
+
+/** The names of the operations of the allow-list (none when there is none); caching.ts checks the file. */
+function allowedOperationNames(config: ObservabilityOptions['config']): string[] {
+  if (config.persistedOperations !== 'allowlist' || !config.persistedOperationsFile) return [];
+  const documents = Object.values(JSON.parse(readFileSync(config.persistedOperationsFile, 'utf8')) as Record<string, string>);
+  return documents.flatMap((document) =>
+    parse(document, { noLocation: true }).definitions.flatMap((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION && definition.name ? [definition.name.value] : [],
+    ),
+  );
+}
+
 export function observability({ database, config, registry }: ObservabilityOptions): Observability {
-  const metrics = createMetrics(registry);
+  const metrics = createMetrics({ registry, knownOperations: allowedOperationNames(config) });
   // The state of a request is kept on Yoga's Request, which the operations are
   // also given, and that of an operation on its context (one per operation,
   // even in a batch): not in WeakMaps keyed by them (test/memory.test.ts).
@@ -158,7 +195,11 @@ export function observability({ database, config, registry }: ObservabilityOptio
       },
     },
 
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, serverContext, url, endResponse, fetchAPI }) {
+      // Handed over by node:http: the request started when it came to the outermost listener.
+      const arrived = (serverContext as { req?: Arrived } | undefined)?.req?.[ARRIVED];
+      const state = requestState(request);
+      if (arrived !== undefined && state) state.started = arrived;
       if (url.pathname !== '/ready' && url.pathname !== '/metrics') return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
