@@ -18,6 +18,7 @@ import { preparedOperations, type PreparedStats } from './http/prepared-operatio
 import { queryLimits } from './http/query-limits.ts';
 import { sharedCache } from './http/shared-cache.ts';
 import { log } from './log.ts';
+import { mailRequestGuard } from './mail/request-guard.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
@@ -73,8 +74,8 @@ export interface AppOptions {
 /** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
 function routes(database: Database, mail: MailSettings): Plugin {
   return {
-    onRequest({ request, url, endResponse }) {
-      const response = digestLinks(database.db, request, url) ?? feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
+    async onRequest({ request, url, endResponse }) {
+      const response = (await digestLinks(database.db, request, url)) ?? feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
       if (response) endResponse(response);
     },
   };
@@ -157,6 +158,7 @@ function assemble(
       wellFormedParams(),
       routes(database, mail),
       ...persistedOperations(config),
+      mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       ...queryLimits(config),
       compiledQueries(), // before the response cache, which wraps the execution it finds
       ...responseCache(database, config.responseCacheTtlMs),
