@@ -13,6 +13,8 @@ import type { Requester } from './subscriptions.ts';
 /** Root mutation fields that queue mail. A new one that sends mail belongs here. */
 export const MAIL_MUTATIONS: ReadonlySet<string> = new Set(['subscribeToDigest']);
 
+const MAIL_MUTATION_NAMES = [...MAIL_MUTATIONS];
+
 export const TOO_MANY_MAIL_MUTATIONS = 'TOO_MANY_MAIL_MUTATIONS';
 
 /** Mail-sending fields at the root of the mutations that may run, aliases and fragments included. */
@@ -41,6 +43,9 @@ export function mailMutationCount(document: DocumentNode, operationName: string 
   return total;
 }
 
+/** A document that cannot name a mail mutation (most are reads) is not parsed again here. */
+const mayNameMailMutation = (query: unknown): boolean => typeof query === 'string' && MAIL_MUTATION_NAMES.some((name) => query.includes(name));
+
 function countIn(params: unknown): number {
   const { query, operationName } = (params ?? {}) as { query?: unknown; operationName?: unknown };
   if (typeof query !== 'string') return 0;
@@ -58,25 +63,26 @@ function countIn(params: unknown): number {
  * persisted operations, which fill in the documents sent by hash.
  */
 export function mailRequestGuard(config: Config): Plugin {
+  // One hook object for every request, not one made per request.
+  const parsing = {
+    onRequestParseDone({ requestParserResult }: { requestParserResult: unknown }) {
+      const items: unknown[] = Array.isArray(requestParserResult) ? requestParserResult : [requestParserResult];
+      const suspects = items.filter((params) => mayNameMailMutation((params as { query?: unknown } | null)?.query));
+      const count = suspects.reduce<number>((n, params) => n + countIn(params), 0);
+      if (count > 1) {
+        throw new GraphQLError(
+          `A request may hold at most one mutation that sends mail (${MAIL_MUTATION_NAMES.join(', ')}), counting every operation of a batch and every alias; this one holds ${count}. Send them one request at a time.`,
+          { extensions: { code: TOO_MANY_MAIL_MUTATIONS, http: { status: 400 } } },
+        );
+      }
+    },
+  };
   return {
-    onRequestParse: () => ({
-      onRequestParseDone({ requestParserResult }) {
-        const items: unknown[] = Array.isArray(requestParserResult) ? requestParserResult : [requestParserResult];
-        // Most requests are reads: a document that cannot name a mail mutation is not parsed here.
-        const suspects = items.filter((params) => [...MAIL_MUTATIONS].some((name) => String((params as { query?: unknown })?.query ?? '').includes(name)));
-        const count = suspects.reduce<number>((n, params) => n + countIn(params), 0);
-        if (count > 1) {
-          throw new GraphQLError(
-            `A request may hold at most one mutation that sends mail (${[...MAIL_MUTATIONS].join(', ')}), counting every operation of a batch and every alias; this one holds ${count}. Send them one request at a time.`,
-            { extensions: { code: TOO_MANY_MAIL_MUTATIONS, http: { status: 400 } } },
-          );
-        }
-      },
-    }),
+    onRequestParse: () => parsing,
     onContextBuilding({ context, extendContext }) {
-      const { request, ...serverContext } = context as unknown as { request: Request };
+      // Yoga's context holds the server context (node:http's req) next to the request.
       const requester: Requester = {
-        address: clientAddress(request, serverContext, config.limits.trustProxy),
+        address: clientAddress((context as unknown as { request: Request }).request, context, config.limits.trustProxy),
         subscriptionsPerDay: config.mail.subscriptionsPerIpPerDay,
       };
       extendContext({ requester } as never);
