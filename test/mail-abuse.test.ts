@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
 import { loadConfig } from '../src/config.ts';
 import { openCatalogue } from '../src/catalogue/index.ts';
+import { enqueueMail } from '../src/catalogue/outbox.ts';
 import { issueToken } from '../src/catalogue/subscriptions.ts';
+import { deliverDueMail } from '../src/mail/delivery.ts';
+import { createMailTransport } from '../src/mail/transport.ts';
 import { runDigest } from '../src/mail/cli.ts';
 import { subscribe as subscribeDirect } from '../src/mail/subscriptions.ts';
 import { startServer, type Running } from '../src/server.ts';
@@ -200,6 +203,18 @@ describe('addresses', () => {
     await settle();
     expect(rows()).toEqual({ subscriptions: 0, outbox: 0, quota: 0 });
     expect(smtp.received).toHaveLength(0);
+  });
+
+  it('does not deliver a queued mail whose recipient is not a normalised address (a row from before the checks)', async () => {
+    const database = openCatalogue(databasePath);
+    enqueueMail(database.db, { key: 'old', kind: 'confirmation', subscriptionId: null, recipient: 'a\u0000@example.org', subject: 's', text: 't', html: 'h', headers: {} }, new Date());
+    const transport = createMailTransport(config().mail);
+    await server.close();
+    expect((await deliverDueMail(database.db, transport)).failed).toHaveLength(1);
+    transport.close();
+    database.close();
+    expect(smtp.received).toHaveLength(0);
+    server = await startServer(config());
   });
 
   it('stores, deduplicates and delivers to the same normalised address', async () => {

@@ -41,3 +41,12 @@ export function normaliseAddress(raw: string): string {
   if (!plain) throw new AddressError('is not a single plain email address (name@example.org)');
   return address.toLowerCase();
 }
+
+/** Whether `address` is what normaliseAddress makes of it: a check before sending. */
+export function isNormalisedAddress(address: string): boolean {
+  try {
+    return normaliseAddress(address) === address;
+  } catch {
+    return false;
+  }
+}
