@@ -74,8 +74,10 @@ export interface AppOptions {
 /** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
 function routes(database: Database, mail: MailSettings): Plugin {
   return {
-    async onRequest({ request, url, endResponse }) {
-      const response = (await digestLinks(database.db, request, url)) ?? feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
+    onRequest({ request, url, endResponse }) {
+      const link = digestLinks(database.db, request, url); // a promise: a POST's form is read
+      if (link) return link.then(endResponse);
+      const response = feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
       if (response) endResponse(response);
     },
   };

@@ -64,9 +64,13 @@ async function postedToken(request: Request, url: URL): Promise<string | null> {
   return url.searchParams.get('token');
 }
 
-export async function digestLinks(db: Db, request: Request, url: URL): Promise<Response | null> {
+/** The answer to a link's path, or null (synchronously) for any other path. */
+export function digestLinks(db: Db, request: Request, url: URL): Promise<Response> | null {
   const action = ACTIONS[url.pathname];
-  if (!action) return null;
+  return action ? follow(db, request, url, action) : null;
+}
+
+async function follow(db: Db, request: Request, url: URL, action: LinkAction): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'GET, POST' } });
   const token = request.method === 'POST' ? await postedToken(request, url) : url.searchParams.get('token');
   if (!token) return page(400, 'Link incomplete', 'This link has no token. Open the whole link from the mail.');
