@@ -50,6 +50,8 @@ export interface Config {
     from: string;
     /** How often the server looks for mail to deliver. */
     pollMs: number;
+    /** Subscriptions one client IP may ask for in 24 hours (SUBSCRIPTIONS_PER_IP_PER_DAY), each with its confirmation mail. */
+    subscriptionsPerIpPerDay: number;
   };
 }
 
@@ -154,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       outboxDir: env.OUTBOX_DIR || './data/outbox',
       from: env.MAIL_FROM || 'Paper catalogue <digest@localhost>',
       pollMs: positiveInt(env, 'MAIL_POLL_MS', 2000),
+      subscriptionsPerIpPerDay: positiveInt(env, 'SUBSCRIPTIONS_PER_IP_PER_DAY', 20),
     },
   };
   if (config.persistedOperations === 'allowlist' && !config.persistedOperationsFile) {

@@ -16,6 +16,7 @@ import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies,
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
+import { mailRequestGuard } from './mail/request-guard.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
@@ -70,7 +71,9 @@ export interface AppOptions {
 function routes(database: Database, mail: MailSettings): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
-      const response = digestLinks(database.db, request, url) ?? feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
+      const link = digestLinks(database.db, request, url); // a promise: a POST's form is read
+      if (link) return link.then(endResponse);
+      const response = feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
       if (response) endResponse(response);
     },
   };
@@ -135,6 +138,7 @@ function assemble(
       wellFormedParams(),
       routes(database, mail),
       ...persistedOperations(config),
+      mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds
       ...responseCache(database, config.responseCacheTtlMs),
       ...admission(schema, database, limiter, config), // every operation; after the cache, so that a refusal replaces a cached answer

@@ -84,13 +84,15 @@ describe('Atom feeds', () => {
 });
 
 describe('digest links', () => {
-  it('shows a page for unknown or missing tokens, and refuses other methods', async () => {
+  it('shows a page for unknown or missing tokens, and refuses methods other than GET and POST', async () => {
     const unknown = await get('/digest/confirm?token=abc');
     expect(unknown.status).toBe(410);
     expect(await unknown.text()).toContain('Link no longer valid');
     expect((await get('/digest/unsubscribe')).status).toBe(400);
     const post = await api.app.fetch('http://test/digest/confirm?token=abc', { method: 'POST' });
-    expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET');
+    expect(post.status).toBe(410);
+    const put = await api.app.fetch('http://test/digest/confirm?token=abc', { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
   });
 });

@@ -72,22 +72,34 @@ export function issueToken(db: Db, subscriptionId: number, purpose: 'confirm' | 
   return token;
 }
 
-/**
- * Uses a token once: marks it used and returns its subscription, or null
- * when the token is unknown, used, expired, of another purpose, or its
- * subscription has ended.
- */
-export function redeemToken(db: Db, token: string, purpose: 'confirm' | 'unsubscribe', now: Date): Subscription | null {
+export interface FoundToken {
+  subscription: Subscription;
+  used: boolean;
+  expired: boolean;
+}
+
+/** The token's subscription and whether the token is used or expired; null when unknown or of another purpose. */
+export function findToken(db: Db, token: string, purpose: 'confirm' | 'unsubscribe', now: Date): FoundToken | null {
   const found = db
     .select({ token: subscriptionTokens, subscription: subscriptions })
     .from(subscriptionTokens)
     .innerJoin(subscriptions, eq(subscriptions.id, subscriptionTokens.subscriptionId))
-    .where(and(eq(subscriptionTokens.hash, hashToken(token)), eq(subscriptionTokens.purpose, purpose), isNull(subscriptionTokens.usedAt)))
+    .where(and(eq(subscriptionTokens.hash, hashToken(token)), eq(subscriptionTokens.purpose, purpose)))
     .get();
-  if (!found || found.subscription.status === 'ended') return null;
-  if (found.token.expiresAt && found.token.expiresAt <= now.toISOString()) return null;
-  db.update(subscriptionTokens).set({ usedAt: now.toISOString() }).where(eq(subscriptionTokens.hash, found.token.hash)).run();
-  return found.subscription;
+  if (!found) return null;
+  const expired = found.token.expiresAt !== null && found.token.expiresAt <= now.toISOString();
+  return { subscription: found.subscription, used: found.token.usedAt !== null, expired };
+}
+
+/** Marks a token used; false when it was used already (by a request racing this one). */
+export function useToken(db: Db, token: string, now: Date): boolean {
+  return (
+    db
+      .update(subscriptionTokens)
+      .set({ usedAt: now.toISOString() })
+      .where(and(eq(subscriptionTokens.hash, hashToken(token)), isNull(subscriptionTokens.usedAt)))
+      .run().changes === 1
+  );
 }
 
 export function activateSubscription(db: Db, id: number, now: Date): void {

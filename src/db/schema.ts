@@ -206,3 +206,20 @@ export const outbox = sqliteTable(
   },
   (t) => [uniqueIndex('outbox_key_unique').on(t.key), index('outbox_due_idx').on(t.sentAt, t.nextAttemptAt)],
 );
+
+/**
+ * What subscribing has cost, per address and per client IP: one row per
+ * confirmation mail queued ("address") and per subscription asked for ("ip"),
+ * counted over a window to limit how much mail one address receives and one
+ * client can cause. Only SHA-256 hashes of the address or IP are kept.
+ */
+export const mailQuota = sqliteTable(
+  'mail_quota',
+  {
+    id: integer('id').primaryKey(),
+    bucket: text('bucket', { enum: ['address', 'ip'] }).notNull(),
+    keyHash: text('key_hash').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [index('mail_quota_key_idx').on(t.bucket, t.keyHash, t.at)],
+);

@@ -3,7 +3,7 @@ import type { Db } from '../db/index.ts';
 import type { Deadline } from './deadline.ts';
 import { dayStart } from '../catalogue/dates.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
-import type { MailSettings } from '../mail/subscriptions.ts';
+import type { MailSettings, Requester } from '../mail/subscriptions.ts';
 import type { NodeLoaders } from './types/node.ts';
 
 export interface Context {
@@ -18,6 +18,8 @@ export interface Context {
   deadline?: Deadline;
   /** Query.node's batched loaders (types/node.ts): on the context, not in a WeakMap keyed by it (test/memory.test.ts). */
   nodeLoaders?: NodeLoaders;
+  /** Who sent the request, for the subscription budget (set by mail/request-guard.ts). */
+  requester?: Requester;
 }
 
 /** The context's own state: the latest day, once asked. */

@@ -33,11 +33,15 @@ export async function runDigest(
     err.write(`digest: ${(error as Error).message}\n${DIGEST_USAGE}\n`);
     return 2;
   }
+  // Links in mail must reach the server from a reader's mailbox; the listening address rarely does.
+  if (config.publicUrl === null) {
+    err.write(`digest: warning: PUBLIC_URL is not set; links in mail will point to ${publicUrlOf(config)}, which readers probably cannot reach\n`);
+  }
   const database = openDatabase();
   const transport = createMailTransport(config.mail);
   try {
     const r = await sendDigests(database.db, transport, publicUrlOf(config), period, date);
-    out.write(`${period} digest ${r.start} to ${r.end}: ${r.sent} sent, ${r.skipped} skipped, ${r.failed} failed (via ${transport.describe})\n`);
+    out.write(`${period} digest ${r.start} to ${r.end}: ${r.sent} sent, ${r.alreadySent} already sent, ${r.empty} empty, ${r.failed} failed (via ${transport.describe})\n`);
     return r.failed > 0 ? 1 : 0;
   } finally {
     transport.close();

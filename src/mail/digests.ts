@@ -56,13 +56,26 @@ function toDigestPapers(db: Db, papers: PaperRow[]): DigestPaper[] {
   }));
 }
 
+const FEEDS = { DAY: 'daily', WEEK: 'weekly', MONTH: 'monthly' } as const;
+
+/** The Atom feed of the subscription's period and narrowing (routes/feeds.ts): where "…and N more" leads. */
+function feedUrl(publicUrl: string, subscription: Subscription): string {
+  const params = new URLSearchParams();
+  for (const slug of JSON.parse(subscription.organizations) as string[]) params.append('organization', slug);
+  if (subscription.query) params.set('q', subscription.query);
+  const search = params.size > 0 ? `?${params}` : '';
+  return `${publicUrl}/feeds/${FEEDS[subscription.period]}.atom${search}`;
+}
+
 export interface SendReport {
   period: Period;
   start: string;
   end: string;
   sent: number;
-  /** Subscriptions whose digest was empty, or sent by an earlier run. */
-  skipped: number;
+  /** Subscriptions whose digest an earlier run sent. */
+  alreadySent: number;
+  /** Subscriptions with no papers in the period: nothing to send. */
+  empty: number;
   failed: number;
 }
 
@@ -75,12 +88,12 @@ export async function sendDigests(
   now = new Date(),
 ): Promise<SendReport> {
   const span = periodContaining(period, date ?? latestCompletePeriodDay(period, now));
-  const report: SendReport = { period, start: span.start, end: span.end, sent: 0, skipped: 0, failed: 0 };
+  const report: SendReport = { period, start: span.start, end: span.end, sent: 0, alreadySent: 0, empty: 0, failed: 0 };
   const keys: string[] = [];
   for (const subscription of activeSubscriptions(db, period)) {
     const key = `digest:${subscription.id}:${period}:${span.start}`;
     if (mailByKey(db, key)?.sentAt) {
-      report.skipped++;
+      report.alreadySent++;
       continue;
     }
     keys.push(key);
@@ -88,7 +101,7 @@ export async function sendDigests(
     const { papers, total } = selectPapers(db, subscription, span);
     if (total === 0) {
       keys.pop();
-      report.skipped++;
+      report.empty++;
       continue;
     }
     db.transaction((tx) => {
@@ -100,6 +113,7 @@ export async function sendDigests(
         narrowing: describeNarrowing(JSON.parse(subscription.organizations) as string[], subscription.query),
         papers: toDigestPapers(tx, papers),
         more: total - papers.length,
+        moreUrl: feedUrl(publicUrl, subscription),
         unsubscribeUrl,
       });
       const headers = { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };

@@ -35,16 +35,38 @@ function layout(title: string, body: string): string {
 <body style="font-family: system-ui, sans-serif; max-width: 40em; margin: auto; line-height: 1.4">${body}</body></html>`;
 }
 
-export function confirmationMail(period: keyof typeof PERIOD_NAMES, narrowing: string | null, confirmUrl: string): RenderedMail {
+/**
+ * The confirmation mail goes to an address nobody has vouched for yet, so it
+ * holds no text of the requester's choosing: the subscription is described by
+ * its period and by organization names from the catalogue, and a search is
+ * only said to be there. `links.refuse` lets the owner of the address turn it
+ * down from the mail itself.
+ */
+export function confirmationMail(
+  period: keyof typeof PERIOD_NAMES,
+  organizationNames: string[],
+  hasSearch: boolean,
+  links: { confirm: string; refuse: string },
+): RenderedMail {
+  const narrowing = [organizationNames.length ? `papers from ${organizationNames.join(', ')}` : null, hasSearch ? 'narrowed by a search' : null]
+    .filter(Boolean)
+    .join(', ');
   const what = `the ${PERIOD_NAMES[period]} papers digest${narrowing ? ` (${narrowing})` : ''}`;
   return {
     subject: `Confirm your ${PERIOD_NAMES[period]} papers digest`,
-    text: `Someone, hopefully you, asked to receive ${what} at this address.\n\nTo confirm, open this link (valid for 7 days):\n${confirmUrl}\n\nIf it was not you, ignore this mail: nothing will be sent.\n`,
+    text: `Someone, hopefully you, asked to receive ${what} at this address.
+
+To confirm, open this link (valid for 7 days):
+${links.confirm}
+
+If it was not you, ignore this mail: nothing will be sent. Or refuse it here, and the request is deleted:
+${links.refuse}
+`,
     html: layout(
       'Confirm your subscription',
       `<p>Someone, hopefully you, asked to receive ${escapeHtml(what)} at this address.</p>
-<p><a href="${escapeHtml(confirmUrl)}">Confirm the subscription</a> (the link is valid for 7 days).</p>
-<p>If it was not you, ignore this mail: nothing will be sent.</p>`,
+<p><a href="${escapeHtml(links.confirm)}">Confirm the subscription</a> (the link is valid for 7 days).</p>
+<p>If it was not you, ignore this mail: nothing will be sent. Or <a href="${escapeHtml(links.refuse)}">refuse it</a>, and the request is deleted.</p>`,
     ),
   };
 }
@@ -57,6 +79,8 @@ export interface DigestMailInput {
   papers: DigestPaper[];
   /** Papers of the period beyond those listed. */
   more: number;
+  /** Where the rest can be read (the period's Atom feed). */
+  moreUrl: string;
   unsubscribeUrl: string;
 }
 
@@ -69,7 +93,7 @@ export function digestMail(d: DigestMailInput): RenderedMail {
     `${count} paper${count === 1 ? '' : 's'}, most upvoted first.`,
     '',
     ...d.papers.flatMap((p, i) => [`${i + 1}. ${p.title}`, `   ${byline(p)}`, `   ${p.url}`, '']),
-    ...(d.more > 0 ? [`…and ${d.more} more.`, ''] : []),
+    ...(d.more > 0 ? [`…and ${d.more} more: ${d.moreUrl}`, ''] : []),
     `Unsubscribe: ${d.unsubscribeUrl}`,
     '',
   ].join('\n');
@@ -83,7 +107,7 @@ export function digestMail(d: DigestMailInput): RenderedMail {
     heading,
     `<h1 style="font-size: 1.3em">${escapeHtml(heading)}</h1>
 <p>${count} paper${count === 1 ? '' : 's'}, most upvoted first.</p>
-<ol>${items}</ol>${d.more > 0 ? `<p>…and ${d.more} more.</p>` : ''}
+<ol>${items}</ol>${d.more > 0 ? `<p><a href="${escapeHtml(d.moreUrl)}">…and ${d.more} more.</a></p>` : ''}
 <p><small><a href="${escapeHtml(d.unsubscribeUrl)}">Unsubscribe</a></small></p>`,
   );
   return { subject: `${count} paper${count === 1 ? '' : 's'}: ${PERIOD_NAMES[d.period]} digest ${span}`, text, html };

@@ -6,6 +6,7 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Config } from '../config.ts';
 import type { QueuedMail } from '../catalogue/outbox.ts';
+import { isNormalisedAddress } from './address.ts';
 
 export interface MailTransport {
   send(mail: QueuedMail): Promise<void>;
@@ -15,14 +16,18 @@ export interface MailTransport {
 }
 
 export function createMailTransport(config: Config['mail']): MailTransport {
-  const message = (mail: QueuedMail) => ({
-    from: config.from,
-    to: mail.recipient,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    headers: JSON.parse(mail.headers) as Record<string, string>,
-  });
+  const message = (mail: QueuedMail) => {
+    // Rows written before addresses were checked (mail/address.ts) are not sent to whatever a mail library makes of them.
+    if (!isNormalisedAddress(mail.recipient)) throw new Error('the recipient is not one plain, normalised address: not sent');
+    return {
+      from: config.from,
+      to: mail.recipient,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      headers: JSON.parse(mail.headers) as Record<string, string>,
+    };
+  };
   if (config.smtpUrl) {
     // Time-outs well inside the delivery lease (LEASE_MS), so a hung server cannot outlive a lock.
     const transport = nodemailer.createTransport({

@@ -1,5 +1,6 @@
 // The digest subscription mutations. Addresses go in, never come out.
-import { confirm, subscribe, SubscriptionInputError, unsubscribe } from '../../mail/subscriptions.ts';
+import { GraphQLError } from 'graphql';
+import { confirm, subscribe, SubscriptionInputError, SubscriptionRefused, unsubscribe } from '../../mail/subscriptions.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { DigestPeriod } from './digest.ts';
@@ -29,21 +30,23 @@ const DigestSubscriptionPayload = builder
     description: 'The answer to following a confirmation or unsubscribe link.',
     fields: (t) => ({
       ok: t.exposeBoolean('ok', { description: 'False when the token is unknown, already used or expired.' }),
-      period: t.field({ type: DigestPeriod, nullable: true, description: 'The period of the subscription, when ok.', resolve: (p) => p.period }),
+      period: t.field({ type: DigestPeriod, nullable: true, description: 'The period of the subscription, when ok.', resolve: (p) => (p.ok ? p.period : null) }),
     }),
   });
 
 builder.mutationFields((t) => ({
   subscribeToDigest: t.field({
     type: SubscribeToDigestPayload,
-    description: `Ask for a digest by email. Sends a confirmation mail; nothing else is sent until the link in it is followed (double opt-in). Asking again for the same address and settings is not an error and creates no duplicate.
-An invalid email, unknown organization slug or unusable query gives BAD_USER_INPUT.`,
+    description: `Ask for a digest by email. Sends a confirmation mail; nothing else is sent until the link in it is followed (double opt-in). Asking again for the same address and settings creates no duplicate.
+An invalid email, unknown organization slug or unusable query gives BAD_USER_INPUT.
+An address gets one confirmation mail per ten minutes and five a day, whatever the settings (MAIL_RATE_LIMITED); a client gets a daily budget of subscriptions (SUBSCRIPTION_BUDGET_EXCEEDED). A request may hold only one subscribeToDigest, aliases and batches included (TOO_MANY_MAIL_MUTATIONS).`,
     args: { input: t.arg({ type: SubscribeToDigestInput, required: true, description: 'Address and settings.' }) },
-    resolve: (_root, { input }, { db, mail }) => {
+    resolve: (_root, { input }, { db, mail, requester }) => {
       try {
-        subscribe(db, mail, input);
+        subscribe(db, mail, input, { requester });
       } catch (error) {
         if (error instanceof SubscriptionInputError) throw badInput(error.field, error.message);
+        if (error instanceof SubscriptionRefused) throw new GraphQLError(error.message, { extensions: { code: error.code } });
         throw error;
       }
       return { ok: true };
