@@ -46,7 +46,7 @@ it('serves from two worker processes on one port and stops them all on SIGTERM',
     }
     expect(pids.size).toBe(2);
     const answer = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ paper(arxivId: "2310.05869") { upvotes } }' }) });
-    expect(await answer.json()).toEqual({ data: { paper: { upvotes: 2 } } });
+    expect((await answer.json()).data).toEqual({ paper: { upvotes: 2 } });
     expect(pids.has(server.pid!)).toBe(false);
     server.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -84,7 +84,7 @@ afterEach(async () => {
 describe('the subscription round trip', () => {
   it('subscribe → confirmation → confirm link → digest send → digest → one-click unsubscribe → nothing more', async () => {
     const answer = await subscribe({ email: ADDRESS, period: 'WEEK' });
-    expect(answer).toEqual({ data: { subscribeToDigest: { ok: true } } });
+    expect(answer).toMatchObject({ data: { subscribeToDigest: { ok: true } } });
     expect(JSON.stringify(answer).toLowerCase()).not.toContain('reader.one');
 
     // The running server delivers the confirmation in the background.

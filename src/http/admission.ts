@@ -219,10 +219,14 @@ function catalogueBounds(database: Database): () => CatalogueBounds {
   let version = '';
   let bounds: CatalogueBounds = { authorsPerPaper: 0 };
   return () => {
-    const now = dataVersion(database);
-    if (now !== version) {
-      bounds = { authorsPerPaper: largestAuthorCount(database.db) };
-      version = now;
+    try {
+      const now = dataVersion(database);
+      if (now !== version) {
+        bounds = { authorsPerPaper: largestAuthorCount(database.db) };
+        version = now;
+      }
+    } catch {
+      // The catalogue cannot be read: the operation fails on its own, and says so with its request.
     }
     return bounds;
   };
