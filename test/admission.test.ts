@@ -67,7 +67,7 @@ describe('admission', () => {
     const api = app();
     const { n } = api.database.sqlite.prepare('SELECT max(c) AS n FROM (SELECT count(*) AS c FROM paper_authors GROUP BY paper_id)').get() as { n: number };
     const result = await (await api.post({ query: '{ papers(first: 10) { nodes { authors { papers(first: 3) { nodes { title } } } } } }' })).json();
-    expect(result.extensions.cost).toMatchObject({ requestedNodes: 10 + 10 * n + 10 * n * 3, maxNodes: 100_000, points: Math.ceil((10 + 40 * n) / 100) });
+    expect(result.extensions.cost).toMatchObject({ requestedNodes: 10 + 10 * n + 10 * n * 3, maxNodes: 100_000, points: Math.ceil((10 + 40 * n) / 1000) });
   });
 
   it('charges the cost in points to the client\'s budget, cache hits included, and says so in extensions.cost and RateLimit headers', async () => {

@@ -11,7 +11,7 @@
 // `first`/`last`, `nodes(ids)` its ids, a plain list the most it can hold in
 // this catalogue (a paper's authors: the largest author count), and each of
 // these multiplies what is nested in it. A search adds SEARCH_TERM_NODES for
-// each term and SEARCH_PREFIX_NODES for each prefix. A point is 100 nodes.
+// each term and SEARCH_PREFIX_NODES for each prefix. A point is 1,000 nodes.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import {
@@ -54,7 +54,7 @@ import { rateLimitedError, rateStateOf, type RateLimiter } from './limits.ts';
  */
 export const SEARCH_TERM_NODES = 1_000;
 export const SEARCH_PREFIX_NODES = 40_000;
-export const NODES_PER_POINT = 100;
+export const NODES_PER_POINT = 1_000;
 
 /** What the catalogue bounds that the cost reads: known only from the data. */
 export interface CatalogueBounds {
@@ -76,7 +76,7 @@ export interface Cost {
   requestedNodes: number;
   /** The most one operation may ask for (MAX_QUERY_NODES). */
   maxNodes: number;
-  /** What was charged to the client's budget: one point per 100 nodes, at least one. */
+  /** What was charged to the client's budget: one point per 1,000 nodes, at least one. */
   points: number;
   /** Points left in the client's budget, and when it is full again; null when rate limiting is off. */
   budget: { remaining: number; limit: number; resetSeconds: number } | null;
