@@ -63,6 +63,12 @@ describe('admission', () => {
     });
   }
 
+  it('measures a fragment that spreads itself without looping, and leaves the refusal to validation', async () => {
+    const api = app();
+    const result = await (await api.post({ query: 'query { papers(first: 1) { nodes { ...A } } } fragment A on Paper { title ...B } fragment B on Paper { ...A }' })).json();
+    expect(result.errors[0].message).toMatch(/Cannot spread fragment "A" within itself/u);
+  });
+
   it('counts a paper\'s authors by the largest author count in the catalogue', async () => {
     const api = app();
     const { n } = api.database.sqlite.prepare('SELECT max(c) AS n FROM (SELECT count(*) AS c FROM paper_authors GROUP BY paper_id)').get() as { n: number };

@@ -131,7 +131,11 @@ export function measure(
         const on = fragment && schema.getType(fragment.typeCondition.name.value);
         if (!fragment || !on) continue;
         inner = measured.get(fragment.name.value);
-        if (!inner) measured.set(fragment.name.value, (inner = selection(fragment.selectionSet, on)));
+        if (!inner) {
+          // Admission comes before validation: a fragment that spreads itself counts nothing (validation refuses it next).
+          measured.set(fragment.name.value, { nodes: 0, depth: 0 });
+          measured.set(fragment.name.value, (inner = selection(fragment.selectionSet, on)));
+        }
       } else if (item.kind === Kind.INLINE_FRAGMENT) {
         const on = item.typeCondition ? schema.getType(item.typeCondition.name.value) : type;
         if (on) inner = selection(item.selectionSet, on);
