@@ -61,13 +61,26 @@ describe('trendingPapers', () => {
     expect(seen).toEqual(expected);
   });
 
-  it('shows the scores it ranked by: trendingScore defaults to the list\'s asOf', async () => {
+  it('puts the score it ranked by on the edge, says its asOf and window, and keeps Paper.trendingScore the same wherever it is reached', async () => {
     const asOf = '2026-03-18T18:00:00Z';
-    const { trendingPapers } = await api.data(`{ trendingPapers(window: DAY, asOf: "${asOf}", first: 5) { nodes { arxivId trendingScore } } }`);
-    expect(trendingPapers.nodes.length).toBeGreaterThan(0);
-    for (const node of trendingPapers.nodes) {
-      expect(node.trendingScore).toBeCloseTo(expectedScore(oraclePapers().get(node.arxivId)!, Date.parse(asOf)), 12);
+    const { trendingPapers } = await api.data(
+      `{ trendingPapers(window: DAY, asOf: "${asOf}", first: 5) { asOf window edges { score node { arxivId trendingScore } } } }`,
+    );
+    expect(trendingPapers.asOf).toBe('2026-03-18T18:00:00.000Z');
+    expect(trendingPapers.window).toBe('DAY');
+    expect(trendingPapers.edges.length).toBeGreaterThan(0);
+    const defaultAsOf = Date.parse(`${latestDay()}T00:00:00Z`) + 24 * HOUR;
+    for (const { score, node } of trendingPapers.edges) {
+      expect(score).toBeCloseTo(expectedScore(oraclePapers().get(node.arxivId)!, Date.parse(asOf)), 12);
+      expect(node.trendingScore).toBeCloseTo(expectedScore(oraclePapers().get(node.arxivId)!, defaultAsOf), 12);
+      // The same Paper id reached on its own: the same value, as a normalized client cache needs.
+      const { paper } = await api.data(`{ paper(arxivId: "${node.arxivId}") { trendingScore } }`);
+      expect(paper.trendingScore).toBe(node.trendingScore);
     }
+    const scores = trendingPapers.edges.map((e: { score: number }) => e.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const other = await api.data('{ papers(first: 2) { asOf window edges { score } } }');
+    expect(other.papers).toEqual({ asOf: null, window: null, edges: [{ score: null }, { score: null }] });
   });
 
   it('scores 0 before a paper is listed, and papers(orderBy: TRENDING) uses the default asOf', async () => {

@@ -4,6 +4,7 @@
 import type { AuthorRow } from '../catalogue/authors.ts';
 import type { OrganizationRow } from '../catalogue/organizations.ts';
 import type { ListedPaper } from '../catalogue/papers.ts';
+import { trendingScore } from '../catalogue/trending.ts';
 import { builder } from './builder.ts';
 import { NODE_KEYS } from './node-ids.ts';
 
@@ -15,7 +16,21 @@ export const OrganizationRef = builder.nodeRef<OrganizationRow>('Organization', 
 
 export const PaperConnection = builder.connectionObject(
   { type: PaperRef, name: 'PaperConnection', description: 'A page of papers.' },
-  { name: 'PaperEdge', description: 'A paper and its cursor.' },
+  {
+    name: 'PaperEdge',
+    description: 'A paper and its cursor.',
+    fields: (t) => ({
+      score: t.float({
+        nullable: true,
+        description:
+          "The trending score this list was ranked by, at the list's asOf (trendingPapers, or an order by TRENDING); null in lists ranked otherwise. Paper.trendingScore is the same for every list: the score at the catalogue's default asOf.",
+        resolve: ({ node }) => {
+          const { scoredAt } = node as ListedPaper & { scoredAt?: number };
+          return scoredAt === undefined ? null : trendingScore(node.upvotes, node.githubStars, node.listedOn, scoredAt);
+        },
+      }),
+    }),
+  },
 );
 
 export const AuthorConnection = builder.connectionObject(

@@ -44,8 +44,8 @@ function paperOrder(ctx: Context, order: OrderArg): PaperOrder {
 type ScoredPaper = ListedPaper & { scoredAt?: number };
 
 /**
- * In a list ranked at some asOf, trendingScore defaults to that asOf, so the
- * scores shown are those ranked by. The rows are the page's own, read for
+ * In a list ranked at some asOf, each row remembers it, for its edge's score
+ * (PaperEdge.score in refs.ts). The rows are the page's own, read for
  * this request, so they are marked in place: V8 copies an object spread with
  * a property added ({ ...row, scoredAt }) about 300 times slower than it
  * sets one property (2.5 µs a paper).
@@ -78,6 +78,8 @@ const LEAST_COLUMNS: Record<string, PaperColumns> = {
   githubStars: 'listing',
   organization: 'listing',
   trendingScore: 'listing',
+  // PaperEdge.score, the trending score of a ranked list's edge: not a field of Paper, but read from its row.
+  score: 'listing',
 };
 const TIERS: PaperColumns[] = ['core', 'listing', 'brief', 'all'];
 
@@ -111,7 +113,7 @@ function scan(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, paper
 function selectionOf(node: FieldNode, info: GraphQLResolveInfo): PaperSelection {
   let selection = selections.get(node);
   if (selection === undefined) {
-    const paperFields = new Set([...Object.keys((info.schema.getType('Paper') as GraphQLObjectType).getFields()), '__typename']);
+    const paperFields = new Set([...Object.keys((info.schema.getType('Paper') as GraphQLObjectType).getFields()), '__typename', 'score']);
     scan(node.selectionSet, info, paperFields, (selection = { tier: 0, organization: false }));
     selections.set(node, selection);
   }
@@ -280,10 +282,9 @@ PaperRef.implement({
     pdfUrl: t.string({ description: 'Link to the PDF, https://arxiv.org/pdf/<arxivId>.', resolve: (p) => `https://arxiv.org/pdf/${p.arxivId}` }),
     trendingScore: t.float({
       description:
-        'The trending score at asOf. Default: in a list ranked by trending score, the asOf it was ranked at; elsewhere as in trendingPapers (the end of the latest listing day). See trendingPapers for the formula; 0 before the paper was listed.',
+        "The trending score at asOf; default the catalogue's default asOf (the end of the latest listing day), wherever the paper is reached, so that a normalized client cache holds one value. The score a trending list was ranked by is on its edge (PaperEdge.score). See trendingPapers for the formula; 0 before the paper was listed.",
       args: { asOf: t.arg({ type: 'DateTime', required: false, description: 'The instant to score at.' }) },
-      resolve: (p: ScoredPaper, { asOf }, ctx) =>
-        trendingScore(p.upvotes, p.githubStars, p.listedOn, asOf?.getTime() ?? p.scoredAt ?? ctx.defaultAsOf()),
+      resolve: (p, { asOf }, ctx) => trendingScore(p.upvotes, p.githubStars, p.listedOn, asOf?.getTime() ?? ctx.defaultAsOf()),
     }),
   }),
 });

@@ -43,7 +43,26 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
           .at(-1),
         to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
       };
-      return paperConnection(ctx, info, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs });
+      const connection = paperConnection(ctx, info, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs });
+      return Object.assign(connection, { ranking: { asOf: new Date(asOfMs), window: args.window ?? 'WEEK' } });
     },
   }),
 );
+
+/** What a trending list was ranked at, on the connection trendingPapers returns. */
+type Ranked = { ranking?: { asOf: Date; window: 'DAY' | 'WEEK' | 'MONTH' | 'ALL' } };
+
+builder.objectFields(PaperConnection, (t) => ({
+  asOf: t.field({
+    type: 'DateTime',
+    nullable: true,
+    description: 'The instant trendingPapers ranked this list at (its asOf argument or the default); null for other lists.',
+    resolve: (connection) => (connection as Ranked).ranking?.asOf ?? null,
+  }),
+  window: t.field({
+    type: TrendingWindow,
+    nullable: true,
+    description: 'The window trendingPapers looked back over; null for other lists.',
+    resolve: (connection) => (connection as Ranked).ranking?.window ?? null,
+  }),
+}));
