@@ -1,5 +1,6 @@
 // Settings from the environment, read and checked once at start-up. A bad
 // value stops the process with a message that names the variable.
+import { availableParallelism } from 'node:os';
 
 export interface Config {
   /** SQLite file of the catalogue; created, migrated and seeded on first start. */
@@ -10,6 +11,8 @@ export interface Config {
   seeds: 'auto' | 'off';
   /** Server processes sharing the port (node:cluster). */
   workers: number;
+  /** Threads per process that run expensive queries (0: all on the main thread). */
+  executionThreads: number;
   /** Where this server is reached from outside: the base of the links in mail and feeds (default: its own address). */
   publicUrl: string | null;
   /** production turns off field suggestions in error messages. */
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: port(env, 'PORT', 4000),
     seeds: oneOf(env, 'SEEDS', ['auto', 'off'] as const, 'auto'),
     workers: positiveInt(env, 'WORKERS', 1),
+    executionThreads: positiveInt(env, 'EXECUTION_THREADS', Math.max(1, availableParallelism() - 1), 0),
     publicUrl: url(env, 'PUBLIC_URL', null, ['http:', 'https:']),
     production: env.NODE_ENV === 'production',
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

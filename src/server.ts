@@ -37,13 +37,14 @@ export async function startServer(config: Config): Promise<Running> {
   const outbox: OutboxWorker = deliversMail() ? startOutboxWorker(database.db, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
   // A client sending its request slowly is cut off too (408), not only a slow execution.
+  const listener = createRequestListener(database, { mail, config });
   const server = createServer(
     {
       requestTimeout: config.limits.requestTimeoutMs,
       headersTimeout: Math.min(60_000, config.limits.requestTimeoutMs),
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, config.limits.requestTimeoutMs / 4)),
     },
-    createRequestListener(database, { mail, config }),
+    listener,
   );
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
@@ -71,6 +72,7 @@ export async function startServer(config: Config): Promise<Running> {
     // A delivery cut short is sent again once its lease expires (mail/delivery.ts).
     if (!(await settlesBefore(outbox.stop(), deadline))) log.warn('shutdown grace time over: mail delivery still running');
     transport.close();
+    await listener.close();
     database.close();
   };
   return {

@@ -6,6 +6,7 @@ import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Database } from './db/index.ts';
 import { compiledQueries } from './graphql/compiled.ts';
 import { createContext, type Context } from './graphql/context.ts';
+import { executionThreads, startExecutionThreads } from './graphql/execution-threads.ts';
 import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
@@ -85,23 +86,28 @@ export function createApp(database: Database, options: AppOptions = {}) {
 
 export type App = ReturnType<typeof createApp>;
 
-/** What the server listens with: the app, behind the body limit for bodies sent without a length. */
-export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener {
-  const { yoga, observed, config } = assemble(database, options);
+/** What the server listens with: the app, behind the body limit for bodies sent without a length; close() stops its execution threads. */
+export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener & { close(): Promise<void> } {
+  const { yoga, observed, config, threads } = assemble(database, options);
   const refused = (req: IncomingMessage, status: number, started: number) =>
     observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
-  return timeFromArrival(limitUnsizedBodies(config.limits.maxBodyBytes, yoga, refused));
+  threads?.start();
+  const listener = timeFromArrival(limitUnsizedBodies(config.limits.maxBodyBytes, yoga, refused));
+  return Object.assign(listener, { close: async () => threads?.close() });
 }
 
 function assemble(
   database: Database,
   {
     mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} },
-    config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }),
+    config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }),
   }: AppOptions,
 ) {
   const limiter = createRateLimiter(config.limits);
   const observed = observability({ database, config });
+  // A private in-memory catalogue has nothing that another connection could read.
+  const file = database.sqlite.memory ? null : database.sqlite.name;
+  const threads = config.executionThreads > 0 && file ? startExecutionThreads(config.executionThreads, { file }, observed.registry) : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => createContext(database.db, mail),
@@ -143,9 +149,10 @@ function assemble(
       ...responseCache(database, config.responseCacheTtlMs),
       ...admission(schema, database, limiter, config), // every operation; after the cache, so that a refusal replaces a cached answer
       executionTimeout(config.limits.requestTimeoutMs),
+      executionThreads(threads, database), // after the deadline is set and the compiled execution chosen
       namedArgumentErrors,
       badVariablesCode,
     ],
   });
-  return { yoga, observed, config };
+  return { yoga, observed, config, threads };
 }

@@ -58,10 +58,22 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
  */
 export function openDatabase(file: string): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new Sqlite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
+  const database = connect(new Sqlite(file));
+  migrate(database.db, { migrationsFolder });
+  return database;
+}
+
+/** A read-only connection to a catalogue that openDatabase has opened and migrated. */
+export function openReadOnly(file: string): Database {
+  return connect(new Sqlite(file, { readonly: true, fileMustExist: true }));
+}
+
+function connect(sqlite: Sqlite.Database): Database {
+  if (!sqlite.readonly) {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+  }
   sqlite.pragma('busy_timeout = 5000');
   // Reads straight from the page cache of the OS instead of copying pages: much
   // faster on a large catalogue (address space, not memory, is what it takes).
@@ -83,6 +95,5 @@ export function openDatabase(file: string): Database {
       },
     },
   });
-  migrate(database.db, { migrationsFolder });
   return database;
 }

@@ -18,11 +18,14 @@ export interface Deadline {
 
 export const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
 
-/** Throws REQUEST_TIMEOUT (HTTP 503) once the deadline has passed. */
+/** REQUEST_TIMEOUT (HTTP 503): what a request cut off at its deadline answers. */
+export function deadlineError(deadline: Deadline): GraphQLError {
+  return new GraphQLError(`Request took longer than ${deadline.ms} ms and was cut off.`, { extensions: { code: REQUEST_TIMEOUT, http: { status: 503 } } });
+}
+
+/** Throws REQUEST_TIMEOUT once the deadline has passed. */
 export function checkDeadline(deadline: Deadline | undefined): void {
-  if (deadline !== undefined && Date.now() > deadline.at) {
-    throw new GraphQLError(`Request took longer than ${deadline.ms} ms and was cut off.`, { extensions: { code: REQUEST_TIMEOUT, http: { status: 503 } } });
-  }
+  if (deadline !== undefined && Date.now() > deadline.at) throw deadlineError(deadline);
 }
 
 declare global {

@@ -240,6 +240,9 @@ function catalogueBounds(database: Database): () => CatalogueBounds {
 const COST = Symbol('cost');
 type Costed = { [COST]?: Cost };
 
+/** The cost admission measured for the operation of this context, if it measured one. */
+export const costOf = (context: unknown): Cost | undefined => (context as Costed)[COST];
+
 /** Parsed documents by their text: Yoga parses again from its own cache, this one is the admission's. */
 function documentCache(maxTokens: number, size = 1_000) {
   const documents = new Map<string, DocumentNode | null>();

@@ -55,6 +55,8 @@ export interface ServedRequest {
 
 export interface Observability {
   plugin: Plugin;
+  /** Where /metrics reads from, for the metrics of other parts (execution threads). */
+  registry: Registry;
   served(request: ServedRequest): void;
   /** The operations of a request that Yoga is handling, so far. */
   operationsOf(request: Request): OperationSeen[];
@@ -276,6 +278,7 @@ export function observability({ database, config, registry }: ObservabilityOptio
 
   return {
     plugin,
+    registry: metrics.registry,
     served(request) {
       metrics.request(request.method, request.path, request.status);
       const seconds = (performance.now() - request.started) / 1000;

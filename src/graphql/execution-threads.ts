@@ -1,0 +1,232 @@
+// Expensive queries run in a small pool of worker threads, each with its own
+// read-only connection, so that no request holds the event loop while it
+// runs: the main thread keeps answering cheap reads, /health and the rest.
+// SQL statements are synchronous, and the time limit between resolvers
+// (deadline.ts) cannot cut one short; here the main thread answers 503 at
+// the deadline whatever the thread is doing, and replaces the thread.
+//
+// Mutations (the only writers) and operations of at most INLINE_POINTS run
+// on the main thread, where a thread's hand-over would cost more than they do.
+import { GraphQLError, getOperationAST, Source, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { Worker } from 'node:worker_threads';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Database } from '../db/index.ts';
+import { costOf } from '../http/admission.ts';
+import { log } from '../log.ts';
+import type { Context } from './context.ts';
+import { deadlineError, type Deadline } from './deadline.ts';
+
+/** Operations that cost this many points or fewer run on the main thread (a point is 1,000 nodes). */
+export const INLINE_POINTS = 1;
+
+/** How long after its deadline a thread may still answer for itself before the main thread does. */
+const ANSWER_GRACE_MS = 100;
+
+export interface ThreadData {
+  /** The catalogue's file. */
+  file: string;
+}
+
+export interface ThreadTask {
+  id: number;
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  deadline: Deadline;
+}
+
+export interface ThreadError {
+  message: string;
+  positions?: readonly number[];
+  path?: readonly (string | number)[];
+  extensions: Record<string, unknown>;
+  /** The cause of an error that is not a GraphQLError: masked as "Unexpected error.", logged. */
+  unexpected?: { message: string; stack?: string };
+}
+
+export interface ThreadAnswer {
+  id: number;
+  data?: ExecutionResult['data'];
+  errors?: ThreadError[];
+  /** The statements it ran, counted on the main connection's listener as if run there. */
+  sql: string[];
+}
+
+interface Pending {
+  task: ThreadTask;
+  resolve(answer: ThreadAnswer | null): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Slot {
+  worker: Worker;
+  running: Pending | null;
+  ready: boolean;
+}
+
+export interface ExecutionThreads {
+  /** Starts the threads now rather than at the first expensive query. */
+  start(): void;
+  /** False once a thread could not start: operations then run on the main thread. */
+  readonly available: boolean;
+  /** The answer, or null when the deadline passed first. */
+  run(task: Omit<ThreadTask, 'id'>): Promise<ThreadAnswer | null>;
+  /** Tasks answered by a thread, and threads replaced (cut off at a deadline or crashed). */
+  readonly stats: { answered: number; replaced: number };
+  close(): Promise<void>;
+}
+
+const entry = new URL('./execution-thread.mjs', import.meta.url);
+
+export function startExecutionThreads(size: number, data: ThreadData, registry?: Registry): ExecutionThreads {
+  const slots: Slot[] = [];
+  const queue: Pending[] = [];
+  const stats = { answered: 0, replaced: 0 };
+  const registers = registry ? [registry] : [];
+  const answeredTotal = new Counter({ name: 'graphql_execution_threads_answered_total', help: 'Queries answered by an execution thread.', registers });
+  const replacedTotal = new Counter({ name: 'graphql_execution_threads_replaced_total', help: 'Execution threads replaced: cut off at a request deadline, or crashed.', registers });
+  new Gauge({
+    name: 'graphql_execution_threads_ready',
+    help: 'Execution threads started and ready to run queries.',
+    registers,
+    collect() {
+      this.set(slots.filter((slot) => slot.ready).length);
+    },
+  });
+  new Gauge({
+    name: 'graphql_execution_queue_length',
+    help: 'Expensive queries waiting for an execution thread.',
+    registers,
+    collect() {
+      this.set(queue.length);
+    },
+  });
+  let nextId = 0;
+  let closed = false;
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(entry, { workerData: data }), running: null, ready: false };
+    slot.worker.unref(); // a thread never keeps the process alive
+    slot.worker.on('message', (answer: ThreadAnswer | 'ready') => {
+      if (answer === 'ready') {
+        slot.ready = true;
+        return;
+      }
+      const pending = slot.running;
+      if (pending?.task.id !== answer.id) return;
+      slot.running = null;
+      clearTimeout(pending.timer);
+      stats.answered++;
+      answeredTotal.inc();
+      pending.resolve(answer);
+      dispatch();
+    });
+    slot.worker.on('error', (error) => log.error('execution thread failed', { error }));
+    slot.worker.on('exit', () => {
+      if (closed || !slots.includes(slot)) return;
+      if (!slot.ready) {
+        // It could not even start (the error is logged): running more would fail the same way.
+        log.error('execution threads unavailable: expensive operations run on the main thread');
+        void threads.close();
+        return;
+      }
+      // Crashed: what it was running fails as an unexpected error, and a new thread takes its place.
+      const pending = slot.running;
+      replace(slot);
+      if (pending) {
+        clearTimeout(pending.timer);
+        pending.resolve({ id: pending.task.id, errors: [{ message: 'Unexpected error.', extensions: {}, unexpected: { message: 'execution thread exited' } }], sql: [] });
+      }
+    });
+    return slot;
+  };
+
+  const replace = (slot: Slot): void => {
+    stats.replaced++;
+    replacedTotal.inc();
+    slots[slots.indexOf(slot)] = spawn();
+    void slot.worker.terminate(); // stops once the statement it is in returns
+    dispatch();
+  };
+
+  const dispatch = (): void => {
+    // Threads start when first needed: an app that never runs an expensive query starts none.
+    if (slots.length < size && queue.length > slots.filter((s) => !s.running).length) slots.push(spawn());
+    for (const slot of slots) {
+      if (slot.running || queue.length === 0) continue;
+      slot.running = queue.shift()!;
+      slot.worker.postMessage(slot.running.task);
+    }
+  };
+
+  const cutOff = (pending: Pending): void => {
+    const queued = queue.indexOf(pending);
+    if (queued >= 0) queue.splice(queued, 1);
+    const slot = slots.find((s) => s.running === pending);
+    if (slot) {
+      slot.running = null;
+      replace(slot);
+    }
+    pending.resolve(null);
+  };
+
+  const threads: ExecutionThreads = {
+    stats,
+    start() {
+      while (!closed && slots.length < size) slots.push(spawn());
+    },
+    get available() {
+      return !closed;
+    },
+    run(task) {
+      if (closed) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        const pending: Pending = { task: { ...task, id: nextId++ }, resolve, timer: undefined as unknown as NodeJS.Timeout };
+        pending.timer = setTimeout(() => cutOff(pending), Math.max(0, task.deadline.at - Date.now()) + ANSWER_GRACE_MS);
+        queue.push(pending);
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      for (const pending of queue.splice(0)) cutOff(pending);
+      await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
+    },
+  };
+  return threads;
+}
+
+/** Rebuilds a thread's error on the main thread, located in the document the client sent. */
+function rebuilt(error: ThreadError, source: Source | undefined): GraphQLError {
+  const cause = error.unexpected && Object.assign(new Error(error.unexpected.message), { stack: error.unexpected.stack });
+  return new GraphQLError(error.message, { source, positions: error.positions, path: error.path, extensions: error.extensions, originalError: cause });
+}
+
+/**
+ * The Yoga plugin: an admitted query that costs more than INLINE_POINTS runs
+ * in a thread. Register it after executionTimeout, which sets the deadline,
+ * and after compiledQueries, whose execution it replaces.
+ */
+export function executionThreads(threads: ExecutionThreads | null, database: Database): Plugin {
+  return {
+    onExecute({ args, setExecuteFn }) {
+      if (!threads?.available) return;
+      const context = args.contextValue as unknown as Context;
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
+      if ((costOf(context)?.points ?? Infinity) <= INLINE_POINTS || !context.deadline) return;
+      const source = args.document.loc?.source;
+      if (!source) return;
+      const deadline = context.deadline;
+      setExecuteFn(async (): Promise<ExecutionResult> => {
+        const answer = await threads.run({ query: source.body, operationName: args.operationName, variables: args.variableValues, deadline });
+        if (!answer) return { errors: [deadlineError(deadline)] };
+        for (const sql of answer.sql) {
+          database.statements.count++;
+          database.statements.onQuery?.(sql);
+        }
+        return answer.errors ? { data: answer.data, errors: answer.errors.map((e) => rebuilt(e, source)) } : { data: answer.data };
+      });
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// No request stalls the others: expensive queries run in execution threads
+// (src/graphql/execution-threads.ts), through a real port, and give exactly
+// the answers the main thread gives.
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { startServer, type Running } from '../src/server.ts';
+import { client, scratchFolder, seededCatalogue } from './helpers.ts';
+
+/** One FTS statement of about half a second on the bundled papers: the widest prefix search admitted. */
+const PREFIX_SEARCH = `{ searchPapers(query: "a* OR b*", first: 30) { totalCount edges { titleHighlight abstractSnippet node { title authors { name } } } } }`;
+
+const EXPENSIVE = {
+  trending: `{ trendingPapers(window: ALL, first: 50) { asOf window edges { score node { arxivId title upvotes authors { name } organization { name } } } } }`,
+  nested: `query($n: Int = 4) { organizations(first: $n) { totalCount nodes { slug papers(first: 10) { nodes { title authors { name papers(first: 2) { nodes { arxivId } } } } } } } }`,
+  search: `{ searchPapers(query: "diffusion model", first: 40) { totalCount edges { score titleHighlight node { arxivId authors { name } } } } }`,
+  // Errors inside a thread: located in the document as on the main thread.
+  errors: `{ trendingPapers(first: 20) { nodes { title authors { name } } }
+    missing: paper(arxivId: "not an id") { title }
+    bad: organization(slug: "nvidia") { papers(first: 2, after: "nonsense") { nodes { title } } } }`,
+};
+
+async function started(env: Record<string, string>): Promise<Running> {
+  const file = path.join(scratchFolder(), 'catalogue.db');
+  const seeded = seededCatalogue();
+  copyFileSync(seeded.sqlite.name, file);
+  seeded.close();
+  return startServer(loadConfig({ DATABASE_PATH: file, PORT: '0', SEEDS: 'off', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', RESPONSE_CACHE_TTL_MS: '0', ...env }));
+}
+
+const post = (running: Running, query: string) =>
+  fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+
+const metric = async (running: Running, name: string): Promise<number> => {
+  const text = await (await fetch(new URL('/metrics', running.url))).text();
+  return Number(new RegExp(`^${name} (\\d+)`, 'mu').exec(text)?.[1] ?? NaN);
+};
+
+describe('execution threads', () => {
+  it('answer exactly as the main thread does, with the same statements', async () => {
+    const database = seededCatalogue();
+    const config = (threads: string) => loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', RESPONSE_CACHE_TTL_MS: '0', EXECUTION_THREADS: threads });
+    const inline = client(database, { config: config('0') });
+    const threaded = client(database, { config: config('1') });
+    for (const [name, query] of Object.entries(EXPENSIVE)) {
+      let expected: unknown;
+      const inlineStatements = await inline.statements(async () => (expected = await inline.query(query)));
+      let answered: unknown;
+      const threadedStatements = await threaded.statements(async () => (answered = await threaded.query(query)));
+      expect(answered, name).toEqual(expected);
+      expect(threadedStatements, name).toBe(inlineStatements);
+    }
+    expect((await inline.query(EXPENSIVE.errors)).errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+  });
+
+  describe('through a real port', () => {
+    let running: Running;
+    beforeAll(async () => {
+      running = await started({ EXECUTION_THREADS: '1' });
+    });
+    afterAll(() => running.close());
+
+    it('keep cheap requests answered while an expensive one runs', async () => {
+      await (await post(running, PREFIX_SEARCH)).json(); // the thread started and warm
+      let expensiveDone = false;
+      const expensive = post(running, PREFIX_SEARCH).then(async (response) => {
+        const body = await response.json();
+        expensiveDone = true;
+        return body;
+      });
+      let answeredMeanwhile = 0;
+      while (!expensiveDone) {
+        const [health, lookup] = await Promise.all([fetch(new URL('/health', running.url)), post(running, '{ paper(arxivId: "2310.05869") { title } }')]);
+        expect(health.status).toBe(200);
+        expect((await lookup.json()).data.paper.title).toBeTypeOf('string');
+        if (!expensiveDone) answeredMeanwhile++;
+      }
+      expect((await expensive).data.searchPapers.totalCount).toBeGreaterThan(1000);
+      // On the main thread, the lookups would wait for the search: none would come back before it.
+      expect(answeredMeanwhile).toBeGreaterThanOrEqual(3);
+    });
+  });
+
+  it('answer 503 at the deadline even inside one SQL statement, and the thread is replaced', async () => {
+    const running = await started({ EXECUTION_THREADS: '1', REQUEST_TIMEOUT_MS: '150' });
+    try {
+      const answer = await post(running, PREFIX_SEARCH);
+      expect(answer.status).toBe(503);
+      expect((await answer.json()).errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['REQUEST_TIMEOUT']);
+      // The statement was cut off by the main thread, which replaced the thread that ran it.
+      expect(await metric(running, 'graphql_execution_threads_replaced_total')).toBe(1);
+      // The new thread, once started and warm (its first query compiles), answers what fits in the time.
+      while ((await metric(running, 'graphql_execution_threads_ready')) < 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      let next: Response | undefined;
+      for (let attempt = 0; attempt < 10 && next?.status !== 200; attempt++) next = await post(running, '{ trendingPapers(first: 5) { nodes { title authors { name } } } }');
+      expect(next!.status).toBe(200);
+      expect((await next!.json()).data.trendingPapers.nodes).toHaveLength(5);
+      expect(await metric(running, 'graphql_execution_threads_replaced_total')).toBe(1);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('leave mutations and cheap reads on the main thread', async () => {
+    const running = await started({ EXECUTION_THREADS: '1' });
+    try {
+      const lookup = await (await post(running, '{ paper(arxivId: "2310.05869") { title authors { name } organization { name } } }')).json();
+      expect(lookup.data.paper.title).toBeTypeOf('string');
+      expect(lookup.extensions.cost.points).toBe(1);
+      const mutation = await (await post(running, 'mutation { unsubscribeFromDigest(token: "nope") { ok } }')).json();
+      expect(mutation.errors ?? mutation.data).toBeDefined();
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(0);
+      const trending = await (await post(running, EXPENSIVE.trending)).json();
+      expect(trending.extensions.cost.points).toBeGreaterThan(1);
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(1);
+    } finally {
+      await running.close();
+    }
+  });
+});
