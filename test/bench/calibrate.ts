@@ -9,22 +9,13 @@ import { openCatalogue } from '../../src/catalogue/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSeedsIfNeeded } from '../../src/ingest/seeds.ts';
 import { createApp } from '../../src/yoga.ts';
+import { EXPENSIVE_SHAPES as shapes } from './shapes.ts';
 
 const file = process.argv[2] ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'calibrate-')), 'catalogue.db');
 const database = openCatalogue(file);
 loadSeedsIfNeeded(database);
-const limit = Number(process.env.MAX_QUERY_NODES ?? 20_000);
-const app = createApp(database, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RESPONSE_CACHE_TTL_MS: '0', LOG_LEVEL: 'silent', MAX_QUERY_NODES: String(limit) }) });
-
-/** Each shape with a size parameter; the calibration takes the largest size the limit admits. */
-const shapes: Record<string, (n: number) => string> = {
-  'organizations × papers × authors × papers': (n) =>
-    `{ organizations(first: ${n}) { nodes { papers(first: ${n}) { nodes { title authors { name papers(first: ${n}) { nodes { title } } } } } } } }`,
-  'papers × authors': (n) => `{ papers(first: ${n}) { nodes { title abstract authors { name } organization { name } } } }`,
-  'widest prefix search admitted (3 two-letter prefixes) × authors': (n) =>
-    `{ searchPapers(query: "${['co*', 're*', 'in*'].join(' OR ')}", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title authors { name } } } } }`,
-  'common word search': (n) => `{ searchPapers(query: "model", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title } } } }`,
-};
+const limit = Number(process.env.MAX_QUERY_NODES ?? 100_000);
+const app = createApp(database, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RESPONSE_CACHE_TTL_MS: '0', LOG_LEVEL: 'silent', MAX_QUERY_NODES: String(limit), EXECUTION_THREADS: '0' }) });
 
 async function run(query: string): Promise<{ ms: number; bytes: number; errors?: unknown }> {
   const started = performance.now();

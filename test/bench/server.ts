@@ -21,8 +21,10 @@ if (!databasePath || !(lifetimeSeconds > 0)) {
 
 // BENCH_RESPONSE_CACHE=on: as deployed, with the response cache (the shared cache of repeated reads included).
 const cache = process.env.BENCH_RESPONSE_CACHE === 'on' ? { RESPONSE_CACHE_TTL_MS: '60000' } : {};
+// EXECUTION_THREADS=0: every query on the main thread (contention.ts compares).
+const threads = process.env.EXECUTION_THREADS ? { EXECUTION_THREADS: process.env.EXECUTION_THREADS } : {};
 const running = await startServer(
-  loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV, ...cache }),
+  loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV, ...cache, ...threads }),
 );
 process.stdout.write(`${running.url}\n`);
 

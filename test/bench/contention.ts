@@ -1,0 +1,82 @@
+// npx tsx test/bench/contention.ts [catalogue.db]: does one client's expensive
+// work hold the others up? Four clients send back to back the most expensive
+// requests the limits admit (shapes.ts, each at its largest admitted size),
+// while a fifth looks a paper up and a sixth asks /health, one request at a
+// time each. Reported: the fifth's and sixth's p50 / p99, and what the four
+// got through, with the execution threads as deployed and with
+// EXECUTION_THREADS=0 (everything on the main thread). Without a file it
+// builds the seeds catalogue in a temporary folder.
+//
+//   CONTENTION_SECONDS   measuring time per setting, default 20
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { existingCatalogue, seedCatalogue } from './catalogue.ts';
+import { startChildServer } from './child.ts';
+import { machineLine } from './report.ts';
+import { EXPENSIVE_SHAPES, largestAdmitted } from './shapes.ts';
+
+const seconds = Number(process.env.CONTENTION_SECONDS ?? 20);
+const catalogue = process.argv[2] ? existingCatalogue(process.argv[2]) : seedCatalogue(mkdtempSync(path.join(os.tmpdir(), 'contention-')));
+const lookup = `{ paper(arxivId: "${catalogue.paperId}") { arxivId title authors { name } organization { name } } }`;
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+/** Sends requests one after the other until `until`, timing each. */
+async function loop(until: number, send: () => Promise<Response>): Promise<{ ms: number[]; statuses: Map<number, number> }> {
+  const ms: number[] = [];
+  const statuses = new Map<number, number>();
+  while (performance.now() < until) {
+    const started = performance.now();
+    const response = await send();
+    await response.arrayBuffer();
+    ms.push(performance.now() - started);
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+  }
+  return { ms, statuses };
+}
+
+const post = (url: string, query: string) => () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+
+async function measure(threads: string | undefined) {
+  const server = await startChildServer(catalogue.file, seconds * 4 + 600, undefined, threads === undefined ? {} : { EXECUTION_THREADS: threads });
+  try {
+    const heavy: string[] = [];
+    for (const shape of Object.values(EXPENSIVE_SHAPES)) {
+      const n = await largestAdmitted(server.url, shape);
+      if (n > 0) heavy.push(shape(n));
+    }
+    await post(server.url, lookup)(); // warm
+    const until = performance.now() + seconds * 1000;
+    const health = new URL('/health', server.url).href;
+    const [lookups, checks, ...attackers] = await Promise.all([
+      loop(until, post(server.url, lookup)),
+      loop(until, () => fetch(health)),
+      ...heavy.map((query) => loop(until, post(server.url, query))),
+    ]);
+    return { lookups, checks, attackers, heavy: heavy.length };
+  } finally {
+    await server.stop();
+  }
+}
+
+const format = (ms: number[]) => `${percentile(ms, 50).toFixed(1)} / ${percentile(ms, 99).toFixed(1)}`;
+const statuses = (all: Map<number, number>[]) => {
+  const merged = new Map<number, number>();
+  for (const map of all) for (const [status, n] of map) merged.set(status, (merged.get(status) ?? 0) + n);
+  return [...merged].map(([status, n]) => `${n}×${status}`).join(', ');
+};
+
+process.stdout.write(`${machineLine()}\n${catalogue.facts.join('\n')}\nEach setting measured for ${seconds} s.\n\n`);
+process.stdout.write('| setting | lookups | lookup p50 / p99 ms | /health p50 / p99 ms | expensive requests answered | expensive p50 / p99 ms |\n|---|--:|--:|--:|--|--:|\n');
+for (const [label, threads] of [['execution threads (default)', undefined], ['EXECUTION_THREADS=0', '0']] as const) {
+  process.stderr.write(`contention: ${label}\n`);
+  const { lookups, checks, attackers } = await measure(threads);
+  const expensive = attackers.flatMap((a) => a.ms);
+  process.stdout.write(
+    `| ${label} | ${lookups.ms.length} | ${format(lookups.ms)} | ${format(checks.ms)} | ${statuses(attackers.map((a) => a.statuses))} | ${format(expensive)} |\n`,
+  );
+}
