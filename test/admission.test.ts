@@ -76,6 +76,17 @@ describe('admission', () => {
     expect(result.extensions.cost).toMatchObject({ requestedNodes: 10 + 10 * n + 10 * n * 3, maxNodes: 100_000, points: Math.ceil((10 + 40 * n) / 1000) });
   });
 
+  it('counts a prefix by the known words it starts, which FTS5 reads', async () => {
+    const api = app();
+    const words = (prefix: string) => (api.database.sqlite.prepare("SELECT count(*) AS n FROM search_words WHERE word >= ? AND word < ? || char(1114111)").get(prefix, prefix) as { n: number }).n;
+    const result = await (await api.post({ query: '{ searchPapers(query: "diffus* OR tok* model", first: 5) { nodes { title } } }' })).json();
+    expect(words('diffus')).toBeGreaterThan(1);
+    // Three terms, two of them prefixes, and a page of five papers.
+    expect(result.extensions.cost.requestedNodes).toBe(3 * 1_000 + (words('diffus') + words('tok')) * 250 + 5);
+    // A one-letter prefix starts about a thousand words: refused.
+    expect((await (await api.post({ query: '{ searchPapers(query: "a*", first: 5) { nodes { title } } }' })).json()).errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
+  });
+
   it('charges the cost in points to the client\'s budget, cache hits included, and says so in extensions.cost and RateLimit headers', async () => {
     const api = app({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '1000', TRUST_PROXY: 'true' }); // refills too slowly to change the figures
     const query = '{ trendingPapers(first: 20) { nodes { title authors { name } } } }';

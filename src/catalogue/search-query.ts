@@ -113,19 +113,20 @@ function parse(input: string): { clauses: Term[][]; excluded: Term[] } {
 
 /**
  * What a search asks of FTS5, for its cost (src/http/admission.ts counts it
- * before the search runs): its terms, and how many of them are prefixes (each
- * reads every indexed word it starts, and adds known words of its own).
- * Nothing for a search that is refused anyway.
+ * before the search runs): its terms, and the prefixes among them as the word
+ * list sees them (each reads the index of every word it starts). Nothing for a
+ * search that is refused anyway.
  */
-export function searchTerms(input: string): { terms: number; prefixes: number } {
+export function searchTerms(input: string): { terms: number; prefixes: string[] } {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(input);
   } catch {
-    return { terms: 0, prefixes: 0 };
+    return { terms: 0, prefixes: [] };
   }
   const terms = [...parsed.clauses.flat(), ...parsed.excluded];
-  return { terms: terms.length, prefixes: terms.filter((term) => term.prefix).length };
+  const prefixes = terms.filter((term) => term.prefix).flatMap((term) => [...searchableWords(term.words[0] ?? '')].slice(0, 1));
+  return { terms: terms.length, prefixes };
 }
 
 /** Parses a search into an FTS5 MATCH expression, or throws SearchSyntaxError saying what is wrong. */

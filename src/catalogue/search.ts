@@ -86,7 +86,10 @@ const details = (db: Db, columns: PaperColumns, organization: boolean) =>
       .innerJoin(papers, eq(papers.id, papersFts.rowid))
       .$dynamic();
     return (organization ? found.leftJoin(organizations, eq(organizations.id, papers.organizationId)) : found)
-      .where(and(sql`papers_fts MATCH ${sql.placeholder('match')}`, inJsonList(papersFts.rowid, 'ids')))
+      // The unary + makes FTS5 find the matches once and keep the page's:
+      // handed one id at a time, it would read every matching doclist again
+      // for each (31 ids of `a* OR b*` took 10 s at 100,000 papers, 64 ms so).
+      .where(and(sql`papers_fts MATCH ${sql.placeholder('match')}`, inJsonList(sql`+${papersFts.rowid}`, 'ids')))
       .prepare();
   });
 
@@ -174,6 +177,20 @@ export function wordsStartingWith(db: Db, prefix: string): string[] {
       .prepare(),
   );
   return statement.all({ start, end: `${start}\u{10FFFF}` }).map((r) => r.word);
+}
+
+/** How many known words start with `prefix`: what a `prefix*` makes FTS5 read, for its cost. */
+export function countWordsStartingWith(db: Db, prefix: string): number {
+  const [start] = searchableWords(prefix);
+  if (!start) return 0;
+  const statement = prepared(db, 'countWordsStartingWith', () =>
+    db
+      .select({ n: count() })
+      .from(searchWords)
+      .where(and(gte(searchWords.word, sql.placeholder('start')), lt(searchWords.word, sql.placeholder('end'))))
+      .prepare(),
+  );
+  return statement.get({ start, end: `${start}\u{10FFFF}` })!.n;
 }
 
 export function countSearch(db: Db, expression: string, filter: PaperFilter): number {

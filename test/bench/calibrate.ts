@@ -9,7 +9,7 @@ import { openCatalogue } from '../../src/catalogue/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loadSeedsIfNeeded } from '../../src/ingest/seeds.ts';
 import { createApp } from '../../src/yoga.ts';
-import { EXPENSIVE_SHAPES as shapes } from './shapes.ts';
+import { EXPENSIVE_SHAPES as shapes, largestAdmitted } from './shapes.ts';
 
 const file = process.argv[2] ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'calibrate-')), 'catalogue.db');
 const database = openCatalogue(file);
@@ -17,24 +17,17 @@ loadSeedsIfNeeded(database);
 const limit = Number(process.env.MAX_QUERY_NODES ?? 100_000);
 const app = createApp(database, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', RESPONSE_CACHE_TTL_MS: '0', LOG_LEVEL: 'silent', MAX_QUERY_NODES: String(limit), EXECUTION_THREADS: '0' }) });
 
-async function run(query: string): Promise<{ ms: number; bytes: number; errors?: unknown }> {
+async function run(query: string): Promise<{ ms: number; bytes: number; text: string }> {
   const started = performance.now();
   const response = await app.fetch('http://calibrate/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
   const text = await response.text();
   const ms = performance.now() - started;
-  return { ms, bytes: text.length, errors: (JSON.parse(text) as { errors?: unknown }).errors };
+  return { ms, bytes: text.length, text };
 }
 
 process.stdout.write(`MAX_QUERY_NODES=${limit} on ${file}\n\n| shape | largest size admitted | nodes | ms alone (best of 3) | bytes |\n|---|--:|--:|--:|--:|\n`);
 for (const [name, shape] of Object.entries(shapes)) {
-  let largest = 0;
-  let nodes = 0;
-  for (let n = 1; n <= 100; n++) {
-    const result = await run(shape(n));
-    const cost = (JSON.parse(JSON.stringify(result)) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
-    if (cost === 'QUERY_TOO_COSTLY') break;
-    largest = n;
-  }
+  const largest = await largestAdmitted(async (query) => JSON.parse((await run(query)).text) as unknown, shape);
   if (largest === 0) {
     process.stdout.write(`| ${name} | none | | | |\n`);
     continue;
@@ -47,7 +40,7 @@ for (const [name, shape] of Object.entries(shapes)) {
     bytes = result.bytes;
   }
   const probe = await app.fetch('http://calibrate/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: shape(largest) }) });
-  nodes = ((await probe.json()) as { extensions?: { cost?: { requestedNodes: number } } }).extensions?.cost?.requestedNodes ?? 0;
+  const nodes = ((await probe.json()) as { extensions?: { cost?: { requestedNodes: number } } }).extensions?.cost?.requestedNodes ?? 0;
   process.stdout.write(`| ${name} | ${largest} | ${nodes} | ${best.toFixed(0)} | ${bytes} |\n`);
 }
 database.close();

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { existingCatalogue, seedCatalogue } from './catalogue.ts';
 import { startChildServer } from './child.ts';
 import { machineLine } from './report.ts';
-import { EXPENSIVE_SHAPES, largestAdmitted } from './shapes.ts';
+import { EXPENSIVE_SHAPES, largestAdmitted, sendTo } from './shapes.ts';
 
 const seconds = Number(process.env.CONTENTION_SECONDS ?? 20);
 const catalogue = process.argv[2] ? existingCatalogue(process.argv[2]) : seedCatalogue(mkdtempSync(path.join(os.tmpdir(), 'contention-')));
@@ -46,7 +46,7 @@ async function measure(threads: string | undefined) {
   try {
     const heavy: string[] = [];
     for (const shape of Object.values(EXPENSIVE_SHAPES)) {
-      const n = await largestAdmitted(server.url, shape);
+      const n = await largestAdmitted(sendTo(server.url), shape);
       if (n > 0) heavy.push(shape(n));
     }
     await post(server.url, lookup)(); // warm

@@ -5,19 +5,25 @@ export const EXPENSIVE_SHAPES: Record<string, (n: number) => string> = {
   'organizations × papers × authors × papers': (n) =>
     `{ organizations(first: ${n}) { nodes { papers(first: ${n}) { nodes { title authors { name papers(first: ${n}) { nodes { title } } } } } } } }`,
   'papers × authors': (n) => `{ papers(first: ${n}) { nodes { title abstract authors { name } organization { name } } } }`,
-  'widest prefix search admitted (2 one-letter prefixes) × authors': (n) =>
-    `{ searchPapers(query: "a* OR b*", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title authors { name } } } } }`,
+  'wide prefix search (mo*: 324 words, tok*: 21) × authors': (n) =>
+    `{ searchPapers(query: "mo* OR tok*", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title authors { name } } } } }`,
   'common word search': (n) => `{ searchPapers(query: "model", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title } } } }`,
 };
 
 type Answer = { errors?: { extensions?: { code?: string } }[] };
 
-/** The largest n (1–100) whose request the server at `url` admits, or 0: by bisection, each probe run for real. */
-export async function largestAdmitted(url: string, shape: (n: number) => string): Promise<number> {
-  const admitted = async (n: number) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: shape(n) }) });
-    return ((await response.json()) as Answer).errors?.[0]?.extensions?.code !== 'QUERY_TOO_COSTLY';
-  };
+/** Sends a query (to a server, or to an app in process) and gives its JSON answer. */
+export type Send = (query: string) => Promise<unknown>;
+
+/** POST to a server's /graphql. */
+export const sendTo =
+  (url: string): Send =>
+  async (query) =>
+    (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+
+/** The largest n (1–100) whose request is admitted, or 0: by bisection, each probe run for real. */
+export async function largestAdmitted(send: Send, shape: (n: number) => string): Promise<number> {
+  const admitted = async (n: number) => ((await send(shape(n))) as Answer).errors?.[0]?.extensions?.code !== 'QUERY_TOO_COSTLY';
   let [low, high] = [0, 100]; // low admitted (0: none), high + 1 refused
   if (await admitted(high)) return high;
   high -= 1;
