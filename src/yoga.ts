@@ -14,6 +14,7 @@ import { persistedOperations, responseCache } from './http/caching.ts';
 import { admission } from './http/admission.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
+import { requestGuards } from './http/request-guards.ts';
 import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import { mailRequestGuard } from './mail/request-guard.ts';
@@ -134,6 +135,7 @@ function assemble(
     plugins: [
       observed.plugin, // first, so that it counts and logs the requests the others refuse
       rateLimit(limiter, config.limits),
+      requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
       routes(database, mail),
