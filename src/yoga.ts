@@ -15,6 +15,7 @@ import { admission } from './http/admission.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { requestGuards } from './http/request-guards.ts';
+import { representations } from './http/representations.ts';
 import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import { mailRequestGuard } from './mail/request-guard.ts';
@@ -113,6 +114,8 @@ function assemble(
     maxRequestBodySize: false,
     cors: {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      // Nothing here uses cookies or HTTP auth: no page may send a visitor's credentials along.
+      credentials: false,
       methods: ['GET', 'POST'],
       exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Cache-Status', 'Age'],
       maxAge: 86_400,
@@ -133,6 +136,7 @@ function assemble(
     },
     // Cheapest refusals first: a request turned away costs as little as possible.
     plugins: [
+      representations(), // Vary, ETags and 304s; its onResponse before observability's, which logs the status
       observed.plugin, // first, so that it counts and logs the requests the others refuse
       rateLimit(limiter, config.limits),
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
