@@ -6,13 +6,16 @@
 // have its visitors send mutations here; they get 415.
 //
 // Bad input is a 400 with a code, never a 500, and never quotes what was sent:
-// a body that is not JSON, GET parameters that are not JSON, variables nested
-// deeper than MAX_INPUT_DEPTH, a document nested so deep that the parser runs
-// out of stack.
+// a body that is not JSON, GET parameters that are not JSON, variables,
+// extensions or value literals nested deeper than MAX_INPUT_DEPTH, a document
+// nested so deep that the parser runs out of stack.
 import { BREAK, GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 
-/** How deep `variables` and `extensions` may nest objects and lists, the object itself being level 1. */
+/**
+ * How deep `variables`, `extensions` and each argument's literal may nest
+ * objects and lists, the outermost being level 1. Inputs of this schema nest 3.
+ */
 export const MAX_INPUT_DEPTH = 32;
 
 /** The request body types that run operations (media types, without parameters). */
