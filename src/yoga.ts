@@ -137,7 +137,7 @@ function assemble(
     // Cheapest refusals first: a request turned away costs as little as possible.
     plugins: [
       representations(), // Vary, ETags and 304s; its onResponse before observability's, which logs the status
-      observed.plugin, // first, so that it counts and logs the requests the others refuse
+      observed.plugin, // before the others, so that it counts and logs the requests they refuse
       rateLimit(limiter, config.limits),
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),

@@ -14,7 +14,7 @@ import type { GraphQLParams, Plugin } from 'graphql-yoga';
 
 /**
  * How deep `variables`, `extensions` and each argument's literal may nest
- * objects and lists, the outermost being level 1. Inputs of this schema nest 3.
+ * objects and lists, the outermost being level 1 (the inputs of this schema need 3 at most).
  */
 export const MAX_INPUT_DEPTH = 32;
 
