@@ -15,6 +15,8 @@ import { persistedOperations, responseCache } from './http/caching.ts';
 import { admission } from './http/admission.ts';
 import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
+import { requestGuards } from './http/request-guards.ts';
+import { representations } from './http/representations.ts';
 import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import { mailRequestGuard } from './mail/request-guard.ts';
@@ -118,6 +120,8 @@ function assemble(
     maxRequestBodySize: false,
     cors: {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      // Nothing here uses cookies or HTTP auth: no page may send a visitor's credentials along.
+      credentials: false,
       methods: ['GET', 'POST'],
       exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Cache-Status', 'Age'],
       maxAge: 86_400,
@@ -138,8 +142,10 @@ function assemble(
     },
     // Cheapest refusals first: a request turned away costs as little as possible.
     plugins: [
-      observed.plugin, // first, so that it counts and logs the requests the others refuse
+      representations(), // Vary, ETags and 304s; its onResponse before observability's, which logs the status
+      observed.plugin, // before the others, so that it counts and logs the requests they refuse
       rateLimit(limiter, config.limits),
+      requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
       routes(database, mail),

@@ -1,6 +1,7 @@
 import { periodContaining, type Period } from '../../catalogue/dates.ts';
 import { adjacentListingDay } from '../../catalogue/papers.ts';
 import { builder } from '../builder.ts';
+import { badInput } from '../errors.ts';
 import { PaperConnection } from '../refs.ts';
 import { paperConnection } from './paper.ts';
 
@@ -11,6 +12,12 @@ interface DigestShape {
 }
 
 const digestOf = (period: Period, day: string): DigestShape => ({ period, ...periodContaining(period, day) });
+
+// Days are compared as text and written with four-digit years: a period must lie within these.
+const FIRST_DAY = '1000-01-01';
+const LAST_DAY = '9999-12-31';
+/** (A day past 9999 is written "+010000-…", which sorts before "1000-…".) */
+const allowed = (day: string): boolean => /^\d{4}-/u.test(day) && day >= FIRST_DAY && day <= LAST_DAY;
 
 export const DigestPeriod = builder.enumType('DigestPeriod', {
   description: 'The length of a digest period.',
@@ -65,11 +72,20 @@ builder.queryField('digest', (t) =>
 A WEEK is an ISO week (Monday to Sunday); a MONTH is a calendar month. A period without papers gives a digest with no papers; null only when the catalogue is empty and no date is given.`,
     args: {
       period: t.arg({ type: DigestPeriod, required: true, defaultValue: 'DAY', description: 'DAY, WEEK or MONTH; default DAY.' }),
-      date: t.arg({ type: 'Date', required: false, description: 'Any day inside the period; default the latest day with papers.' }),
+      date: t.arg({
+        type: 'Date',
+        required: false,
+        description: 'Any day inside the period, whose whole period lies in the years 1000 to 9999; default the latest day with papers.',
+      }),
     },
     resolve: (_root, { period, date }, ctx) => {
       const day = date ?? ctx.latestDay();
-      return day === null ? null : digestOf(period, day);
+      if (day === null) return null;
+      const digest = digestOf(period, day);
+      if (!allowed(digest.start) || !allowed(digest.end)) {
+        throw badInput('date', `must lie in the years 1000 to 9999, and so must the whole ${period} around it (${FIRST_DAY} to ${LAST_DAY}); got "${day}".`);
+      }
+      return digest;
     },
   }),
 );
