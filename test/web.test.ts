@@ -120,6 +120,10 @@ describe('the root page, the SDL and the favicon', () => {
     const sdl = await response.text();
     expect(sdl).toBe(`${printSchema(schema)}\n`);
     expect(printSchema(buildSchema(sdl))).toBe(printSchema(schema));
+    // The schema says what it is, in the SDL and to introspection.
+    const introspected = await (await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __schema { description } }' }) })).json();
+    expect(introspected.data.__schema.description).toMatch(/^A catalogue of research papers/u);
+    expect(sdl.startsWith(`"""\n${introspected.data.__schema.description}\n"""\nschema {`)).toBe(true);
     const again = await get('/schema.graphql', { 'if-none-match': response.headers.get('etag')! });
     expect(again.status).toBe(304);
   });
