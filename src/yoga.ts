@@ -24,6 +24,8 @@ import type { MailSettings } from './mail/subscriptions.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
 import { feeds } from './routes/feeds.ts';
+import { graphiqlAssets, renderGraphiQL } from './routes/graphiql.ts';
+import { home } from './routes/home.ts';
 
 export const EXAMPLE_QUERY = `# Trending papers of the latest week in the catalogue.
 query Trending {
@@ -70,13 +72,15 @@ export interface AppOptions {
   config?: Config;
 }
 
-/** Plain HTTP routes next to /graphql: the links in mail, and the feeds. */
+/** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
 function routes(database: Database, mail: MailSettings): Plugin {
+  const root = home(schema);
   return {
     onRequest({ request, url, endResponse }) {
-      const link = digestLinks(database.db, request, url); // a promise: a POST's form is read
-      if (link) return link.then(endResponse);
-      const response = feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
+      // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use.
+      const later = digestLinks(database.db, request, url) ?? graphiqlAssets(request, url);
+      if (later) return later.then(endResponse);
+      const response = feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
     },
   };
@@ -130,6 +134,7 @@ function assemble(
     landingPage: false,
     logging: false,
     graphiql: { title: 'Paper catalogue', defaultQuery: EXAMPLE_QUERY },
+    renderGraphiQL, // from this server's files, not a CDN
     maskedErrors: {
       // Clients see "Unexpected error."; the log keeps the cause.
       maskError(error, message, isDev) {

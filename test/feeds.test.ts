@@ -7,8 +7,22 @@ import { oraclePapers, type OraclePaper } from './oracle.ts';
 
 const api = client();
 const get = (path: string, headers: Record<string, string> = {}) => api.app.fetch(`http://test${path}`, { headers });
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'author', 'category'].includes(name) });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'author', 'category', 'link'].includes(name) });
 const latest = (): string => [...oraclePapers().values()].map((p) => p.listedOn).sort().at(-1)!;
+
+/** "2026-W26", computed the textbook way: the week's Thursday decides the year. */
+function isoWeek(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + 4 - (date.getUTCDay() || 7));
+  const week = Math.ceil(((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+interface Link {
+  '@rel': string;
+  '@type': string;
+  '@href': string;
+}
 
 interface Entry {
   id: string;
@@ -17,9 +31,10 @@ interface Entry {
   published: string;
   author?: { name: string }[];
   category?: { '@term': string }[];
+  link: Link[];
 }
 
-async function feed(path: string): Promise<{ response: Response; feed: { id: string; updated: string; entry?: Entry[]; title: string } }> {
+async function feed(path: string): Promise<{ response: Response; feed: { id: string; updated: string; entry?: Entry[]; title: string; link: Link[] } }> {
   const response = await get(path);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
@@ -73,13 +88,57 @@ describe('Atom feeds', () => {
     expect((await get('/feeds/daily.atom?organization=google', { 'if-none-match': etag })).status).toBe(200);
   });
 
-  it('says what is wrong with an unknown feed or an unusable query; an unknown organization is just empty', async () => {
+  it('says what is wrong with an unknown feed or an unusable query', async () => {
     expect((await get('/feeds/hourly.atom')).status).toBe(404);
     const bad = await get('/feeds/daily.atom?q=-only');
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('only excludes');
-    const { feed: empty } = await feed('/feeds/daily.atom?organization=no-such-lab');
-    expect(empty.entry).toBeUndefined();
+  });
+
+  it('answers 404 naming the organizations it does not know, on every feed, as the API refuses the slug', async () => {
+    const refused = await api.query('mutation { subscribeToDigest(input: { email: "a@example.org", period: DAY, organizations: ["nope"] }) { __typename } }');
+    expect(refused.errors?.[0]?.message).toContain('"nope"');
+    await expect(api.data('{ organization(slug: "nope") { name } }')).resolves.toEqual({ organization: null });
+    for (const name of ['daily.atom', 'weekly.atom', 'monthly.atom']) {
+      const response = await get(`/feeds/${name}?organization=nope`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(await response.text()).toBe('unknown organization: "nope" (organization= takes a slug, as Query.organization(slug:) does)\n');
+    }
+    const some = await get('/feeds/daily.atom?organization=nvidia&organization=nope&organization=no-such-lab');
+    expect(some.status).toBe(404);
+    expect(await some.text()).toMatch(/^unknown organizations: "nope", "no-such-lab" /u);
+  });
+
+  it('titles a narrowed feed with the organizations’ names, not their slugs', async () => {
+    const { nvidia, google } = await api.data<{ nvidia: { name: string }; google: { name: string } }>(
+      '{ nvidia: organization(slug: "nvidia") { name } google: organization(slug: "google") { name } }',
+    );
+    expect(nvidia.name).not.toBe('nvidia');
+    const { feed: one } = await feed('/feeds/weekly.atom?organization=NVIDIA');
+    expect(one.title).toBe(`Weekly papers from ${nvidia.name}`);
+    const { feed: two } = await feed('/feeds/daily.atom?organization=nvidia&organization=google&organization=nvidia&q=video');
+    expect(two.title).toBe(`Daily papers from ${nvidia.name}, ${google.name}, matching “video”`);
+  });
+
+  it('links each feed to its page for people: Hugging Face’s list of the latest day, week or month; each entry to its paper', async () => {
+    const day = latest();
+    const pages = {
+      'daily.atom': `https://huggingface.co/papers/date/${day}`,
+      'weekly.atom': `https://huggingface.co/papers/week/${isoWeek(day)}`,
+      'monthly.atom': `https://huggingface.co/papers/month/${day.slice(0, 7)}`,
+    };
+    for (const [name, page] of Object.entries(pages)) {
+      for (const query of ['', '?organization=nvidia']) {
+        const { feed: parsed } = await feed(`/feeds/${name}${query}`);
+        const local = (href: string) => (href.startsWith('https://huggingface.co/') ? href : `${new URL(href).pathname}${new URL(href).search}`);
+        expect(parsed.link.map((l) => [l['@rel'], l['@type'], local(l['@href'])])).toEqual([
+          ['self', 'application/atom+xml', `/feeds/${name}${query}`],
+          ['alternate', 'text/html', page],
+        ]);
+        expect(parsed.entry!.every((e) => e.link.length === 1 && e.link[0]!['@rel'] === 'alternate' && e.link[0]!['@href'] === e.id)).toBe(true);
+      }
+    }
   });
 });
 

@@ -2,11 +2,15 @@
 // days), /feeds/weekly.atom (4 ISO weeks), /feeds/monthly.atom (3 months),
 // optionally narrowed with ?organization=slug (repeatable) and ?q=search.
 // Entries are the most upvoted papers of that span (100 at most), newest
-// listing first; each entry's <updated> is its listing day.
+// listing first; each entry's <updated> is its listing day. An unknown
+// organization is a 404, as the API refuses it. The feed's own page (its
+// rel=alternate, where a reader goes from the feed's title) is Hugging Face's
+// list for the latest day, week or month: the upstream of the catalogue, the
+// same papers ranked by the same upvotes; this server has no HTML list.
 import { createHash } from 'node:crypto';
 import { authorsOfPapers } from '../catalogue/authors.ts';
-import { addDays, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
-import { organizationsByIds } from '../catalogue/organizations.ts';
+import { addDays, dayStart, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
+import { organizationsByIds, organizationsBySlugs } from '../catalogue/organizations.ts';
 import { latestListingDay, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
 import { searchPapers, wordsStartingWith } from '../catalogue/search.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
@@ -15,17 +19,34 @@ import { escapeHtml as xml } from './html.ts';
 
 export const FEED_ENTRIES = 100;
 
-const FEEDS: Record<string, { period: Period; title: string; span: (latest: string) => { start: string; end: string } }> = {
-  'daily.atom': { period: 'DAY', title: 'Daily papers', span: (latest) => ({ start: addDays(latest, -6), end: latest }) },
+/** "2026-W26": the ISO week holding a day (its year is that of the week's Thursday). */
+function isoWeek(day: string): string {
+  const thursday = addDays(periodContaining('WEEK', day).start, 3);
+  const year = thursday.slice(0, 4);
+  const week = Math.floor((dayStart(thursday) - dayStart(`${year}-01-01`)) / 86_400_000 / 7) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+const UPSTREAM = 'https://huggingface.co/papers';
+
+const FEEDS: Record<string, { period: Period; title: string; span: (latest: string) => { start: string; end: string }; page: (latest: string) => string }> = {
+  'daily.atom': {
+    period: 'DAY',
+    title: 'Daily papers',
+    span: (latest) => ({ start: addDays(latest, -6), end: latest }),
+    page: (latest) => `${UPSTREAM}/date/${latest}`,
+  },
   'weekly.atom': {
     period: 'WEEK',
     title: 'Weekly papers',
     span: (latest) => ({ start: addDays(periodContaining('WEEK', latest).start, -21), end: periodContaining('WEEK', latest).end }),
+    page: (latest) => `${UPSTREAM}/week/${isoWeek(latest)}`,
   },
   'monthly.atom': {
     period: 'MONTH',
     title: 'Monthly papers',
     span: (latest) => ({ start: monthStart(latest, -2), end: periodContaining('MONTH', latest).end }),
+    page: (latest) => `${UPSTREAM}/month/${latest.slice(0, 7)}`,
   },
 };
 
@@ -46,7 +67,15 @@ export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Re
   if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
 
-  const organizations = url.searchParams.getAll('organization').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const organizations = [...new Set(url.searchParams.getAll('organization').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  const named = new Map(organizationsBySlugs(db, organizations).map((o) => [o.slug, o.name]));
+  const unknown = organizations.filter((slug) => !named.has(slug));
+  if (unknown.length) {
+    return new Response(`unknown organization${unknown.length === 1 ? '' : 's'}: ${unknown.map((slug) => JSON.stringify(slug)).join(', ')} (organization= takes a slug, as Query.organization(slug:) does)\n`, {
+      status: 404,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+  }
   const q = url.searchParams.get('q')?.trim() || null;
   if (q) {
     try {
@@ -64,7 +93,7 @@ export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Re
 
   const self = `${publicUrl}${url.pathname}${url.search}`;
   const updated = instant(papers[0]?.listedOn ?? latest ?? '1970-01-01');
-  const narrowing = [organizations.length ? `from ${organizations.join(', ')}` : '', q ? `matching “${q}”` : ''].filter(Boolean).join(', ');
+  const narrowing = [organizations.length ? `from ${organizations.map((slug) => named.get(slug)).join(', ')}` : '', q ? `matching “${q}”` : ''].filter(Boolean).join(', ');
   const entries = papers.map((p) => {
     const org = p.organizationId === null ? undefined : orgs.get(p.organizationId);
     return `  <entry>
@@ -83,7 +112,7 @@ ${(authors.get(p.id) ?? []).map((a) => `    <author><name>${xml(a.name)}</name><
   <title>${xml(`${feed.title}${narrowing ? ` ${narrowing}` : ''}`)}</title>
   <subtitle>The most upvoted papers${span ? ` listed ${span.start} to ${span.end}` : ''}, newest first.</subtitle>
   <link rel="self" type="application/atom+xml" href="${xml(self)}"/>
-  <updated>${updated}</updated>
+${latest ? `  <link rel="alternate" type="text/html" href="${xml(feed.page(latest))}"/>\n` : ''}  <updated>${updated}</updated>
   <author><name>Paper catalogue</name></author>
   <generator>paper-catalogue</generator>
 ${entries.join('')}</feed>

@@ -4,8 +4,10 @@
 // while a fifth looks a paper up and a sixth asks /health, one request at a
 // time each. Reported: the fifth's and sixth's p50 / p99, and what the four
 // got through, with the execution threads as deployed and with
-// EXECUTION_THREADS=0 (everything on the main thread). Without a file it
-// builds the seeds catalogue in a temporary folder.
+// EXECUTION_THREADS=0 (everything on the main thread). Then what the usual
+// scenarios (scenarios.ts) gain or lose by the threads: each sent by one
+// client, back to back, alone. Without a file it builds the seeds catalogue
+// in a temporary folder.
 //
 //   CONTENTION_SECONDS   measuring time per setting, default 20
 import { mkdtempSync } from 'node:fs';
@@ -14,9 +16,11 @@ import path from 'node:path';
 import { existingCatalogue, seedCatalogue } from './catalogue.ts';
 import { startChildServer } from './child.ts';
 import { machineLine } from './report.ts';
+import { SETUP_QUERY, requestBody, requestHeaders, scenarios } from './scenarios.ts';
 import { EXPENSIVE_SHAPES, largestAdmitted, sendTo } from './shapes.ts';
 
 const seconds = Number(process.env.CONTENTION_SECONDS ?? 20);
+const ALONE_SECONDS = 3;
 const catalogue = process.argv[2] ? existingCatalogue(process.argv[2]) : seedCatalogue(mkdtempSync(path.join(os.tmpdir(), 'contention-')));
 const lookup = `{ paper(arxivId: "${catalogue.paperId}") { arxivId title authors { name } organization { name } } }`;
 
@@ -57,7 +61,16 @@ async function measure(threads: string | undefined) {
       loop(until, () => fetch(health)),
       ...heavy.map((query) => loop(until, post(server.url, query))),
     ]);
-    return { lookups, checks, attackers, heavy: heavy.length };
+    // The usual scenarios, one client alone, as Apollo Client 4 sends them.
+    const { data } = (await sendTo(server.url)(SETUP_QUERY)) as { data: { organizations: { nodes: { slug: string }[] }; digest: { startDate: string } } };
+    const usual = scenarios({ organizationSlug: data.organizations.nodes[0]!.slug, latestDay: data.digest.startDate, paperId: catalogue.paperId });
+    const alone: Record<string, number[]> = {};
+    for (const scenario of usual) {
+      const send = () => fetch(server.url, { method: 'POST', headers: requestHeaders(), body: requestBody(scenario) });
+      await loop(performance.now() + 500, send); // warm
+      alone[scenario.name] = (await loop(performance.now() + ALONE_SECONDS * 1000, send)).ms;
+    }
+    return { lookups, checks, attackers, heavy: heavy.length, alone };
   } finally {
     await server.stop();
   }
@@ -72,11 +85,19 @@ const statuses = (all: Map<number, number>[]) => {
 
 process.stdout.write(`${machineLine()}\n${catalogue.facts.join('\n')}\nEach setting measured for ${seconds} s.\n\n`);
 process.stdout.write('| setting | lookups | lookup p50 / p99 ms | /health p50 / p99 ms | expensive requests answered | expensive p50 / p99 ms |\n|---|--:|--:|--:|--|--:|\n');
+const alone: Record<string, Record<string, number[]>> = {};
 for (const [label, threads] of [['execution threads (default)', undefined], ['EXECUTION_THREADS=0', '0']] as const) {
   process.stderr.write(`contention: ${label}\n`);
-  const { lookups, checks, attackers } = await measure(threads);
+  const measured = await measure(threads);
+  const { lookups, checks, attackers } = measured;
+  alone[label] = measured.alone;
   const expensive = attackers.flatMap((a) => a.ms);
   process.stdout.write(
     `| ${label} | ${lookups.ms.length} | ${format(lookups.ms)} | ${format(checks.ms)} | ${statuses(attackers.map((a) => a.statuses))} | ${format(expensive)} |\n`,
   );
+}
+const [threaded, inline] = Object.values(alone) as [Record<string, number[]>, Record<string, number[]>];
+process.stdout.write(`\nOne client alone, back to back, ${ALONE_SECONDS} s each: requests and p50 / p99 ms\n\n| scenario | with threads | EXECUTION_THREADS=0 |\n|---|--:|--:|\n`);
+for (const name of Object.keys(threaded)) {
+  process.stdout.write(`| \`${name}\` | ${threaded[name]!.length}: ${format(threaded[name]!)} | ${inline[name]!.length}: ${format(inline[name]!)} |\n`);
 }
