@@ -1,7 +1,33 @@
 // Named leases in the database: one holder at a time across processes and
 // workers, as the outbox locks a mail (outbox.ts). A lease is free once it
 // expires, or at once when its holder's process is gone (on this host).
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Database } from '../db/index.ts';
+
+/** This process, as it names itself in a lease. */
+export const HOLDER = `${hostname()}:${process.pid}`;
+
+/**
+ * Whether the process named "host:pid" still runs (on another host: assume
+ * so, the expiry decides). A zombie is gone: in a container whose first
+ * process does not reap orphans, a killed process stays one.
+ */
+export function isAlive(holder: string): boolean {
+  const at = holder.lastIndexOf(':');
+  if (holder.slice(0, at) !== hostname()) return true;
+  const pid = Number(holder.slice(at + 1));
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /su, '')[0] !== 'Z';
+  } catch {
+    return true; // no /proc: the signal said it is there
+  }
+}
 
 export type LeaseOutcome = { taken: true } | { taken: false; holder: string; expiresAt: string };
 

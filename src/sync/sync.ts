@@ -4,24 +4,21 @@
 // transaction with its ledger row, so a run killed part-way is completed by
 // the next, and a day whose ETag or checksum did not change is not imported.
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { SyncSettings } from '../config.ts';
 import { addDays, dayOf, dayStart } from '../catalogue/dates.ts';
-import { takeLease, releaseLease } from '../catalogue/lease.ts';
+import { HOLDER, isAlive, releaseLease, takeLease } from '../catalogue/lease.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
 import { createCatalogueWriter } from '../catalogue/store.ts';
 import { finishRun, ledgerDay, ledgerDays, recordDay, startRun } from '../catalogue/sync-ledger.ts';
 import type { Database } from '../db/index.ts';
 import { readInputFile } from '../ingest/read.ts';
 import { describeProblem } from '../ingest/record.ts';
-import { isAlive } from '../mail/delivery.ts';
 import { BadDay, createUpstream, UpstreamUnreachable, type Wait } from './upstream.ts';
 
 const DAY_MS = 86_400_000;
 export const SYNC_LEASE = 'sync';
 /** Renewed before each day; long enough for a day's retries and a 429's wait. */
 const LEASE_MS = 15 * 60_000;
-export const HOLDER = `${hostname()}:${process.pid}`;
 
 export interface SyncOptions {
   /** First and last day to fetch (default: from the last day synced, to today). */
