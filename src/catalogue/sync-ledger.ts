@@ -1,6 +1,6 @@
 // The sync's ledger (one row per listing day fetched) and its runs, which
 // /metrics reports.
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { syncDays, syncRuns } from '../db/schema.ts';
 
@@ -34,11 +34,21 @@ export interface SyncStatus {
   /** When the last successful run finished, in ms; null before the first. */
   lastSuccessMs: number | null;
   lastPapersAdded: number;
+  /** Added by every run. */
+  papersAdded: number;
   failedRuns: number;
 }
 
 export function syncStatus(db: Db): SyncStatus {
   const last = db.select().from(syncRuns).where(eq(syncRuns.status, 'ok')).orderBy(desc(syncRuns.finishedAt)).limit(1).get();
-  const failed = db.select({ n: sql<number>`count(*)` }).from(syncRuns).where(and(eq(syncRuns.status, 'failed'))).get();
-  return { lastSuccessMs: last?.finishedAt ? Date.parse(last.finishedAt) : null, lastPapersAdded: last?.papersAdded ?? 0, failedRuns: failed?.n ?? 0 };
+  const totals = db
+    .select({ failed: sql<number>`count(*) FILTER (WHERE ${syncRuns.status} = 'failed')`, added: sql<number>`coalesce(sum(${syncRuns.papersAdded}), 0)` })
+    .from(syncRuns)
+    .get();
+  return {
+    lastSuccessMs: last?.finishedAt ? Date.parse(last.finishedAt) : null,
+    lastPapersAdded: last?.papersAdded ?? 0,
+    papersAdded: totals?.added ?? 0,
+    failedRuns: totals?.failed ?? 0,
+  };
 }

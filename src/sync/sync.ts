@@ -28,6 +28,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Import the valid items of a day that has invalid ones, instead of failing the day. */
   skipInvalid?: boolean;
+  /** Asked before each day: true ends the run there (the server is stopping). */
+  shouldStop?: () => boolean;
   /** The clock (tests set it). */
   now?: () => Date;
   onDay?: (outcome: DayOutcome, done: number, total: number) => void;
@@ -101,6 +103,10 @@ export async function runSync(database: Database, settings: SyncSettings, option
   const runId = startRun(db, now());
   try {
     for (const [i, day] of days.entries()) {
+      if (options.shouldStop?.()) {
+        summary.stopped = 'stopping';
+        break;
+      }
       if (!dryRun) {
         const lease = takeLease(database, SYNC_LEASE, HOLDER, now(), LEASE_MS, isAlive);
         if (!lease.taken) {
