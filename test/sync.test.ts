@@ -11,7 +11,9 @@ import { loadConfig } from '../src/config.ts';
 import { runSyncCommand } from '../src/sync/cli.ts';
 import { firstDayToSync, runSync, type SyncOptions } from '../src/sync/sync.ts';
 import { retryAfterMs, USER_AGENT, type Wait } from '../src/sync/upstream.ts';
-import { client, scratchFolder } from './helpers.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { client, scratchFolder, seededCatalogue } from './helpers.ts';
 import { FIXTURE_DAYS, fixtureItems, startUpstream, type TestUpstream } from './upstream.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -218,6 +220,35 @@ describe('npm run sync', () => {
   });
 });
 
+describe('upvote history of file imports', () => {
+  it('the bundled seeds: each paper as of its listing day, a second row only where a later listing changed its counts', () => {
+    const seeds = path.join(ROOT, 'seeds');
+    const gz = (file: string) => JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as unknown[];
+    const seedPage = new Set((gz(path.join(seeds, 'seed-papers.json.gz')) as { arxivId: string }[]).map((p) => p.arxivId));
+    const expected = new Map<string, { date: string; upvotes: number; github_stars: number | null }[]>();
+    for (const name of readdirSync(path.join(seeds, 'daily-papers')).sort()) {
+      for (const { paper } of gz(path.join(seeds, 'daily-papers', name)) as Item[]) {
+        const rows = expected.get(paper.id) ?? [];
+        const last = rows.at(-1);
+        const row = { date: name.slice(0, 10), upvotes: paper.upvotes ?? 0, github_stars: paper.githubStars ?? last?.github_stars ?? null };
+        if (!last || last.upvotes !== row.upvotes || last.github_stars !== row.github_stars) rows.push(row);
+        expected.set(paper.id, rows);
+      }
+    }
+    const database = seededCatalogue();
+    opened.push(database);
+    const stored = new Map<string, { date: string; upvotes: number; github_stars: number | null }[]>();
+    const all = database.sqlite
+      .prepare('SELECT p.arxiv_id, h.date, h.upvotes, h.github_stars FROM upvote_history h JOIN papers p ON p.id = h.paper_id ORDER BY p.arxiv_id, h.date')
+      .all() as { arxiv_id: string; date: string; upvotes: number; github_stars: number | null }[];
+    for (const { arxiv_id, ...row } of all) stored.set(arxiv_id, [...(stored.get(arxiv_id) ?? []), row]);
+    const daily = [...expected.keys()].filter((id) => !seedPage.has(id));
+    expect(daily.length).toBeGreaterThan(4000);
+    for (const id of daily) expect([id, stored.get(id)]).toEqual([id, expected.get(id)]);
+    expect([...expected.values()].filter((rows) => rows.length > 1).length).toBeGreaterThan(0);
+  });
+});
+
 describe('the wait a 429 asks for', () => {
   const now = Date.parse('2026-06-29T12:00:00Z');
   it('reads Retry-After in seconds or as an HTTP date, RateLimit-Reset, and RateLimit t=', () => {
@@ -268,9 +299,15 @@ describe('a sync cut short, and two at once', () => {
     const partial = openCatalogue(file);
     opened.push(partial);
     expect(ledgerDays(partial.db).map((d) => d.date)).toEqual(['2026-06-22', '2026-06-23']);
+    const runStatus = () => partial.sqlite.prepare('SELECT status FROM sync_runs ORDER BY id').pluck().all();
+    expect(runStatus()).toEqual(['running']);
     // The dead process's lease does not hold the rerun up.
     expect(await runSyncCommand(args, settings(), () => partial, quiet, quiet)).toBe(0);
 
+    const afterRerun = openCatalogue(file);
+    opened.push(afterRerun);
+    // The killed run is counted as failed once the rerun holds the lease.
+    expect(afterRerun.sqlite.prepare('SELECT status FROM sync_runs ORDER BY id').pluck().all()).toEqual(['failed', 'ok']);
     const whole = emptyCatalogue();
     expect(await runSyncCommand(args, settings(), () => whole, quiet, quiet)).toBe(0);
     const resumed = openCatalogue(file);

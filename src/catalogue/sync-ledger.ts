@@ -22,6 +22,14 @@ export function recordDay(db: Db, day: Omit<SyncDay, 'items' | 'papersAdded' | '
     .run();
 }
 
+/** Runs left "running" by a process that stopped without finishing them (called by the lease's holder, so none is live): failed. */
+export function abandonRuns(db: Db, now: Date): void {
+  db.update(syncRuns)
+    .set({ status: 'failed', finishedAt: now.toISOString(), message: 'did not finish: the process stopped' })
+    .where(eq(syncRuns.status, 'running'))
+    .run();
+}
+
 export function startRun(db: Db, now: Date): number {
   return Number(db.insert(syncRuns).values({ startedAt: now.toISOString(), status: 'running' }).run().lastInsertRowid);
 }

@@ -9,7 +9,7 @@ import { addDays, dayOf, dayStart } from '../catalogue/dates.ts';
 import { HOLDER, isAlive, releaseLease, takeLease } from '../catalogue/lease.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
 import { createCatalogueWriter } from '../catalogue/store.ts';
-import { finishRun, ledgerDay, ledgerDays, recordDay, startRun } from '../catalogue/sync-ledger.ts';
+import { abandonRuns, finishRun, ledgerDay, ledgerDays, recordDay, startRun } from '../catalogue/sync-ledger.ts';
 import type { Database } from '../db/index.ts';
 import { readInputFile } from '../ingest/read.ts';
 import { describeProblem } from '../ingest/record.ts';
@@ -88,6 +88,7 @@ export async function runSync(database: Database, settings: SyncSettings, option
   if (!dryRun) {
     const lease = takeLease(database, SYNC_LEASE, HOLDER, now(), LEASE_MS, isAlive);
     if (!lease.taken) return { status: 'busy', holder: lease.holder, expiresAt: lease.expiresAt };
+    abandonRuns(database.db, now());
   }
   const { db, sqlite } = database;
   const today = dayOf(now().getTime());
