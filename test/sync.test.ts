@@ -249,6 +249,29 @@ describe('upvote history of file imports', () => {
   });
 });
 
+describe('sync settings', () => {
+  it('reads SYNC_INTERVAL as a duration, off by default, and names a bad value', () => {
+    expect(loadConfig({}).sync).toMatchObject({ upstreamUrl: 'https://huggingface.co', intervalMs: null, refreshDays: 7, token: null });
+    expect(loadConfig({ SYNC_INTERVAL: '15m' }).sync.intervalMs).toBe(900_000);
+    expect(loadConfig({ SYNC_INTERVAL: '1h' }).sync.intervalMs).toBe(3_600_000);
+    expect(() => loadConfig({ SYNC_INTERVAL: 'hourly' })).toThrow('SYNC_INTERVAL must be a duration like 15m, 1h or 1d, or off; got "hourly"');
+    expect(() => loadConfig({ UPSTREAM_URL: 'ftp://example.org' })).toThrow('UPSTREAM_URL must be a http: or https: URL; got "ftp://example.org"');
+  });
+
+  it('shows a progress bar on a terminal (stderr) and ends with the one-line summary', async () => {
+    const database = emptyCatalogue();
+    const out: string[] = [];
+    const err: string[] = [];
+    const tty = (into: string[]) => ({ isTTY: true, write: (t: string) => into.push(t) });
+    expect(await runSyncCommand(['--from', '2026-06-22', '--to', '2026-06-23'], settings(), () => database, tty(out), tty(err))).toBe(0);
+    expect(err.filter((t) => t.startsWith('\r['))).toEqual([
+      '\r[###############...............] 1/2 2026-06-22\x1b[K',
+      '\r[##############################] 2/2 2026-06-23\x1b[K',
+    ]);
+    expect(out).toEqual([`synced 2026-06-22 to 2026-06-23 from ${upstream.url}: 2 days, 2 imported, 0 unchanged, 0 failed; papers ${items('2026-06-22').length + items('2026-06-23').length} added, 0 updated.\n`]);
+  });
+});
+
 describe('the wait a 429 asks for', () => {
   const now = Date.parse('2026-06-29T12:00:00Z');
   it('reads Retry-After in seconds or as an HTTP date, RateLimit-Reset, and RateLimit t=', () => {
