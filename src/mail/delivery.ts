@@ -19,7 +19,7 @@ export const LEASE_MS = 90_000;
 export const SENDER = `${hostname()}:${process.pid}`;
 
 /** Whether the process that took a mail is still running (on another host: assume so, the lease decides). */
-export function isAlive(sender: string): boolean {
+function isAlive(sender: string): boolean {
   const [host, pid] = [sender.slice(0, sender.lastIndexOf(':')), Number(sender.slice(sender.lastIndexOf(':') + 1))];
   if (host !== hostname()) return true;
   try {
