@@ -56,6 +56,29 @@ export interface Config {
     /** Subscriptions one client IP may ask for in 24 hours (SUBSCRIPTIONS_PER_IP_PER_DAY), each with its confirmation mail. */
     subscriptionsPerIpPerDay: number;
   };
+  sync: SyncSettings;
+}
+
+/** `npm run sync` and the server's own syncing (SYNC_INTERVAL) from the daily-papers API. */
+export interface SyncSettings {
+  /** Base of the daily-papers API (UPSTREAM_URL): GET {upstreamUrl}/api/daily_papers?date=YYYY-MM-DD. */
+  upstreamUrl: string;
+  /** Sent as a bearer token when set (HF_TOKEN). */
+  token: string | null;
+  /** Days listed this recently are fetched again, since their upvotes keep growing. */
+  refreshDays: number;
+  /** How often the server syncs on its own; null: never (the default). */
+  intervalMs: number | null;
+  /** One request (headers and body) taking longer fails, and is retried. */
+  timeoutMs: number;
+  /** Attempts after the first, on a 5xx, a network error or a time-out (and, separately, on 429). */
+  retries: number;
+  /** The first wait before a retry; doubled each time. */
+  backoffMs: number;
+  /** A 429 asking to wait longer than this ends the run (the next one picks up). */
+  maxWaitMs: number;
+  /** The least time between two requests (the public API allows 500 per 5 minutes). */
+  spacingMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +117,17 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false; got "${raw}"`);
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration like "15m", "1h", "30s", "1d"; "off" or unset for none. */
+function duration(env: Env, name: string): number | null {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '' || raw === 'off') return null;
+  const match = /^(\d+)(ms|s|m|h|d)$/u.exec(raw);
+  if (!match || Number(match[1]) === 0) throw new ConfigError(`${name} must be a duration like 15m, 1h or 1d, or off; got "${raw}"`);
+  return Number(match[1]) * UNITS[match[2]!]!;
 }
 
 function origins(env: Env, name: string): string[] {
@@ -161,6 +195,17 @@ export function loadConfig(env: Env = process.env): Config {
       from: env.MAIL_FROM || 'Paper catalogue <digest@localhost>',
       pollMs: positiveInt(env, 'MAIL_POLL_MS', 2000),
       subscriptionsPerIpPerDay: positiveInt(env, 'SUBSCRIPTIONS_PER_IP_PER_DAY', 20),
+    },
+    sync: {
+      upstreamUrl: url(env, 'UPSTREAM_URL', 'https://huggingface.co', ['http:', 'https:'])!,
+      token: env.HF_TOKEN || null,
+      refreshDays: positiveInt(env, 'SYNC_REFRESH_DAYS', 7, 0),
+      intervalMs: duration(env, 'SYNC_INTERVAL'),
+      timeoutMs: positiveInt(env, 'SYNC_TIMEOUT_MS', 30_000),
+      retries: positiveInt(env, 'SYNC_RETRIES', 4, 0),
+      backoffMs: positiveInt(env, 'SYNC_BACKOFF_MS', 1_000, 0),
+      maxWaitMs: positiveInt(env, 'SYNC_MAX_WAIT_MS', 300_000, 0),
+      spacingMs: positiveInt(env, 'SYNC_SPACING_MS', 600, 0),
     },
   };
   if (config.persistedOperations === 'allowlist' && !config.persistedOperationsFile) {

@@ -1,10 +1,10 @@
-// Command-line entry: serve (npm start), migrate, reindex, ingest (npm run ingest), digest (npm run digest).
+// Command-line entry: serve (npm start), migrate, reindex, ingest (npm run ingest), sync (npm run sync), digest (npm run digest).
 // Each command imports only what it needs: `ingest` does not load the GraphQL server.
 import { openCatalogue } from './catalogue/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { configureLogging, log } from './log.ts';
 
-const USAGE = 'usage: tsx src/main.ts serve | migrate | reindex | schema | ingest [--dry-run] [--skip-invalid] <files or folders…> | digest send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]';
+const USAGE = 'usage: tsx src/main.ts serve | migrate | reindex | schema | ingest [--dry-run] [--skip-invalid] <files or folders…> | sync [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] | digest send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -67,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
     case 'ingest': {
       const { runIngest } = await import('./ingest/cli.ts');
       return runIngest(rest, () => openCatalogue(config.databasePath));
+    }
+    case 'sync': {
+      const { runSyncCommand } = await import('./sync/cli.ts');
+      return runSyncCommand(rest, config.sync, () => openCatalogue(config.databasePath));
     }
     case 'digest': {
       const { runDigest } = await import('./mail/cli.ts');

@@ -10,6 +10,7 @@ import { configureLogging, log } from './log.ts';
 import { deliversMail } from './cluster.ts';
 import { startOutboxWorker, type OutboxWorker } from './mail/delivery.ts';
 import { createMailTransport } from './mail/transport.ts';
+import { startSyncSchedule, type SyncSchedule } from './sync/schedule.ts';
 import { createRequestListener } from './yoga.ts';
 
 export interface Running {
@@ -25,7 +26,12 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<Running> {
+export interface ServerOptions {
+  /** The clock of the scheduled sync and digests (tests set it). */
+  now?: () => Date;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<Running> {
   configureLogging(config.logLevel);
   const database = openCatalogue(config.databasePath);
   if (config.seeds === 'auto') {
@@ -55,6 +61,10 @@ export async function startServer(config: Config): Promise<Running> {
   // With PORT=0 the port is known only now.
   mail.publicUrl = publicUrlOf(config, port);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  // SYNC_INTERVAL: every worker tries; the sync's lease lets one process at a time run.
+  const { intervalMs } = config.sync;
+  const sync: SyncSchedule | null =
+    intervalMs === null ? null : startSyncSchedule(database, { ...config.sync, intervalMs }, { publicUrl: () => mail.publicUrl, nudge: outbox.nudge }, options.now);
   let closing: Promise<void> | null = null;
   const stop = async (): Promise<void> => {
     const deadline = Date.now() + config.shutdownGraceMs;
@@ -69,6 +79,8 @@ export async function startServer(config: Config): Promise<Running> {
       server.closeAllConnections();
       await closed;
     }
+    // A sync stops after the day it is on; one cut short is completed by the next run.
+    if (sync && !(await settlesBefore(sync.stop(), deadline))) log.warn('shutdown grace time over: sync still running');
     // A delivery cut short is sent again once its lease expires (mail/delivery.ts).
     if (!(await settlesBefore(outbox.stop(), deadline))) log.warn('shutdown grace time over: mail delivery still running');
     transport.close();

@@ -136,6 +136,13 @@ export function createCatalogueWriter({ sqlite }: Database) {
       'DELETE FROM organizations WHERE paper_count = 0 AND id IN (SELECT value FROM json_each(?))',
     ),
     insertWord: sqlite.prepare('INSERT OR IGNORE INTO search_words (word) VALUES (?)'),
+    historyAtOrBefore: sqlite.prepare<[number, string], { date: string; upvotes: number; github_stars: number | null }>(
+      'SELECT date, upvotes, github_stars FROM upvote_history WHERE paper_id = ? AND date <= ? ORDER BY date DESC LIMIT 1',
+    ),
+    upsertHistory: sqlite.prepare(
+      `INSERT INTO upvote_history (paper_id, date, upvotes, github_stars) VALUES (?, ?, ?, ?)
+       ON CONFLICT (paper_id, date) DO UPDATE SET upvotes = max(upvotes, excluded.upvotes), github_stars = coalesce(max(github_stars, excluded.github_stars), github_stars, excluded.github_stars)`,
+    ),
     importByChecksum: sqlite.prepare<[string], { file: string; imported_at: string }>(
       'SELECT file, imported_at FROM imports WHERE checksum = ?',
     ),
@@ -211,8 +218,20 @@ export function createCatalogueWriter({ sqlite }: Database) {
     q.refreshSearchAuthors.run({ id: paperId });
   }
 
-  /** Merges one record into the catalogue by its arXiv id. */
-  function mergePaper(record: PaperRecord): MergeOutcome {
+  /**
+   * The paper's counts as of `day`, written only when they differ from its
+   * latest row up to that day (stars the record does not give are not a change).
+   */
+  function observe(paperId: number, record: PaperRecord, day: string | null): void {
+    if (day === null) return;
+    const previous = q.historyAtOrBefore.get(paperId, day);
+    const stars = record.githubStars ?? previous?.github_stars ?? null;
+    if (previous && previous.upvotes === record.upvotes && previous.github_stars === stars) return;
+    q.upsertHistory.run(paperId, day, record.upvotes, stars);
+  }
+
+  /** Merges one record into the catalogue by its arXiv id, and notes its counts as of `observedOn`. */
+  function mergePaper(record: PaperRecord, observedOn: string | null): MergeOutcome {
     addSearchWords(record);
     const orgId = organizationId(record);
     const links = authorLinks(record);
@@ -220,9 +239,11 @@ export function createCatalogueWriter({ sqlite }: Database) {
     if (!old) {
       const id = Number(q.insertPaper.run({ arxiv_id: record.arxivId, ...newColumns(record, orgId) }).lastInsertRowid);
       writeLinks(id, links);
+      observe(id, record, observedOn);
       if (orgId !== null) touchedOrganizations.add(orgId);
       return 'added';
     }
+    observe(old.id, record, observedOn);
     const merged = mergeColumns(old, record, orgId);
     const oldLinks = q.linksOfPaper.all(old.id);
     const linksChanged =
@@ -244,16 +265,21 @@ export function createCatalogueWriter({ sqlite }: Database) {
     /**
      * Merges the records, brings the derived counts up to date, and drops
      * authors and organizations left without papers. Call it inside
-     * `transaction` so that a failure leaves nothing half-written.
+     * `transaction` so that a failure leaves nothing half-written. Each
+     * paper's upvotes and stars are noted in its history as of the day
+     * `observedOn` gives (by default its listing day; none without one).
      */
-    mergeRecords(records: PaperRecord[]): Omit<ImportCounts, 'items' | 'itemsSkipped'> {
+    mergeRecords(
+      records: PaperRecord[],
+      observedOn: (record: PaperRecord) => string | null = (record) => record.listedOn,
+    ): Omit<ImportCounts, 'items' | 'itemsSkipped'> {
       touchedAuthors.clear();
       touchedOrganizations.clear();
       knownWords.clear();
       authorsAdded = 0;
       organizationsAdded = 0;
       const outcomes = { added: 0, updated: 0, unchanged: 0 };
-      for (const record of records) outcomes[mergePaper(record)]++;
+      for (const record of records) outcomes[mergePaper(record, observedOn(record))]++;
       const authorIds = JSON.stringify([...touchedAuthors]);
       const orgIds = JSON.stringify([...touchedOrganizations]);
       q.recountAuthors.run(authorIds);

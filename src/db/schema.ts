@@ -223,3 +223,81 @@ export const mailQuota = sqliteTable(
   },
   (t) => [index('mail_quota_key_idx').on(t.bucket, t.keyHash, t.at)],
 );
+
+/**
+ * Each paper's upvotes and GitHub stars as of a day (the day they were seen:
+ * a sync's fetch day, a file's listing day), written only when they differ
+ * from the paper's previous row, so that "gained since" can be answered.
+ */
+export const upvoteHistory = sqliteTable(
+  'upvote_history',
+  {
+    paperId: integer('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    /** "YYYY-MM-DD": the day the counts were observed. */
+    date: text('date').notNull(),
+    upvotes: integer('upvotes').notNull(),
+    githubStars: integer('github_stars'),
+  },
+  (t) => [primaryKey({ columns: [t.paperId, t.date] })],
+);
+
+/**
+ * The sync's ledger: one row per listing day fetched from the daily-papers
+ * API, written in the same transaction as the day's papers. A day whose
+ * ETag or checksum is unchanged is not imported again.
+ */
+export const syncDays = sqliteTable('sync_days', {
+  /** The listing day, "YYYY-MM-DD". */
+  date: text('date').primaryKey(),
+  /** When the day was last fetched (ISO instant), successfully or not. */
+  fetchedAt: text('fetched_at').notNull(),
+  /** ETag and SHA-256 of the last response imported. */
+  etag: text('etag'),
+  checksum: text('checksum'),
+  items: integer('items').notNull().default(0),
+  papersAdded: integer('papers_added').notNull().default(0),
+  papersUpdated: integer('papers_updated').notNull().default(0),
+  /** "ok" once imported (or found unchanged); "failed" with `message` when the last fetch could not be imported. */
+  status: text('status', { enum: ['ok', 'failed'] }).notNull(),
+  message: text('message'),
+});
+
+/** One row per sync run: what /metrics reports (the last success, its age, papers added; failures). */
+export const syncRuns = sqliteTable(
+  'sync_runs',
+  {
+    id: integer('id').primaryKey(),
+    startedAt: text('started_at').notNull(),
+    finishedAt: text('finished_at'),
+    /** running; ok (every day synced); failed (a day failed, or the upstream could not be reached). */
+    status: text('status', { enum: ['running', 'ok', 'failed'] }).notNull(),
+    days: integer('days').notNull().default(0),
+    papersAdded: integer('papers_added').notNull().default(0),
+    papersUpdated: integer('papers_updated').notNull().default(0),
+    message: text('message'),
+  },
+  (t) => [index('sync_runs_status_idx').on(t.status, t.finishedAt)],
+);
+
+/** Named leases: one holder ("host:pid") at a time across processes, until `expiresAt` or its process is gone. */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+});
+
+/** The periods whose digests the server queued on its own once they were complete and synced: each once. */
+export const digestSchedule = sqliteTable(
+  'digest_schedule',
+  {
+    period: text('period', { enum: ['DAY', 'WEEK', 'MONTH'] }).notNull(),
+    /** First day of the period. */
+    start: text('start').notNull(),
+    queuedAt: text('queued_at').notNull(),
+    /** Mails queued for it. */
+    mails: integer('mails').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.start] })],
+);

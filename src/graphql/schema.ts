@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import './types/scalars.ts';
 import './types/paper-filter.ts';
 import './types/paper.ts';
+import './types/upvote-history.ts';
 import './types/trending.ts';
 import './types/author.ts';
 import './types/organization.ts';

@@ -2,7 +2,8 @@
 // global one), so that tests and benchmarks can run several apps in a process.
 // Label values that clients choose (operation names, paths, operation types)
 // are bounded, so a client cannot grow the registry without bound.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SyncStatus } from '../catalogue/sync-ledger.ts';
 
 const GRAPHQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/u;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -106,11 +107,14 @@ export interface MetricsOptions {
   registry?: Registry;
   /** Operation names that always have their own label (the allow-list's), on top of the 200 others. */
   knownOperations?: Iterable<string>;
+  /** The state of the sync, read from the database at each scrape (the same for every worker). */
+  sync?: () => SyncStatus;
 }
 
-export function createMetrics({ registry = new Registry(), knownOperations = [] }: MetricsOptions = {}) {
+export function createMetrics({ registry = new Registry(), knownOperations = [], sync }: MetricsOptions = {}) {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  if (sync) syncMetrics(registers, sync);
   const routes = new LabelCap(50, (path) => path.length <= 100);
   const httpRequests = new Counter({
     name: 'http_requests_total',
@@ -161,4 +165,44 @@ export function createMetrics({ registry = new Registry(), knownOperations = [] 
       duration.observe({ operation_name }, seconds);
     },
   };
+}
+
+/** The last successful sync, its age and what it added; runs that failed (an upstream that could not be reached, a day that failed). */
+function syncMetrics(registers: Registry[], status: () => SyncStatus): void {
+  let read: { at: number; status: SyncStatus | null } | null = null;
+  // One read of the database per scrape, shared by the gauges; none when it cannot be read (the scrape goes on).
+  const current = (): SyncStatus | null => {
+    if (!read || read.at !== Date.now()) {
+      let value: SyncStatus | null = null;
+      try {
+        value = status();
+      } catch {
+        value = null;
+      }
+      read = { at: Date.now(), status: value };
+    }
+    return read.status;
+  };
+  const gauge = (name: string, help: string, value: (s: SyncStatus) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const s = current();
+        const v = s === null ? null : value(s);
+        if (v === null) this.reset();
+        else this.set(v);
+      },
+    });
+  // Before the first success: 0, so that the age (since 1970) says stale to any alert.
+  gauge('catalogue_sync_last_success_timestamp_seconds', 'When the last successful sync from the daily-papers API finished (Unix time); 0 before the first.', (s) =>
+    (s.lastSuccessMs ?? 0) / 1000,
+  );
+  gauge('catalogue_sync_last_success_age_seconds', 'Seconds since the last successful sync finished (since 1970 before the first).', (s) =>
+    Math.max(0, (Date.now() - (s.lastSuccessMs ?? 0)) / 1000),
+  );
+  gauge('catalogue_sync_last_papers_added', 'Papers the last successful sync added to the catalogue.', (s) => s.lastPapersAdded);
+  gauge('catalogue_sync_papers_added', 'Papers added by all syncs so far.', (s) => s.papersAdded);
+  gauge('catalogue_sync_failed_runs', 'Sync runs that failed so far: the upstream could not be reached, or a day could not be imported.', (s) => s.failedRuns);
 }

@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { log, logs } from '../log.ts';
+import { syncStatus } from '../catalogue/sync-ledger.ts';
 import { createMetrics } from './metrics.ts';
 import { readiness } from './readiness.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
@@ -112,7 +113,7 @@ function allowedOperationNames(config: ObservabilityOptions['config']): string[]
 }
 
 export function observability({ database, config, registry }: ObservabilityOptions): Observability {
-  const metrics = createMetrics({ registry, knownOperations: allowedOperationNames(config) });
+  const metrics = createMetrics({ registry, knownOperations: allowedOperationNames(config), sync: () => syncStatus(database.db) });
   // The state of a request is kept on Yoga's Request, which the operations are
   // also given, and that of an operation on its context (one per operation,
   // even in a batch): not in WeakMaps keyed by them (test/memory.test.ts).

@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../db/index.ts';
+import { dayOf } from '../catalogue/dates.ts';
 import { createCatalogueWriter, type CatalogueWriter, type ImportCounts } from '../catalogue/store.ts';
 import { loadInputFile, readInputFile } from './read.ts';
 import type { Problem } from './record.ts';
@@ -64,7 +65,10 @@ export function importFile(writer: CatalogueWriter, file: string, options: Impor
   }
   try {
     const counts = writer.transaction(() => {
-      const counts = { items: read.items, itemsSkipped: read.problems.length, ...writer.mergeRecords(read.records) };
+      // Upvotes are noted as of the paper's listing day, or the day the file was written where it lists none.
+      const fileDay = dayOf(statSync(file).mtimeMs);
+      const merged = writer.mergeRecords(read.records, (record) => record.listedOn ?? fileDay);
+      const counts = { items: read.items, itemsSkipped: read.problems.length, ...merged };
       if (options.dryRun) throw new DryRunRollback(counts);
       writer.recordImport({ file, checksum: input.checksum, importedAt: new Date().toISOString(), ...counts });
       return counts;

@@ -26,7 +26,8 @@ function dayFromName(file: string): string | null {
   return match ? match[1]! : null;
 }
 
-export function readInputFile({ file, bytes }: InputFile): ReadResult {
+/** `listingDay`: the day the items were listed on, where the file's name does not say it (a sync names the day it asked for). */
+export function readInputFile({ file, bytes }: InputFile, listingDay: string | null = dayFromName(file)): ReadResult {
   const fileProblem = (message: string): ReadResult => ({
     format: 'daily-papers',
     items: 0,
@@ -46,12 +47,12 @@ export function readInputFile({ file, bytes }: InputFile): ReadResult {
   if (!daily) return fileProblem(`expected a list of papers or an object with a "data" list, got ${describeType(json)}`);
 
   const seed = isSeedPapers(daily.items);
-  const listingDay = dayFromName(file) ?? daily.day;
+  const day = listingDay ?? daily.day;
   const records: PaperRecord[] = [];
   const problems: Problem[] = [];
   daily.items.forEach((item, index) => {
     try {
-      records.push(seed ? readSeedPapersItem(item) : readDailyPapersItem(item, listingDay));
+      records.push(seed ? readSeedPapersItem(item) : readDailyPapersItem(item, day));
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
       problems.push({ file, index, field: error.field, message: error.message });

@@ -79,14 +79,18 @@ export interface SendReport {
   failed: number;
 }
 
-export async function sendDigests(
+/**
+ * Queues the digests of the period containing `date` (default: the latest
+ * complete one), each subscription's once (its key); returns the report so
+ * far and the keys of the mail of this period not yet sent.
+ */
+export function queueDigests(
   db: Db,
-  transport: MailTransport,
   publicUrl: string,
   period: Period,
   date: string | null,
   now = new Date(),
-): Promise<SendReport> {
+): { report: SendReport; keys: string[] } {
   const span = periodContaining(period, date ?? latestCompletePeriodDay(period, now));
   const report: SendReport = { period, start: span.start, end: span.end, sent: 0, alreadySent: 0, empty: 0, failed: 0 };
   const keys: string[] = [];
@@ -120,6 +124,18 @@ export async function sendDigests(
       enqueueMail(tx, { key, kind: 'digest', subscriptionId: subscription.id, recipient: subscription.email, headers, ...mail }, now);
     });
   }
+  return { report, keys };
+}
+
+export async function sendDigests(
+  db: Db,
+  transport: MailTransport,
+  publicUrl: string,
+  period: Period,
+  date: string | null,
+  now = new Date(),
+): Promise<SendReport> {
+  const { report, keys } = queueDigests(db, publicUrl, period, date, now);
   // An explicit run retries its own mail now, whatever the backoff says. Mail
   // another process is sending (the server's outbox worker) is waited for.
   const started = new Date().toISOString();

@@ -78,6 +78,7 @@ const LEAST_COLUMNS: Record<string, PaperColumns> = {
   githubStars: 'listing',
   organization: 'listing',
   trendingScore: 'listing',
+  upvoteHistory: 'core',
   // PaperEdge.score, the trending score of a ranked list's edge: not a field of Paper, but read from its row.
   score: 'listing',
 };
