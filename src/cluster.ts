@@ -15,11 +15,21 @@ export function runPrimary(config: Config): void {
   database.close();
 
   let stopping = false;
-  const fork = (index: number) => cluster.fork({ WORKER_INDEX: String(index), SEEDS: 'off' }).on('exit', (code, signal) => {
-    if (stopping) return;
-    log.warn('worker stopped, starting another', { index, code, signal });
-    fork(index);
-  });
+  const fork = (index: number) => {
+    let listened = false;
+    const worker = cluster.fork({ WORKER_INDEX: String(index), SEEDS: 'off' });
+    worker.on('listening', () => (listened = true)).on('exit', (code, signal) => {
+      if (stopping) return;
+      // A worker that could not even listen (port in use: it said so) would fail again.
+      if (!listened) {
+        process.exitCode = 1;
+        stop('SIGTERM');
+        return;
+      }
+      log.warn('worker stopped, starting another', { index, code, signal });
+      fork(index);
+    });
+  };
   for (let i = 0; i < config.workers; i++) fork(i);
 
   const stop = (signal: NodeJS.Signals): void => {
@@ -28,9 +38,9 @@ export function runPrimary(config: Config): void {
     log.info('stopping workers', { signal, workers: Object.keys(cluster.workers ?? {}).length });
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     // Each worker has SHUTDOWN_GRACE_MS to finish; give it a little more, then leave.
-    setTimeout(() => process.exit(0), config.shutdownGraceMs + 2_000).unref();
+    setTimeout(() => process.exit(), config.shutdownGraceMs + 2_000).unref();
     cluster.on('exit', () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
     });
   };
   process.on('SIGTERM', stop);

@@ -213,3 +213,59 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return config;
 }
+
+/** One environment variable, as `--help` lists it: its default is what loadConfig gives without it. */
+interface Setting {
+  name: string;
+  about: string;
+  fallback(defaults: Config): string | number | boolean | null;
+}
+
+const SETTINGS: Setting[] = [
+  { name: 'DATABASE_PATH', about: 'SQLite file of the catalogue; its folder must exist', fallback: (c) => c.databasePath },
+  { name: 'LOG_LEVEL', about: 'debug, info, warn, error or silent', fallback: (c) => c.logLevel },
+  { name: 'HOST', about: 'address to listen on', fallback: (c) => c.host },
+  { name: 'PORT', about: 'port to listen on (0: any free port)', fallback: (c) => c.port },
+  { name: 'PUBLIC_URL', about: 'base of the links in mail and feeds', fallback: () => 'http://HOST:PORT' },
+  { name: 'SEEDS', about: 'auto: load the bundled seeds into an empty catalogue; off', fallback: (c) => c.seeds },
+  { name: 'WORKERS', about: 'server processes sharing the port', fallback: (c) => c.workers },
+  { name: 'EXECUTION_THREADS', about: 'threads per process running queries over one point (0: none)', fallback: (c) => c.executionThreads },
+  { name: 'NODE_ENV', about: 'production hides field suggestions in errors', fallback: () => null },
+  { name: 'SHUTDOWN_GRACE_MS', about: 'how long SIGTERM/SIGINT wait for requests in flight', fallback: (c) => c.shutdownGraceMs },
+  { name: 'MAX_BODY_BYTES', about: 'larger request bodies get 413', fallback: (c) => c.limits.maxBodyBytes },
+  { name: 'REQUEST_TIMEOUT_MS', about: 'slower requests get 503', fallback: (c) => c.limits.requestTimeoutMs },
+  { name: 'RATE_LIMIT_PER_MINUTE', about: 'points per client IP a minute (0: off)', fallback: (c) => c.limits.ratePerMinute },
+  { name: 'RATE_LIMIT_BURST', about: 'points a client may spend at once', fallback: (c) => c.limits.rateBurst },
+  { name: 'TRUST_PROXY', about: 'take the client IP from X-Forwarded-For', fallback: (c) => c.limits.trustProxy },
+  { name: 'MAX_QUERY_DEPTH', about: 'deepest query admitted', fallback: (c) => c.limits.maxDepth },
+  { name: 'MAX_QUERY_ALIASES', about: 'most aliases in a query', fallback: (c) => c.limits.maxAliases },
+  { name: 'MAX_QUERY_DIRECTIVES', about: 'most directives in a query', fallback: (c) => c.limits.maxDirectives },
+  { name: 'MAX_QUERY_TOKENS', about: 'most tokens in a query', fallback: (c) => c.limits.maxTokens },
+  { name: 'MAX_QUERY_NODES', about: 'most nodes a request may ask for', fallback: (c) => c.limits.maxNodes },
+  { name: 'MAX_BATCH_OPERATIONS', about: 'most operations in one batched request', fallback: (c) => c.limits.maxBatch },
+  { name: 'CORS_ORIGINS', about: '* or comma-separated origins', fallback: (c) => c.corsOrigins.join(',') },
+  { name: 'PERSISTED_OPERATIONS', about: 'apq, allowlist or off', fallback: (c) => c.persistedOperations },
+  { name: 'PERSISTED_OPERATIONS_FILE', about: 'JSON of sha256 hash → document (allowlist)', fallback: (c) => c.persistedOperationsFile },
+  { name: 'RESPONSE_CACHE_TTL_MS', about: 'lifetime of cached read responses (0: off)', fallback: (c) => c.responseCacheTtlMs },
+  { name: 'SMTP_URL', about: 'smtp:// or smtps:// server; unset: mail is written to OUTBOX_DIR', fallback: (c) => c.mail.smtpUrl },
+  { name: 'OUTBOX_DIR', about: 'folder of .eml files when SMTP_URL is unset', fallback: (c) => c.mail.outboxDir },
+  { name: 'MAIL_FROM', about: 'sender of the mail', fallback: (c) => c.mail.from },
+  { name: 'MAIL_POLL_MS', about: 'how often the server looks for mail to deliver', fallback: (c) => c.mail.pollMs },
+  { name: 'UPSTREAM_URL', about: 'the daily-papers API that sync reads', fallback: (c) => c.sync.upstreamUrl },
+  { name: 'HF_TOKEN', about: 'bearer token sent to the upstream, if set', fallback: () => null },
+  { name: 'SYNC_INTERVAL', about: 'the server syncs this often (15m, 1h, 1d); unset: never', fallback: () => null },
+  { name: 'SYNC_REFRESH_DAYS', about: 'recent days fetched again (upvotes keep growing)', fallback: (c) => c.sync.refreshDays },
+  { name: 'SUBSCRIPTIONS_PER_IP_PER_DAY', about: 'subscriptions one client IP may ask for a day', fallback: (c) => c.mail.subscriptionsPerIpPerDay },
+];
+
+/** The environment variables of a command, one a line, with their defaults: for `--help`. */
+export function describeSettings(names: 'all' | string[]): string {
+  const defaults = loadConfig({});
+  const chosen = names === 'all' ? SETTINGS : SETTINGS.filter((s) => names.includes(s.name));
+  const width = Math.max(...chosen.map((s) => s.name.length));
+  const lines = chosen.map((s) => {
+    const fallback = s.fallback(defaults);
+    return `  ${s.name.padEnd(width)}  ${s.about} (default: ${fallback === null ? 'not set' : fallback})`;
+  });
+  return `environment:\n${lines.join('\n')}\n`;
+}

@@ -1,64 +1,50 @@
-// Command-line entry: serve (npm start), migrate, reindex, ingest (npm run ingest), sync (npm run sync), digest (npm run digest).
+// Command-line entry: serve (npm start), migrate, reindex, schema, ingest (npm run ingest), sync (npm run sync), digest (npm run digest).
 // Each command imports only what it needs: `ingest` does not load the GraphQL server.
-import { openCatalogue } from './catalogue/index.ts';
-import { ConfigError, loadConfig } from './config.ts';
+// `--help` on any command prints its options and environment to stdout and starts nothing.
+import path from 'node:path';
+import { count } from 'drizzle-orm';
+import { COMMAND_HELP, CommandError, TOP_HELP, isHelp, listenError, noArguments, openCommandCatalogue, usageError } from './commands.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { papers } from './db/schema.ts';
 import { configureLogging, log } from './log.ts';
 
-const USAGE = 'usage: tsx src/main.ts serve | migrate | reindex | schema | ingest [--dry-run] [--skip-invalid] <files or folders…> | sync [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] | digest send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]';
+const COMMANDS = ['serve', 'migrate', 'reindex', 'schema', 'ingest', 'sync', 'digest'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined) throw usageError(null, 'no command given');
+  if (isHelp(command)) {
+    process.stdout.write(TOP_HELP);
+    return 0;
+  }
+  if (!COMMANDS.includes(command)) throw usageError(null, command.startsWith('-') ? `unknown option ${command}` : `unknown command "${command}"`);
+  if (COMMAND_HELP[command] && isHelp(rest[0])) {
+    process.stdout.write(COMMAND_HELP[command]);
+    return 0;
+  }
   const config = loadConfig();
   configureLogging(config.logLevel);
+  const open = (write: boolean) => openCommandCatalogue(config, process.env, write);
   switch (command) {
-    case 'serve': {
-      const cluster = (await import('node:cluster')).default;
-      if (config.workers > 1 && cluster.isPrimary) {
-        (await import('./cluster.ts')).runPrimary(config);
-        process.stdout.write(`Paper catalogue GraphQL API: ${config.workers} workers on http://${config.host}:${config.port}/graphql\n`);
-        return -1; // keep running
-      }
-      const { startServer } = await import('./server.ts');
-      const running = await startServer(config);
-      if (cluster.isPrimary) {
-        process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser); mail goes to ${running.mail}\n`);
-      }
-      // A signal repeated while stopping is ignored (npx and tsx pass signals on,
-      // so one Ctrl-C can arrive twice); stopping takes SHUTDOWN_GRACE_MS at most.
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals): void => {
-        if (stopping) return;
-        stopping = true;
-        const started = Date.now();
-        log.info('stopping', { signal, graceMs: config.shutdownGraceMs });
-        running.close().then(
-          () => {
-            log.info('stopped', { ms: Date.now() - started });
-            process.exit(0);
-          },
-          (error: unknown) => {
-            log.error('failed to stop cleanly', { error });
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-      return -1; // keep running
-    }
+    case 'serve':
+      noArguments(command, rest);
+      return serve(config);
     case 'schema': {
+      noArguments(command, rest);
       // The SDL committed as src/graphql/schema.graphql (npm run schema:print).
       const [{ printSchema }, { schema }] = await Promise.all([import('graphql'), import('./graphql/schema.ts')]);
       process.stdout.write(`${printSchema(schema)}\n`);
       return 0;
     }
     case 'migrate':
-      openCatalogue(config.databasePath).close();
+      noArguments(command, rest);
+      open(true).close();
       process.stdout.write(`${config.databasePath}: migrated\n`);
       return 0;
     case 'reindex': {
+      noArguments(command, rest);
       const { rebuildSearchIndex } = await import('./catalogue/search.ts');
-      const database = openCatalogue(config.databasePath);
+      const database = open(true);
       const indexed = rebuildSearchIndex(database.db);
       database.close();
       process.stdout.write(`search index rebuilt: ${indexed.papers} papers, ${indexed.authors} authors, ${indexed.organizations} organizations\n`);
@@ -66,19 +52,68 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'ingest': {
       const { runIngest } = await import('./ingest/cli.ts');
-      return runIngest(rest, () => openCatalogue(config.databasePath));
+      return runIngest(rest, () => open(true));
     }
     case 'sync': {
       const { runSyncCommand } = await import('./sync/cli.ts');
-      return runSyncCommand(rest, config.sync, () => openCatalogue(config.databasePath));
+      return runSyncCommand(rest, config.sync, () => open(true));
     }
-    case 'digest': {
+    default: {
       const { runDigest } = await import('./mail/cli.ts');
-      return runDigest(rest, config, () => openCatalogue(config.databasePath));
+      return runDigest(rest, config, () => open(true));
     }
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      return 2;
+  }
+}
+
+/** Checks the database can be served (written: subscriptions, mail), then serves until SIGTERM / SIGINT. */
+async function serve(config: Config): Promise<number> {
+  const cluster = (await import('node:cluster')).default;
+  if (cluster.isPrimary) openCommandCatalogue(config, process.env, true).close();
+  if (config.workers > 1 && cluster.isPrimary) {
+    (await import('./cluster.ts')).runPrimary(config);
+    const banner = `Paper catalogue GraphQL API: ${config.workers} workers on http://${config.host}:${config.port}/graphql, serving ${served(config)}\n`;
+    cluster.once('listening', () => process.stdout.write(banner));
+    return -1; // keep running
+  }
+  const { startServer } = await import('./server.ts');
+  const running = await startServer(config).catch((error: unknown) => {
+    throw listenError(error, config) ?? error;
+  });
+  if (cluster.isPrimary) {
+    process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser), serving ${served(config)}; mail goes to ${running.mail}\n`);
+  }
+  // A signal repeated while stopping is ignored (one Ctrl-C reaches npm and the server);
+  // stopping takes SHUTDOWN_GRACE_MS at most.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    log.info('stopping', { signal, graceMs: config.shutdownGraceMs });
+    running.close().then(
+      () => {
+        log.info('stopped', { ms: Date.now() - started });
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error('failed to stop cleanly', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return -1; // keep running
+}
+
+/** "the file (n papers)", for the banner. */
+function served(config: Config): string {
+  const database = openCommandCatalogue(config, process.env, false);
+  try {
+    const [row] = database.db.select({ n: count() }).from(papers).all();
+    return `${path.resolve(config.databasePath)} (${row?.n ?? 0} papers)`;
+  } finally {
+    database.close();
   }
 }
 
@@ -87,12 +122,16 @@ main(process.argv.slice(2)).then(
     if (status >= 0) process.exitCode = status;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) {
+    // Exits at once: a server that failed to listen has timers (mail delivery) that would keep it up.
+    if (error instanceof CommandError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(error.status);
+    } else if (error instanceof ConfigError) {
       process.stderr.write(`configuration: ${error.message}\n`);
-      process.exitCode = 2;
+      process.exit(2);
     } else {
       log.error('failed', { error });
-      process.exitCode = 1;
+      process.exit(1);
     }
   },
 );

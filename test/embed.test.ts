@@ -12,6 +12,10 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { scratchFolder, type GraphQLResponse } from './helpers.ts';
+import { CHROMIUM, skipReason } from './prerequisites.ts';
+
+// Without Debian's Chromium these tests skip (npm test's pretest said why in one line).
+const noBrowser = skipReason(CHROMIUM);
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts', import.meta.url));
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -100,6 +104,7 @@ async function backgroundLuminance(id: string): Promise<number> {
 }
 
 beforeAll(async () => {
+  if (noBrowser) return;
   const scratch = scratchFolder();
   const database = path.join(scratch, 'catalogue.db');
   copyFileSync(path.join(inject('runFolder'), 'seeded.db'), database);
@@ -138,7 +143,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-describe('<paper-list> on a page of another origin', () => {
+describe.skipIf(noBrowser)('<paper-list> on a page of another origin', () => {
   it('loads embed.js and posts to the /graphql of the origin the script came from', () => {
     expect(apiOrigin).not.toBe(hostOrigin);
     expect(graphqlPosts.length).toBeGreaterThan(0);
@@ -241,7 +246,7 @@ describe('<paper-list> on a page of another origin', () => {
   });
 });
 
-describe('embed routes and CORS', () => {
+describe.skipIf(noBrowser)('embed routes and CORS', () => {
   it('serves embed.js as a cacheable script for any origin, and /embed as a page; other methods are refused', async () => {
     const script = await fetch(`${apiOrigin}/embed.js`);
     expect(script.status).toBe(200);
@@ -284,7 +289,7 @@ describe('embed routes and CORS', () => {
   });
 });
 
-describe('the demo page /embed', () => {
+describe.skipIf(noBrowser)('the demo page /embed', () => {
   it('shows the four examples, and is kept as a screenshot in both colour schemes', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.goto(`${apiOrigin}/embed`);

@@ -1,10 +1,28 @@
 // `npm run ingest -- [--dry-run] [--skip-invalid] <files or folders…>`
 import { parseArgs } from 'node:util';
+import { describeSettings } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { importFiles, listInputFiles, UsageError, type FileOutcome, type ImportSummary } from './importer.ts';
 import { describeProblem } from './record.ts';
 
 export const INGEST_USAGE = 'usage: npm run ingest -- [--dry-run] [--skip-invalid] <files or folders…>';
+
+export const INGEST_HELP = `${INGEST_USAGE}
+
+Imports daily-paper and paper files (.json, .json.gz; folders are searched)
+into the catalogue. A file already imported (same checksum) is skipped.
+Exit status: 0 all imported, 1 a file was rejected, 2 a usage error.
+
+options:
+  --dry-run        check and count, write nothing
+  --skip-invalid   import a file's valid items, skipping the invalid ones
+                   (without it a file with an invalid item is rejected whole)
+  -h, --help       this text
+
+${describeSettings(['DATABASE_PATH', 'LOG_LEVEL'])}`;
+
+/** One line for a usage error: what was wrong and where to read more. */
+export const ingestUsageError = (problem: string): string => `ingest: ${problem} (see npm run ingest -- --help)\n`;
 
 export interface Output {
   write(text: string): unknown;
@@ -24,14 +42,22 @@ export function runIngest(
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { 'dry-run': { type: 'boolean', default: false }, 'skip-invalid': { type: 'boolean', default: false } },
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        'skip-invalid': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
+    if (values.help || positionals[0] === 'help') {
+      out.write(INGEST_HELP);
+      return 0;
+    }
     if (positionals.length === 0) throw new UsageError('no files or folders given');
     files = listInputFiles(positionals);
     if (files.length === 0) throw new UsageError(`no .json or .json.gz files in ${positionals.join(', ')}`);
     options = { dryRun: values['dry-run'], skipInvalid: values['skip-invalid'] };
   } catch (error) {
-    err.write(`ingest: ${(error as Error).message}\n${INGEST_USAGE}\n`);
+    err.write(ingestUsageError(parseProblem(error)));
     return 2;
   }
 
@@ -99,4 +125,12 @@ function progressBar(stream: Output, total: number) {
       stream.write('\r\x1b[K');
     },
   };
+}
+
+/** node:util parseArgs says "Unknown option '--x'. To specify a positional argument…": keep the first sentence. */
+export function parseProblem(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${/'([^']+)'/u.exec(message)?.[1] ?? message}`;
+  if (code?.startsWith('ERR_PARSE_ARGS')) return message.split(/\.\s/u)[0]!.replace(/\.$/u, '');
+  return message;
 }

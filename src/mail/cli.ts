@@ -1,12 +1,26 @@
 // `npm run digest -- send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]`
 import { parseArgs } from 'node:util';
 import { isDay, type Period } from '../catalogue/dates.ts';
-import { publicUrlOf, type Config } from '../config.ts';
+import { describeSettings, publicUrlOf, type Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
+import { parseProblem } from '../ingest/cli.ts';
 import { sendDigests } from './digests.ts';
 import { createMailTransport } from './transport.ts';
 
 export const DIGEST_USAGE = 'usage: npm run digest -- send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]';
+
+export const DIGEST_HELP = `${DIGEST_USAGE}
+
+Sends each confirmed subscriber the digest of the period containing --date
+(default: the latest complete period), once: a run again sends no duplicates.
+Exit status: 0 all sent, 1 some mail failed (it stays queued), 2 a usage error.
+
+options:
+  --period DAY|WEEK|MONTH   which digest
+  --date YYYY-MM-DD         a day in the period (default: the latest complete one)
+  -h, --help                this text
+
+${describeSettings(['DATABASE_PATH', 'LOG_LEVEL', 'PUBLIC_URL', 'HOST', 'PORT', 'SMTP_URL', 'OUTBOX_DIR', 'MAIL_FROM'])}`;
 
 /** Exit status: 0 all sent, 1 some mail failed (it stays queued), 2 a usage error. */
 export async function runDigest(
@@ -22,15 +36,19 @@ export async function runDigest(
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { period: { type: 'string' }, date: { type: 'string' } },
+      options: { period: { type: 'string' }, date: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
     });
+    if (values.help || positionals.includes('help')) {
+      out.write(DIGEST_HELP);
+      return 0;
+    }
     if (positionals.length !== 1 || positionals[0] !== 'send') throw new Error('the only command is "send"');
     if (!['DAY', 'WEEK', 'MONTH'].includes(values.period ?? '')) throw new Error('--period must be DAY, WEEK or MONTH');
     if (values.date !== undefined && !isDay(values.date)) throw new Error(`--date must be a day written YYYY-MM-DD; got "${values.date}"`);
     period = values.period as Period;
     date = values.date ?? null;
   } catch (error) {
-    err.write(`digest: ${(error as Error).message}\n${DIGEST_USAGE}\n`);
+    err.write(`digest: ${parseProblem(error)} (see npm run digest -- --help)\n`);
     return 2;
   }
   // Links in mail must reach the server from a reader's mailbox; the listening address rarely does.
