@@ -21,6 +21,7 @@ import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import { mailRequestGuard } from './mail/request-guard.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
+import { dailyPapersApi } from './routes/daily-papers-api.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
 import { feeds } from './routes/feeds.ts';
@@ -76,7 +77,7 @@ function routes(database: Database, mail: MailSettings): Plugin {
     onRequest({ request, url, endResponse }) {
       const link = digestLinks(database.db, request, url); // a promise: a POST's form is read
       if (link) return link.then(endResponse);
-      const response = feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url);
+      const response = feeds(database.db, mail.publicUrl, request, url) ?? dailyPapersApi(database.db, request, url) ?? embed(request, url);
       if (response) endResponse(response);
     },
   };
