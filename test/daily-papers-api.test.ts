@@ -91,6 +91,18 @@ describe('GET /api/daily_papers', () => {
       expect(small.map((i) => i.paper.id), query).toEqual(all.slice(14, 21).map((i) => i.paper.id));
     }
     expect(await items('/api/daily_papers?date=2026-06-27')).toEqual([]); // a Saturday: nothing listed
+    // sort=trending is the period's trending list; a 31-day month is ranked 30 days after its start, so that its first day still counts.
+    const may = await items('/api/daily_papers?month=2026-05&limit=100');
+    const { trendingPapers } = await api.data('{ trendingPapers(window: MONTH, asOf: "2026-05-31T00:00:00Z", first: 100) { nodes { arxivId listedOn } } }');
+    expect(may.map((i) => i.paper.id)).toEqual(trendingPapers.nodes.map((n: { arxivId: string }) => n.arxivId));
+    expect(may.some((i) => i.paper.submittedOnDailyAt.startsWith('2026-05-01'))).toBe(true);
+  });
+
+  it('takes as many statements for a page of 10 as for a page of 100', async () => {
+    const counts = [];
+    for (const limit of [10, 100]) counts.push(await api.statements(() => items(`/api/daily_papers?month=2026-05&limit=${limit}`)));
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[1]).toBe(counts[0]);
   });
 
   it('refuses bad parameters with 400 and a message naming the parameter', async () => {

@@ -15,7 +15,7 @@ import { addDays, dayStart, isDay, monthStart, periodContaining } from '../catal
 import { arxivIdFromInput } from '../catalogue/identity.ts';
 import { organizationsByIds, type OrganizationRow } from '../catalogue/organizations.ts';
 import { latestListingDay, listPapers, papersByArxivIds, type PaperOrder, type PaperRow } from '../catalogue/papers.ts';
-import type { TrendingWindow } from '../catalogue/trending.ts';
+import { WINDOW_HOURS, type TrendingWindow } from '../catalogue/trending.ts';
 import type { Db } from '../db/index.ts';
 
 export const DAILY_PAPERS_PATH = '/api/daily_papers';
@@ -122,10 +122,12 @@ function dailyPapers(db: Db, params: URLSearchParams): unknown[] {
   if (!(SORTS as readonly string[]).includes(sort)) throw new BadParameter('sort', `must be trending or publishedAt; got ${JSON.stringify(sort)}`);
   if (page * limit > MAX_OFFSET) throw new BadParameter('p', `reaches past paper ${MAX_OFFSET} (p × limit); narrow the period instead`);
   if (!period) return [];
-  // trending: the period's own window, at the end of the period.
+  // trending: the period's own window, at the end of the period, or 30 days after its start, so
+  // that the 1st of a 31-day month is still inside the MONTH window.
+  const asOfMs = Math.min(dayStart(addDays(period.to, 1)), dayStart(period.from) + WINDOW_HOURS[period.window] * 3_600_000);
   const order: PaperOrder =
     sort === 'trending'
-      ? { field: 'TRENDING', direction: 'DESC', asOfMs: dayStart(addDays(period.to, 1)), window: period.window }
+      ? { field: 'TRENDING', direction: 'DESC', asOfMs, window: period.window }
       : { field: 'PUBLISHED_AT', direction: 'DESC' };
   const rows = listPapers(db, { listed: { from: period.from, to: period.to } }, order, { forward: true, size: (page + 1) * limit, after: null }).rows;
   return items(db, rows.slice(page * limit).map((r) => r.row));
