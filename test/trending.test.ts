@@ -68,3 +68,23 @@ describe('trending_score in SQL', () => {
     sqlite.close();
   });
 });
+
+describe('trending_momentum in SQL (the aggregate for upvote history)', () => {
+  it('gives momentum() over the rows of a paper, NULL for none, whatever order the rows come in', () => {
+    const sqlite = new Database(':memory:');
+    registerTrendingScore(sqlite);
+    sqlite.exec("CREATE TABLE h (paper_id INTEGER, date TEXT, upvotes INTEGER); INSERT INTO h VALUES (1, '2026-06-29', 50), (1, '2026-06-24', 10), (1, '2026-06-26', 30), (2, '2026-06-30', 4)");
+    const asOf = at('2026-07-01T00:00:00Z');
+    const score = sqlite.prepare<[number, number | null, number], { s: number | null }>(
+      "SELECT trending_momentum(date, upvotes, '2026-06-24', ?, ?) AS s FROM h WHERE paper_id = ?",
+    );
+    const rows = sqlite.prepare<[number], { date: string; upvotes: number }>('SELECT date, upvotes FROM h WHERE paper_id = ?');
+    for (const window of WINDOWS) {
+      const hours = WINDOW_HOURS[window] === Infinity ? null : WINDOW_HOURS[window];
+      expect(score.get(asOf, hours, 1)!.s, window).toBe(momentum(rows.all(1), '2026-06-24', asOf, window));
+      if (window !== 'DAY') expect(score.get(asOf, hours, 1)!.s, window).toBeGreaterThan(0); // the DAY before asOf gained nothing
+    }
+    expect(score.get(asOf, 168, 3)!.s).toBeNull();
+    sqlite.close();
+  });
+});

@@ -88,4 +88,20 @@ export function registerTrendingScore(sqlite: Sqlite.Database): void {
   sqlite.function('trending_score', { deterministic: true }, (upvotes, listedOn, asOfMs, windowHours) =>
     (Number(upvotes) + 1) * weight(Number(asOfMs) - startOf(String(listedOn)), windowHours === null ? Infinity : Number(windowHours)),
   );
+  // momentum() over a paper's history rows, for when upvote_history exists:
+  //   (SELECT trending_momentum(h.date, h.upvotes, p.listed_on, :asOf, :window) FROM upvote_history h WHERE h.paper_id = p.id)
+  // NULL for a paper without rows, so that coalesce(…, trending_score(…)) falls back to the snapshot's formula.
+  type Momentum = { points: UpvotePoint[]; listedOn: string; asOfMs: number; window: TrendingWindow };
+  const windowNamed = (hours: unknown): TrendingWindow =>
+    hours === null ? 'ALL' : ((Object.keys(WINDOW_HOURS) as TrendingWindow[]).find((w) => WINDOW_HOURS[w] === Number(hours)) ?? 'ALL');
+  sqlite.aggregate('trending_momentum', {
+    start: () => null as Momentum | null,
+    // The typings allow a step one argument; SQLite passes it each of the call's.
+    step: ((state: Momentum | null, date: unknown, upvotes: unknown, listedOn: unknown, asOfMs: unknown, windowHours: unknown) => {
+      const into = state ?? { points: [], listedOn: String(listedOn), asOfMs: Number(asOfMs), window: windowNamed(windowHours) };
+      into.points.push({ date: String(date), upvotes: Number(upvotes) });
+      return into;
+    }) as never,
+    result: (state: Momentum | null) => (state === null ? null : momentum(state.points, state.listedOn, state.asOfMs, state.window)),
+  });
 }
