@@ -21,6 +21,7 @@ import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import { mailRequestGuard } from './mail/request-guard.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
+import { dailyPapersApi } from './routes/daily-papers-api.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
 import { feeds } from './routes/feeds.ts';
@@ -80,7 +81,7 @@ function routes(database: Database, mail: MailSettings): Plugin {
       // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use.
       const later = digestLinks(database.db, request, url) ?? graphiqlAssets(request, url);
       if (later) return later.then(endResponse);
-      const response = feeds(database.db, mail.publicUrl, request, url) ?? embed(request, url) ?? root(request, url);
+      const response = feeds(database.db, mail.publicUrl, request, url) ?? dailyPapersApi(database.db, request, url) ?? embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
     },
   };

@@ -66,11 +66,15 @@ export function oraclePapers(): Map<string, OraclePaper> {
   return papers;
 }
 
-/** The trending formula as the README states it. */
-export function expectedScore(p: OraclePaper, asOf: number): number {
+export type Window = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
+export const WINDOW_HOURS: Record<Window, number> = { DAY: 24, WEEK: 168, MONTH: 720, ALL: Infinity };
+
+/** The trending formula as the README states it: (upvotes + 1) halved every half window of age, 0 outside the window. */
+export function expectedScore(p: OraclePaper, asOf: number, window: Window = 'WEEK'): number {
   const age = (asOf - Date.parse(`${p.listedOn}T00:00:00Z`)) / 3_600_000;
-  if (age < 0) return 0;
-  return (p.upvotes + 3 * Math.log10(1 + (p.githubStars ?? 0)) + 1) / Math.pow(age + 2, 1.8);
+  const hours = WINDOW_HOURS[window];
+  if (age < 0 || age > hours) return 0;
+  return hours === Infinity ? p.upvotes + 1 : (p.upvotes + 1) * Math.pow(2, -age / (hours / 2));
 }
 
 export const byArxivId = (a: OraclePaper, b: OraclePaper): number => (a.arxivId < b.arxivId ? -1 : a.arxivId > b.arxivId ? 1 : 0);

@@ -5,6 +5,7 @@ import type { Db } from '../db/index.ts';
 import { organizations, paperAuthors, papers, type OrganizationRow, type PaperRow } from '../db/schema.ts';
 import { JOINED_ORGANIZATION, organizationsFromValues } from './organizations.ts';
 import { byKeys, inJsonList, placeholders, prepared } from './prepared.ts';
+import { WINDOW_HOURS, type TrendingWindow } from './trending.ts';
 import { cursorShape, inline, keysetQuery, limitShape, pageFrom, pageLimit, pageLimitValues, type Bind, type Page, type PageRequest, type SortKey } from './keyset.ts';
 
 export type { PaperRow };
@@ -30,7 +31,12 @@ export interface PaperOrder {
   direction: 'ASC' | 'DESC';
   /** For TRENDING: the instant the score is computed at, in ms. */
   asOfMs?: number;
+  /** For TRENDING: the window whose score ranks (default WEEK). */
+  window?: TrendingWindow;
 }
+
+/** The window of a TRENDING order. */
+const windowOf = (order: PaperOrder): TrendingWindow => order.window ?? 'WEEK';
 
 /**
  * The columns of a paper but its long texts, in tiers: a list reads the
@@ -172,8 +178,8 @@ export const filterShape = (filter: PaperFilter): string =>
     filter.hasCode == null ? '' : `c${filter.hasCode}`,
   ].join(',');
 
-export const trendingScoreSql = (asOfMs: unknown): SQL<number> =>
-  sql<number>`trending_score(${papers.upvotes}, ${papers.githubStars}, ${papers.listedOn}, ${asOfMs})`;
+export const trendingScoreSql = (asOfMs: unknown, windowHours: unknown): SQL<number> =>
+  sql<number>`trending_score(${papers.upvotes}, ${papers.listedOn}, ${asOfMs}, ${windowHours})`;
 
 /** The sort key of an order: its field, then the arXiv id (ascending) to break ties. */
 export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[] {
@@ -191,13 +197,16 @@ function primarySortKey(order: PaperOrder, direction: SortKey['direction'], bind
     case 'UPVOTES':
       return { expr: papers.upvotes, direction, type: 'number' };
     case 'TRENDING':
-      return { expr: trendingScoreSql(bind('asOf', order.asOfMs ?? 0)), direction, type: 'number' };
+      // ALL does not decay: its score is upvotes + 1, in the order of the upvotes index, with no sort.
+      if (windowOf(order) === 'ALL') return { expr: papers.upvotes, direction, type: 'number' };
+      return { expr: trendingScoreSql(bind('asOf', order.asOfMs ?? 0), bind('windowHours', WINDOW_HOURS[windowOf(order)])), direction, type: 'number' };
   }
 }
 
 /** What of a page's filter, order and cursor changes the text of its SQL. */
 function pageShape(filter: PaperFilter, order: PaperOrder, request: PageRequest): string {
-  return `${filterShape(filter)} ${order.field} ${order.direction} ${cursorShape(request)} ${limitShape(request)}`;
+  const field = order.field === 'TRENDING' && windowOf(order) === 'ALL' ? 'TRENDING ALL' : order.field;
+  return `${filterShape(filter)} ${field} ${order.direction} ${cursorShape(request)} ${limitShape(request)}`;
 }
 
 /**
@@ -221,7 +230,10 @@ function filterValues(filter: PaperFilter, values: Record<string, unknown> = {})
 /** The values of a page's placeholders, as pageQuery binds them: the trending instant, the cursor, the filter, the limit (unless written into the SQL). */
 function pageValues(filter: PaperFilter, order: PaperOrder, request: PageRequest): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  if (order.field === 'TRENDING') values.asOf = order.asOfMs ?? 0;
+  if (order.field === 'TRENDING' && windowOf(order) !== 'ALL') {
+    values.asOf = order.asOfMs ?? 0;
+    values.windowHours = WINDOW_HOURS[windowOf(order)];
+  }
   (request.forward ? request.after : request.before)?.forEach((value, i) => (values[`key${i}`] = value));
   filterValues(filter, values);
   pageLimitValues(request, values);

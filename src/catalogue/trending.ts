@@ -1,30 +1,79 @@
-// The trending score, in the spirit of Hacker News' ranking: points decay
-// with a power of the age, so a fresh paper with a few upvotes can outrank an
-// older one with many.
+// The trending score of a window: the upvotes a paper gained in the window,
+// each gain halved for every half-window of age, so that "trending this week"
+// is the week's best with a lean towards its last days, and "this month" the
+// month's best with a lean towards its last weeks.
 //
-//   score = (upvotes + 3 × log10(1 + githubStars) + 1) / (ageHours + 2) ^ 1.8
+//   score = Σ gain × 2 ^ (−ageHours / halfLifeHours)   over the gains in [asOf − window, asOf)
 //
-// ageHours is the time from the start (00:00 UTC) of the paper's listing day
-// to `asOf`; a paper listed after `asOf` scores 0. The log keeps a famous
-// repository from drowning the upvotes (10 stars count as 3 upvotes, 1,000 as
-// 9); the +1 lets papers without upvotes still rank by freshness.
+// halfLifeHours is half the window: DAY 12, WEEK 84 (3.5 days), MONTH 360
+// (15 days); ALL never decays, so it ranks by upvotes. A gain's age runs from
+// the start (00:00 UTC) of the day it was recorded on to asOf.
+//
+// Without a history (the bundled snapshot), a paper's upvotes count as gained
+// on its listing day, plus 1 so that papers without upvotes still rank by
+// freshness:
+//
+//   score = (upvotes + 1) × 2 ^ (−ageHours / halfLifeHours)
+//
+// Half a window is the shortest half-life for which, within a week, a paper
+// with more than twice another's upvotes and listed at most 2 days before it
+// still ranks above it (2^(2 days / 3.5 days) = 1.49 < 2). GitHub stars do not
+// count: a famous repository outranked papers with twice the upvotes, and
+// stars often predate the paper.
 import type Sqlite from 'better-sqlite3';
 import { dayStart } from './dates.ts';
 
-export const TRENDING = { starWeight: 3, ageOffsetHours: 2, gravity: 1.8 } as const;
+export type TrendingWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
 
-export function trendingScore(upvotes: number, githubStars: number | null, listedOn: string, asOfMs: number): number {
-  return scoreFrom(upvotes, githubStars, dayStart(listedOn), asOfMs);
+const HOUR_MS = 3_600_000;
+
+export const WINDOW_HOURS: Record<TrendingWindow, number> = { DAY: 24, WEEK: 7 * 24, MONTH: 30 * 24, ALL: Infinity };
+
+/** The half-life of a window's gains, in hours: half the window (Infinity for ALL). */
+export const halfLifeHours = (window: TrendingWindow): number => WINDOW_HOURS[window] / 2;
+
+/** A gain `ageMs` old at asOf, weighed for a window of `windowHours`: 0 outside [0, window]. */
+function weight(ageMs: number, windowHours: number): number {
+  const ageHours = ageMs / HOUR_MS;
+  if (ageHours < 0 || ageHours > windowHours) return 0;
+  return windowHours === Infinity ? 1 : Math.pow(2, -ageHours / (windowHours / 2));
 }
 
-function scoreFrom(upvotes: number, githubStars: number | null, listedAtMs: number, asOfMs: number): number {
-  const ageHours = (asOfMs - listedAtMs) / 3_600_000;
-  if (ageHours < 0) return 0;
-  const points = upvotes + TRENDING.starWeight * Math.log10(1 + (githubStars ?? 0)) + 1;
-  return points / Math.pow(ageHours + TRENDING.ageOffsetHours, TRENDING.gravity);
+/** The score without history: upvotes + 1 gained at the start of the listing day. */
+export function trendingScore(upvotes: number, listedOn: string, asOfMs: number, window: TrendingWindow): number {
+  return (upvotes + 1) * weight(asOfMs - dayStart(listedOn), WINDOW_HOURS[window]);
 }
 
-/** Makes `trending_score(upvotes, github_stars, listed_on, as_of_ms)` available to SQL on this connection. */
+/** A paper's upvotes as recorded on a day (upvote_history, recorded on change). */
+export interface UpvotePoint {
+  date: string;
+  upvotes: number;
+}
+
+/**
+ * The score with history: the gains between a paper's recorded counts, each
+ * weighed by its age. The first count is gained in full on the listing day
+ * (what it had when recording began is all the snapshot knows), a count
+ * recorded before the listing day counts on the listing day, and the +1 of a
+ * paper without history is part of the first gain, so that a paper with one
+ * point, on its listing day, scores what trendingScore gives it.
+ */
+export function momentum(history: readonly UpvotePoint[], listedOn: string, asOfMs: number, window: TrendingWindow): number {
+  const listedAt = dayStart(listedOn);
+  const windowHours = WINDOW_HOURS[window];
+  const points = [...history].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  let score = 0;
+  let before = 0;
+  points.forEach((point, i) => {
+    const total = point.upvotes + 1;
+    const at = i === 0 ? listedAt : Math.max(listedAt, dayStart(point.date));
+    score += (total - before) * weight(asOfMs - at, windowHours);
+    before = total;
+  });
+  return score;
+}
+
+/** Makes `trending_score(upvotes, listed_on, as_of_ms, window_hours)` available to SQL on this connection. */
 export function registerTrendingScore(sqlite: Sqlite.Database): void {
   // A list is scored row by row, and its rows share a few listing days: each day's start is parsed once.
   const starts = new Map<string, number>();
@@ -36,11 +85,23 @@ export function registerTrendingScore(sqlite: Sqlite.Database): void {
     }
     return start;
   };
-  sqlite.function('trending_score', { deterministic: true }, (upvotes, stars, listedOn, asOfMs) =>
-    scoreFrom(Number(upvotes), stars === null ? null : Number(stars), startOf(String(listedOn)), Number(asOfMs)),
+  sqlite.function('trending_score', { deterministic: true }, (upvotes, listedOn, asOfMs, windowHours) =>
+    (Number(upvotes) + 1) * weight(Number(asOfMs) - startOf(String(listedOn)), windowHours === null ? Infinity : Number(windowHours)),
   );
+  // momentum() over a paper's history rows, for when upvote_history exists:
+  //   (SELECT trending_momentum(h.date, h.upvotes, p.listed_on, :asOf, :window) FROM upvote_history h WHERE h.paper_id = p.id)
+  // NULL for a paper without rows, so that coalesce(…, trending_score(…)) falls back to the snapshot's formula.
+  type Momentum = { points: UpvotePoint[]; listedOn: string; asOfMs: number; window: TrendingWindow };
+  const windowNamed = (hours: unknown): TrendingWindow =>
+    hours === null ? 'ALL' : ((Object.keys(WINDOW_HOURS) as TrendingWindow[]).find((w) => WINDOW_HOURS[w] === Number(hours)) ?? 'ALL');
+  sqlite.aggregate('trending_momentum', {
+    start: () => null as Momentum | null,
+    // The typings allow a step one argument; SQLite passes it each of the call's.
+    step: ((state: Momentum | null, date: unknown, upvotes: unknown, listedOn: unknown, asOfMs: unknown, windowHours: unknown) => {
+      const into = state ?? { points: [], listedOn: String(listedOn), asOfMs: Number(asOfMs), window: windowNamed(windowHours) };
+      into.points.push({ date: String(date), upvotes: Number(upvotes) });
+      return into;
+    }) as never,
+    result: (state: Momentum | null) => (state === null ? null : momentum(state.points, state.listedOn, state.asOfMs, state.window)),
+  });
 }
-
-export type TrendingWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
-
-export const WINDOW_HOURS: Record<TrendingWindow, number> = { DAY: 24, WEEK: 7 * 24, MONTH: 30 * 24, ALL: Infinity };

@@ -4,7 +4,7 @@
 import type { AuthorRow } from '../catalogue/authors.ts';
 import type { OrganizationRow } from '../catalogue/organizations.ts';
 import type { ListedPaper } from '../catalogue/papers.ts';
-import { trendingScore } from '../catalogue/trending.ts';
+import { trendingScore, type TrendingWindow } from '../catalogue/trending.ts';
 import { builder } from './builder.ts';
 import { NODE_KEYS } from './node-ids.ts';
 
@@ -23,10 +23,10 @@ export const PaperConnection = builder.connectionObject(
       score: t.float({
         nullable: true,
         description:
-          "The trending score this list was ranked by, at the list's asOf (trendingPapers, or an order by TRENDING); null in lists ranked otherwise. Paper.trendingScore is the same for every list: the score at the catalogue's default asOf.",
+          "The trending score this list was ranked by, at the list's asOf and over its window (trendingPapers, or an order by TRENDING); null in lists ranked otherwise. Paper.trendingScore is the same for every list: the WEEK's score at the catalogue's default asOf.",
         resolve: ({ node }) => {
-          const { scoredAt } = node as ListedPaper & { scoredAt?: number };
-          return scoredAt === undefined ? null : trendingScore(node.upvotes, node.githubStars, node.listedOn, scoredAt);
+          const { scoredAs } = node as ListedPaper & { scoredAs?: { asOfMs: number; window: TrendingWindow } };
+          return scoredAs === undefined ? null : trendingScore(node.upvotes, node.listedOn, scoredAs.asOfMs, scoredAs.window);
         },
       }),
     }),

@@ -98,7 +98,7 @@ export function openRawApi(file: string): RawApi {
     `SELECT p.id, p.arxiv_id AS arxivId, p.title, p.upvotes, p.github_stars AS stars, p.listed_on AS listedOn, o.name AS org
      FROM papers p LEFT JOIN organizations o ON o.id = p.organization_id
      WHERE p.listed_on >= ? AND p.listed_on <= ?
-     ORDER BY trending_score(p.upvotes, p.github_stars, p.listed_on, ?) DESC, p.arxiv_id
+     ORDER BY trending_score(p.upvotes, p.listed_on, ?, 168) DESC, p.arxiv_id
      LIMIT ${PAGE}`,
   );
 
@@ -114,7 +114,7 @@ export function openRawApi(file: string): RawApi {
           arxivId: r.arxivId,
           title: r.title,
           upvotes: r.upvotes,
-          trendingScore: trendingScore(r.upvotes, r.stars, r.listedOn, asOf),
+          trendingScore: trendingScore(r.upvotes, r.listedOn, asOf, 'WEEK'),
           authors: authors.get(r.id)!,
           organization: r.org === null ? null : { name: r.org },
         })),

@@ -31,7 +31,17 @@ export const PaperOrderField = builder.enumType('PaperOrderField', {
     PUBLISHED_AT: { description: 'Publication day on arXiv.' },
     LISTED_ON: { description: 'Day listed in the daily papers.' },
     UPVOTES: { description: 'Upvotes.' },
-    TRENDING: { description: 'Trending score now (see Query.trendingPapers for the formula), over all papers.' },
+    TRENDING: { description: "The WEEK's trending score at the default asOf (see Query.trendingPapers for the formula), over all papers: those listed before the week score 0." },
+  } as const,
+});
+
+export const TrendingWindowEnum = builder.enumType('TrendingWindow', {
+  description: 'The window a trending score counts upvotes over, before asOf; the score halves every half window.',
+  values: {
+    DAY: { description: 'The 24 hours before asOf (by default: the latest listing day); half-life 12 hours.' },
+    WEEK: { description: 'The 7 days before asOf; half-life 3.5 days.' },
+    MONTH: { description: 'The 30 days before asOf; half-life 15 days.' },
+    ALL: { description: 'Everything before asOf, without decay: by upvotes.' },
   } as const,
 });
 

@@ -18,7 +18,7 @@ import {
   type PaperOrder,
   type PaperTexts,
 } from '../../catalogue/papers.ts';
-import { trendingScore } from '../../catalogue/trending.ts';
+import { trendingScore, type TrendingWindow } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { Page } from '../../catalogue/keyset.ts';
 import type { Context } from '../context.ts';
@@ -26,22 +26,30 @@ import { badInput } from '../errors.ts';
 import { pageRequest, resolveConnection, toConnection, type Connection, type ConnectionArgs } from '../pagination.ts';
 import { AuthorRef, OrganizationRef, PaperConnection, PaperRef } from '../refs.ts';
 import { loadTogether, pageReadTogether, pagesReadTogether, readTogether, readTogetherWith } from '../siblings.ts';
-import { PaperFilterInput, PaperOrderInput, paperFilter } from './paper-filter.ts';
+import { PaperFilterInput, PaperOrderInput, TrendingWindowEnum, paperFilter } from './paper-filter.ts';
 
-type OrderArg = { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number } | null | undefined;
+type OrderArg = { field: PaperOrder['field']; direction?: PaperOrder['direction']; asOfMs?: number; window?: TrendingWindow } | null | undefined;
 
-/** The order of a list of papers: newest published first unless asked otherwise. */
-function paperOrder(ctx: Context, order: OrderArg): PaperOrder {
-  const field = order?.field ?? 'PUBLISHED_AT';
-  return {
-    field,
-    direction: order?.direction ?? 'DESC',
-    asOfMs: field === 'TRENDING' ? (order?.asOfMs ?? ctx.defaultAsOf()) : undefined,
-  };
+/** How a list was ranked by trending score: at what instant, over what window. */
+export interface Scoring {
+  asOfMs: number;
+  window: TrendingWindow;
 }
 
-/** A paper from a list ranked by trending score, which remembers the instant it was scored at. */
-type ScoredPaper = ListedPaper & { scoredAt?: number };
+/** The order of a list of papers: newest published first unless asked otherwise; TRENDING over a WEEK at the default asOf unless told. */
+function paperOrder(ctx: Context, order: OrderArg): PaperOrder & { scoring?: Scoring } {
+  const field = order?.field ?? 'PUBLISHED_AT';
+  const direction = order?.direction ?? 'DESC';
+  if (field !== 'TRENDING') return { field, direction };
+  const scoring = { asOfMs: order?.asOfMs ?? ctx.defaultAsOf(), window: order?.window ?? 'WEEK' };
+  return { field, direction, ...scoring, scoring };
+}
+
+/** The name a cursor is bound to: a trending cursor holds a score of one window. */
+const orderName = (order: PaperOrder): string => (order.field === 'TRENDING' ? `TRENDING ${order.window}` : order.field);
+
+/** A paper from a list ranked by trending score, which remembers how it was scored. */
+type ScoredPaper = ListedPaper & { scoredAs?: Scoring };
 
 /**
  * In a list ranked at some asOf, each row remembers it, for its edge's score
@@ -50,8 +58,8 @@ type ScoredPaper = ListedPaper & { scoredAt?: number };
  * a property added ({ ...row, scoredAt }) about 300 times slower than it
  * sets one property (2.5 µs a paper).
  */
-function scored(page: Page<ListedPaper>, order: PaperOrder): Page<ScoredPaper> {
-  if (order.asOfMs !== undefined) for (const { row } of page.rows) (row as ScoredPaper).scoredAt = order.asOfMs;
+function scored(page: Page<ListedPaper>, { scoring }: { scoring?: Scoring }): Page<ScoredPaper> {
+  if (scoring) for (const { row } of page.rows) (row as ScoredPaper).scoredAs = scoring;
   return page;
 }
 
@@ -171,7 +179,7 @@ export function paperConnection(ctx: Context, info: GraphQLResolveInfo, args: Co
   const columns = paperColumns(info);
   return resolveConnection(
     args,
-    order.field,
+    orderName(order),
     paperSortKeys(order),
     (request) => pageReadTogether(scored(listPapers(ctx.db, filter, order, request, columns), order)),
     () => countPapers(ctx.db, filter),
@@ -191,12 +199,12 @@ export function paperConnections(
   orderArg: OrderArg,
 ): Connection<ListedPaper>[] {
   const order = paperOrder(ctx, orderArg);
-  const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, order.field, paperSortKeys(order)), paperColumns(info));
+  const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, orderName(order), paperSortKeys(order)), paperColumns(info));
   // The papers of all the parents' pages, so that their authors are one statement.
   pagesReadTogether(pages.values());
   let counts: Map<number, number> | undefined;
   const countOf = (id: number) => (counts ??= countPapersByGroup(ctx.db, group, filter)).get(id) ?? 0;
-  return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), order.field, () => countOf(id)));
+  return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), orderName(order), () => countOf(id)));
 }
 
 /** Fields of an author that the `names` columns answer. */
@@ -283,9 +291,12 @@ PaperRef.implement({
     pdfUrl: t.string({ description: 'Link to the PDF, https://arxiv.org/pdf/<arxivId>.', resolve: (p) => `https://arxiv.org/pdf/${p.arxivId}` }),
     trendingScore: t.float({
       description:
-        "The trending score at asOf; default the catalogue's default asOf (the end of the latest listing day), wherever the paper is reached, so that a normalized client cache holds one value. The score a trending list was ranked by is on its edge (PaperEdge.score). See trendingPapers for the formula; 0 before the paper was listed.",
-      args: { asOf: t.arg({ type: 'DateTime', required: false, description: 'The instant to score at.' }) },
-      resolve: (p, { asOf }, ctx) => trendingScore(p.upvotes, p.githubStars, p.listedOn, asOf?.getTime() ?? ctx.defaultAsOf()),
+        "The trending score over window at asOf; default a WEEK at the catalogue's default asOf (the end of the latest listing day), wherever the paper is reached, so that a normalized client cache holds one value. The score a trending list was ranked by is on its edge (PaperEdge.score). See trendingPapers for the formula; 0 when the paper was not listed within the window before asOf.",
+      args: {
+        asOf: t.arg({ type: 'DateTime', required: false, description: 'The instant to score at.' }),
+        window: t.arg({ type: TrendingWindowEnum, required: false, defaultValue: 'WEEK', description: 'The window whose score this is; default WEEK.' }),
+      },
+      resolve: (p, { asOf, window }, ctx) => trendingScore(p.upvotes, p.listedOn, asOf?.getTime() ?? ctx.defaultAsOf(), window ?? 'WEEK'),
     }),
   }),
 });

@@ -1,28 +1,18 @@
 import { addDays, dayAtOrAfter } from '../../catalogue/dates.ts';
-import { WINDOW_HOURS } from '../../catalogue/trending.ts';
+import { WINDOW_HOURS, type TrendingWindow as TrendingWindowName } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import { PaperConnection } from '../refs.ts';
 import { paperConnection } from './paper.ts';
-import { PaperFilterInput, paperFilter } from './paper-filter.ts';
-
-const TrendingWindow = builder.enumType('TrendingWindow', {
-  description: 'How far back from asOf trendingPapers looks for listed papers.',
-  values: {
-    DAY: { description: 'The 24 hours before asOf (by default: the latest listing day).' },
-    WEEK: { description: 'The 7 days before asOf.' },
-    MONTH: { description: 'The 30 days before asOf.' },
-    ALL: { description: 'Every paper listed before asOf.' },
-  } as const,
-});
+import { PaperFilterInput, TrendingWindowEnum as TrendingWindow, paperFilter } from './paper-filter.ts';
 
 builder.queryField('trendingPapers', (t) =>
   t.field({
     type: PaperConnection,
-    description: `Trending papers: those listed within \`window\` before \`asOf\`, ranked by trending score (highest first, ties broken by arXiv id).
+    description: `Trending papers: those listed within \`window\` before \`asOf\`, ranked by the window's trending score (highest first, ties broken by arXiv id).
 
-    score = (upvotes + 3 × log10(1 + githubStars) + 1) / (ageHours + 2) ^ 1.8
+    score = (upvotes + 1) × 2 ^ (−ageHours / halfLifeHours)
 
-where ageHours is the time from the start (00:00 UTC) of the paper's listing day to asOf. The score decays like Hacker News' ranking, so fresh papers rise and older ones sink.
+where ageHours is the time from the start (00:00 UTC) of the paper's listing day to asOf, and halfLifeHours is half the window: DAY 12, WEEK 84, MONTH 360; ALL does not decay (it ranks by upvotes). So the week's list is the week's best with a lean towards its last days, the month's the month's best with a lean towards its last weeks.
 asOf defaults to the end of the latest day that has papers in the catalogue, so a catalogue loaded from a snapshot still shows a meaningful list.`,
     args: {
       window: t.arg({ type: TrendingWindow, required: false, defaultValue: 'WEEK', description: 'How far back to look; default WEEK.' }),
@@ -43,14 +33,15 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
           .at(-1),
         to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
       };
-      const connection = paperConnection(ctx, info, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs });
-      return Object.assign(connection, { ranking: { asOf: new Date(asOfMs), window: args.window ?? 'WEEK' } });
+      const window = args.window ?? 'WEEK';
+      const connection = paperConnection(ctx, info, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs, window });
+      return Object.assign(connection, { ranking: { asOf: new Date(asOfMs), window } });
     },
   }),
 );
 
 /** What a trending list was ranked at, on the connection trendingPapers returns. */
-type Ranked = { ranking?: { asOf: Date; window: 'DAY' | 'WEEK' | 'MONTH' | 'ALL' } };
+type Ranked = { ranking?: { asOf: Date; window: TrendingWindowName } };
 
 builder.objectFields(PaperConnection, (t) => ({
   asOf: t.field({
