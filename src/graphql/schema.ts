@@ -10,5 +10,6 @@ import './types/digest.ts';
 import './types/search.ts';
 import './types/subscription.ts';
 import './types/node.ts';
+import './types/related.ts';
 
 export const schema = builder.toSchema({ sortSchema: false });

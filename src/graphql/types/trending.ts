@@ -5,7 +5,7 @@ import { PaperConnection } from '../refs.ts';
 import { paperConnection } from './paper.ts';
 import { PaperFilterInput, paperFilter } from './paper-filter.ts';
 
-const TrendingWindow = builder.enumType('TrendingWindow', {
+export const TrendingWindow = builder.enumType('TrendingWindow', {
   description: 'How far back from asOf trendingPapers looks for listed papers.',
   values: {
     DAY: { description: 'The 24 hours before asOf (by default: the latest listing day).' },
