@@ -18,11 +18,11 @@ import { paperConditions, papersByArxivIds, type PaperColumns, type PaperFilter,
 /** How many of a paper's (or a taste's) strongest terms a query reads. */
 export const QUERY_TERMS = 20;
 /** Terms found in more than this share of the papers are not read (their postings are long and say little). */
-export const DF_CAP = 0.05;
+export const DF_CAP = 0.1;
 /** Terms a recommendation is penalized by, from the disliked papers. */
 const NEGATIVE_TERMS = 12;
 /** What a shared author adds to a score (at most three count), and the same organization. */
-export const SIGNALS = { author: 0.25, organization: 0.05 };
+export const SIGNALS = { author: 0.25, organization: 0.2 };
 /** Rocchio's weight of the disliked papers against the liked ones. */
 const DISLIKED_WEIGHT = 0.5;
 

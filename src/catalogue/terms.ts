@@ -148,11 +148,11 @@ export function rebuildTermIndex(db: Db): { papers: number; terms: number } {
     const rows = tx.all<{ id: number; title: string; abstract: string; aiKeywords: string | null }>(
       sql`SELECT id, title, abstract, ai_keywords AS aiKeywords FROM papers ORDER BY id`,
     );
-    // Document frequencies first, so that every paper's strongest terms are chosen by the final idf.
-    const counted = rows.map((row) => ({ id: row.id, counts: paperTermCounts(row) }));
+    // Document frequencies first, so that every paper's strongest terms are chosen by the final idf;
+    // then each paper's terms again (counting twice holds one paper's terms in memory, not all of them).
     const df = new Map<string, { df: number; surface: string }>();
-    for (const { counts } of counted) {
-      for (const [term, { surface }] of counts) {
+    for (const row of rows) {
+      for (const [term, { surface }] of paperTermCounts(row)) {
         const seen = df.get(term);
         if (seen) {
           seen.df++;
@@ -165,11 +165,17 @@ export function rebuildTermIndex(db: Db): { papers: number; terms: number } {
       const chunk = stats.slice(i, i + 300);
       tx.run(sql`INSERT INTO term_stats (term, df, surface) VALUES ${sql.join(chunk.map((s) => sql`(${s.term}, ${s.df}, ${s.surface})`), sql`, `)}`);
     }
-    const postings = counted.flatMap(({ id, counts }) => strongestTerms(counts, (t) => df.get(t)?.df ?? 0, rows.length).map((t) => ({ id, ...t })));
-    for (let i = 0; i < postings.length; i += 300) {
-      const chunk = postings.slice(i, i + 300);
-      tx.run(sql`INSERT INTO paper_terms (paper_id, term, weight) VALUES ${sql.join(chunk.map((p) => sql`(${p.id}, ${p.term}, ${p.weight})`), sql`, `)}`);
+    const dfOf = (term: string): number => df.get(term)?.df ?? 0;
+    let postings: { id: number; term: string; weight: number }[] = [];
+    const write = (): void => {
+      tx.run(sql`INSERT INTO paper_terms (paper_id, term, weight) VALUES ${sql.join(postings.map((p) => sql`(${p.id}, ${p.term}, ${p.weight})`), sql`, `)}`);
+      postings = [];
+    };
+    for (const row of rows) {
+      for (const t of strongestTerms(paperTermCounts(row), dfOf, rows.length)) postings.push({ id: row.id, ...t });
+      if (postings.length >= 300) write();
     }
+    if (postings.length > 0) write();
     return { papers: rows.length, terms: df.size };
   });
 }
