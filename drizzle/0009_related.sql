@@ -6,7 +6,7 @@ CREATE TABLE `paper_terms` (
 	FOREIGN KEY (`paper_id`) REFERENCES `papers`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `paper_terms_term_idx` ON `paper_terms` (`term`,`paper_id`,`weight`);--> statement-breakpoint
+CREATE INDEX `paper_terms_term_weight_idx` ON `paper_terms` (`term`,"weight" DESC,`paper_id`);--> statement-breakpoint
 CREATE TABLE `term_stats` (
 	`term` text PRIMARY KEY NOT NULL,
 	`df` integer NOT NULL,

@@ -17,8 +17,13 @@ import { paperConditions, papersByArxivIds, type PaperColumns, type PaperFilter,
 
 /** How many of a paper's (or a taste's) strongest terms a query reads. */
 export const QUERY_TERMS = 20;
-/** Terms found in more than this share of the papers are not read (their postings are long and say little). */
+/** Terms found in more than this share of the papers are not read (they say little). */
 export const DF_CAP = 0.1;
+/**
+ * Postings read per term, strongest first (paper_terms_term_weight_idx): the
+ * papers where the term weighs most. What bounds a query on a large catalogue.
+ */
+export const POSTINGS = { related: 300, recommended: 1000 };
 /** Terms a recommendation is penalized by, from the disliked papers. */
 const NEGATIVE_TERMS = 12;
 /** What a shared author adds to a score (at most three count), and the same organization. */
@@ -121,7 +126,8 @@ export function relatedPapers<C extends PaperColumns>(
       FROM (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY w DESC, term) AS rn FROM weighted) WHERE rn <= ${QUERY_TERMS}),
     shared AS (
       SELECT top.pid, c.paper_id AS cid, top.w * c.weight * top.idf AS content, top.surface AS terms, 0 AS n, NULL AS names
-      FROM top JOIN paper_terms c ON c.term = top.term AND c.paper_id <> top.pid
+      FROM top JOIN paper_terms c ON c.rowid IN (SELECT rowid FROM paper_terms WHERE term = top.term ORDER BY weight DESC LIMIT ${POSTINGS.related})
+      WHERE c.paper_id <> top.pid
       UNION ALL ${coauthored}),
     combined AS (
       SELECT pid, cid, sum(content) AS content, group_concat(terms, char(31) ORDER BY content DESC) AS terms,
@@ -142,16 +148,24 @@ export function relatedPapers<C extends PaperColumns>(
  * The papers matching `filter` (the caller puts the window in it) that best
  * fit the liked papers and least the disliked ones, none of them liked or
  * disliked themselves: a page, in one statement and one for the papers' rows.
+ * A `bounded` window (a month at most) is read paper by paper, the taste's
+ * terms looked up in each; an unbounded one from the head of each term's postings.
  */
 export function recommendedPapers<C extends PaperColumns>(
   db: Db,
   liked: readonly number[],
   disliked: readonly number[],
   filter: PaperFilter,
+  bounded: boolean,
   request: RankedRequest,
   columns: C,
 ): RankedPage<PaperOf<C>> {
   const conditions = paperConditions(db, filter);
+  const where = conditions ? sql`AND ${conditions}` : sql``;
+  const postings = bounded
+    ? sql`SELECT c.paper_id, c.term, c.weight FROM papers JOIN paper_terms c ON c.paper_id = papers.id WHERE c.term IN (SELECT term FROM top) ${where}`
+    : sql`SELECT c.paper_id, c.term, c.weight FROM top
+        JOIN paper_terms c ON c.rowid IN (SELECT rowid FROM paper_terms WHERE term = top.term ORDER BY weight DESC LIMIT ${POSTINGS.recommended})`;
   const rows = db.all<RankedRow>(sql`
     WITH liked AS (SELECT value AS pid FROM json_each(${JSON.stringify(liked)})),
     disliked AS (SELECT value AS pid FROM json_each(${JSON.stringify(disliked)})),
@@ -166,13 +180,13 @@ export function recommendedPapers<C extends PaperColumns>(
       SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w DESC, term) AS rn FROM taste WHERE w > 0) WHERE rn <= ${QUERY_TERMS}
       UNION ALL
       SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w, term) AS rn FROM taste WHERE w < 0) WHERE rn <= ${NEGATIVE_TERMS}),
+    postings AS (${postings}),
     scored AS (
       SELECT 0 AS pid, papers.arxiv_id AS arxivId, sum(top.w * c.weight * top.idf) AS score,
         group_concat(CASE WHEN top.w > 0 THEN top.surface END, char(31) ORDER BY top.w * c.weight DESC) AS terms,
         NULL AS authors, NULL AS organization
-      FROM top JOIN paper_terms c ON c.term = top.term JOIN papers ON papers.id = c.paper_id
-      WHERE c.paper_id NOT IN (SELECT pid FROM liked) AND c.paper_id NOT IN (SELECT pid FROM disliked)
-        ${conditions ? sql`AND ${conditions}` : sql``}
+      FROM postings c JOIN top ON top.term = c.term JOIN papers ON papers.id = c.paper_id
+      WHERE c.paper_id NOT IN (SELECT pid FROM liked) AND c.paper_id NOT IN (SELECT pid FROM disliked) ${where}
       GROUP BY c.paper_id HAVING score > 0),
     counted AS (SELECT *, count(*) OVER () AS total FROM scored),
     ranked AS (SELECT * FROM counted ${afterCondition(request)})

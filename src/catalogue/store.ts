@@ -96,7 +96,8 @@ function newColumns(record: PaperRecord, organizationId: number | null): PaperCo
 
 const COLUMNS = Object.keys(newColumns({ authors: [] } as unknown as PaperRecord, null)) as (keyof PaperColumns)[];
 
-export function createCatalogueWriter({ sqlite }: Database) {
+/** `relatedIndex: false` leaves the related-papers index alone (a bulk load then runs npm run reindex; benchmarks compare). */
+export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = true }: { relatedIndex?: boolean } = {}) {
   const q = {
     organizationBySlug: sqlite.prepare<[string], { id: number; name: string; avatar_url: string | null }>(
       'SELECT id, name, avatar_url FROM organizations WHERE slug = ?',
@@ -148,7 +149,7 @@ export function createCatalogueWriter({ sqlite }: Database) {
     ),
   };
 
-  const terms = createTermIndexer(sqlite);
+  const terms = relatedIndex ? createTermIndexer(sqlite) : { index: () => {} };
   const textOf = (p: PaperColumns) => ({ title: p.title, abstract: p.abstract, aiKeywords: p.ai_keywords });
 
   // Words written to search_words in this merge run, so that each is written once.

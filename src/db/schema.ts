@@ -240,7 +240,8 @@ export const paperTerms = sqliteTable(
     term: text('term').notNull(),
     weight: real('weight').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.paperId, t.term] }), index('paper_terms_term_idx').on(t.term, t.paperId, t.weight)],
+  // A term's postings strongest first: a query reads only the head of each (related.ts).
+  (t) => [primaryKey({ columns: [t.paperId, t.term] }), index('paper_terms_term_weight_idx').on(t.term, sql`${t.weight} DESC`, t.paperId)],
 );
 
 /**

@@ -129,7 +129,7 @@ builder.queryField('recommendedPapers', (t) =>
         from: [filter.listed?.from, Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * 3_600_000) : null].filter((d) => d != null).sort().at(-1),
         to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
       };
-      const page = recommendedPapers(ctx.db, liked, disliked, { ...filter, listed }, request, paperColumns(info));
+      const page = recommendedPapers(ctx.db, liked, disliked, { ...filter, listed }, Number.isFinite(hours), request, paperColumns(info));
       readTogether(page.rows.map((r) => r.row.paper));
       return asConnection(page);
     },
