@@ -23,11 +23,13 @@ export const DF_CAP = 0.1;
  * Postings read per term, strongest first (paper_terms_term_weight_idx): the
  * papers where the term weighs most. What bounds a query on a large catalogue.
  */
-export const POSTINGS = { related: 300, recommended: 1000 };
+export const POSTINGS = { related: 200, recommended: 1000 };
 /** Terms a recommendation is penalized by, from the disliked papers. */
 const NEGATIVE_TERMS = 12;
 /** What a shared author adds to a score (at most three count), and the same organization. */
 export const SIGNALS = { author: 0.25, organization: 0.2 };
+/** Authors of more papers than this are not a signal (and would read all their papers). */
+export const MAX_AUTHOR_PAPERS = 200;
 /** Rocchio's weight of the disliked papers against the liked ones. */
 const DISLIKED_WEIGHT = 0.5;
 
@@ -74,6 +76,19 @@ const papersIndexed = sql`(SELECT max(df, 1) FROM term_stats WHERE term = '')`;
 const idfOf = (df: SQL): SQL => sql`(ln((${papersIndexed} + 1.0) / (${df} + 1)) + 1)`;
 const dfCap = sql`max(10, ${papersIndexed} * ${DF_CAP})`;
 
+/**
+ * The `n`-th strongest posting of each term of `top`, in index order (weight
+ * descending, then paper id): a term's postings up to it are the head that
+ * `inHead` reads. A term with fewer postings has all of them read.
+ */
+const floors = (n: number): SQL => {
+  const nth = (column: string) =>
+    sql`(SELECT ${sql.raw(column)} FROM paper_terms p WHERE p.term = t.term ORDER BY weight DESC, paper_id LIMIT 1 OFFSET ${n - 1})`;
+  return sql`SELECT term, coalesce(${nth('weight')}, -1) AS weight, coalesce(${nth('paper_id')}, 9e18) AS paperId FROM (SELECT DISTINCT term FROM top) t`;
+};
+/** Whether posting `c` is in the head of its term's postings (`f`, from floors). Ties on weight are many, so the paper id decides among them. */
+const inHead = sql`c.weight >= f.weight AND (c.weight > f.weight OR c.paper_id <= f.paperId)`;
+
 const afterCondition = (request: RankedRequest): SQL =>
   request.after ? sql`WHERE score < ${request.after[0]} OR (score = ${request.after[0]} AND arxivId > ${request.after[1]})` : sql``;
 
@@ -112,8 +127,8 @@ export function relatedPapers<C extends PaperColumns>(
   const coauthored = signals.authors
     ? sql`SELECT source.pid, b.paper_id AS cid, 0.0 AS content, NULL AS terms, 1 AS n, au.name AS names
         FROM source JOIN paper_authors a ON a.paper_id = source.pid
-        JOIN paper_authors b ON b.author_id = a.author_id AND b.paper_id <> source.pid
-        JOIN authors au ON au.id = a.author_id`
+        JOIN authors au ON au.id = a.author_id AND au.paper_count <= ${MAX_AUTHOR_PAPERS}
+        JOIN paper_authors b ON b.author_id = a.author_id AND b.paper_id <> source.pid`
     : sql`SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0`;
   const rows = db.all<RankedRow>(sql`
     WITH source AS (SELECT value AS pid FROM json_each(${JSON.stringify(ids)})),
@@ -121,12 +136,13 @@ export function relatedPapers<C extends PaperColumns>(
       SELECT pt.paper_id AS pid, pt.term, ts.surface, ${idfOf(sql`ts.df`)} AS idf, pt.weight * ${idfOf(sql`ts.df`)} AS w
       FROM source JOIN paper_terms pt ON pt.paper_id = source.pid JOIN term_stats ts ON ts.term = pt.term
       WHERE ts.df > 1 AND ts.df <= ${dfCap}),
-    top AS (
+    top AS MATERIALIZED (
       SELECT pid, term, surface, idf, w / sqrt(sum(w * w) OVER (PARTITION BY pid)) AS w
       FROM (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY w DESC, term) AS rn FROM weighted) WHERE rn <= ${QUERY_TERMS}),
+    floors AS MATERIALIZED (${floors(POSTINGS.related)}),
     shared AS (
       SELECT top.pid, c.paper_id AS cid, top.w * c.weight * top.idf AS content, top.surface AS terms, 0 AS n, NULL AS names
-      FROM top JOIN paper_terms c ON c.rowid IN (SELECT rowid FROM paper_terms WHERE term = top.term ORDER BY weight DESC LIMIT ${POSTINGS.related})
+      FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}
       WHERE c.paper_id <> top.pid
       UNION ALL ${coauthored}),
     combined AS (
@@ -164,8 +180,7 @@ export function recommendedPapers<C extends PaperColumns>(
   const where = conditions ? sql`AND ${conditions}` : sql``;
   const postings = bounded
     ? sql`SELECT c.paper_id, c.term, c.weight FROM papers JOIN paper_terms c ON c.paper_id = papers.id WHERE c.term IN (SELECT term FROM top) ${where}`
-    : sql`SELECT c.paper_id, c.term, c.weight FROM top
-        JOIN paper_terms c ON c.rowid IN (SELECT rowid FROM paper_terms WHERE term = top.term ORDER BY weight DESC LIMIT ${POSTINGS.recommended})`;
+    : sql`SELECT c.paper_id, c.term, c.weight FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}`;
   const rows = db.all<RankedRow>(sql`
     WITH liked AS (SELECT value AS pid FROM json_each(${JSON.stringify(liked)})),
     disliked AS (SELECT value AS pid FROM json_each(${JSON.stringify(disliked)})),
@@ -176,10 +191,11 @@ export function recommendedPapers<C extends PaperColumns>(
       FROM paper_terms pt JOIN term_stats ts ON ts.term = pt.term
       WHERE (pt.paper_id IN (SELECT pid FROM liked) OR pt.paper_id IN (SELECT pid FROM disliked)) AND ts.df > 1 AND ts.df <= ${dfCap}
       GROUP BY pt.term),
-    top AS (
+    top AS MATERIALIZED (
       SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w DESC, term) AS rn FROM taste WHERE w > 0) WHERE rn <= ${QUERY_TERMS}
       UNION ALL
       SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w, term) AS rn FROM taste WHERE w < 0) WHERE rn <= ${NEGATIVE_TERMS}),
+    floors AS MATERIALIZED (${floors(POSTINGS.recommended)}),
     postings AS (${postings}),
     scored AS (
       SELECT 0 AS pid, papers.arxiv_id AS arxivId, sum(top.w * c.weight * top.idf) AS score,
