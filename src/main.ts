@@ -43,11 +43,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'reindex': {
       noArguments(command, rest);
-      const { rebuildSearchIndex } = await import('./catalogue/search.ts');
+      const [{ rebuildSearchIndex }, { rebuildTermIndex }] = await Promise.all([import('./catalogue/search.ts'), import('./catalogue/terms.ts')]);
       const database = open(true);
       const indexed = rebuildSearchIndex(database.db);
+      const terms = rebuildTermIndex(database.db);
       database.close();
       process.stdout.write(`search index rebuilt: ${indexed.papers} papers, ${indexed.authors} authors, ${indexed.organizations} organizations\n`);
+      process.stdout.write(`related-papers index rebuilt: ${terms.papers} papers, ${terms.terms} terms\n`);
       return 0;
     }
     case 'ingest': {

@@ -5,6 +5,7 @@ import type { Database } from '../db/index.ts';
 import type { PaperRecord } from '../ingest/record.ts';
 import { authorKey, displayName } from './identity.ts';
 import { searchableWords } from './search-query.ts';
+import { createTermIndexer } from './terms.ts';
 
 export type MergeOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -95,7 +96,8 @@ function newColumns(record: PaperRecord, organizationId: number | null): PaperCo
 
 const COLUMNS = Object.keys(newColumns({ authors: [] } as unknown as PaperRecord, null)) as (keyof PaperColumns)[];
 
-export function createCatalogueWriter({ sqlite }: Database) {
+/** `relatedIndex: false` leaves the related-papers index alone (a bulk load then runs npm run reindex; benchmarks compare). */
+export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = true }: { relatedIndex?: boolean } = {}) {
   const q = {
     organizationBySlug: sqlite.prepare<[string], { id: number; name: string; avatar_url: string | null }>(
       'SELECT id, name, avatar_url FROM organizations WHERE slug = ?',
@@ -153,6 +155,9 @@ export function createCatalogueWriter({ sqlite }: Database) {
          @authorsAdded, @organizationsAdded, @itemsSkipped)`,
     ),
   };
+
+  const terms = relatedIndex ? createTermIndexer(sqlite) : { index: () => {} };
+  const textOf = (p: PaperColumns) => ({ title: p.title, abstract: p.abstract, aiKeywords: p.ai_keywords });
 
   // Words written to search_words in this merge run, so that each is written once.
   const knownWords = new Set<string>();
@@ -237,9 +242,11 @@ export function createCatalogueWriter({ sqlite }: Database) {
     const links = authorLinks(record);
     const old = q.paperByArxivId.get(record.arxivId);
     if (!old) {
-      const id = Number(q.insertPaper.run({ arxiv_id: record.arxivId, ...newColumns(record, orgId) }).lastInsertRowid);
+      const columns = newColumns(record, orgId);
+      const id = Number(q.insertPaper.run({ arxiv_id: record.arxivId, ...columns }).lastInsertRowid);
       writeLinks(id, links);
       observe(id, record, observedOn);
+      terms.index(id, textOf(columns), null);
       if (orgId !== null) touchedOrganizations.add(orgId);
       return 'added';
     }
@@ -253,6 +260,9 @@ export function createCatalogueWriter({ sqlite }: Database) {
     const columnsChanged = COLUMNS.some((c) => merged[c] !== old[c]);
     if (!columnsChanged && !linksChanged) return 'unchanged';
     if (columnsChanged) q.updatePaper.run({ id: old.id, ...merged });
+    if (merged.title !== old.title || merged.abstract !== old.abstract || merged.ai_keywords !== old.ai_keywords) {
+      terms.index(old.id, textOf(merged), textOf(old));
+    }
     if (linksChanged) {
       for (const l of oldLinks) touchedAuthors.add(l.author_id);
       writeLinks(old.id, links);

@@ -1,7 +1,7 @@
 // The catalogue's tables. Dates are ISO strings ("YYYY-MM-DD" for days,
 // full ISO-8601 for instants) so that they sort as text and read as text.
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const organizations = sqliteTable(
   'organizations',
@@ -301,3 +301,34 @@ export const digestSchedule = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.period, t.start] })],
 );
+
+/**
+ * The related-papers index (catalogue/terms.ts): each paper's strongest
+ * terms, with their weight in the paper (tf, log-scaled and normalized, no
+ * idf: idf is applied at query time from term_stats, so an import changes
+ * every paper's scores at once without rewriting them). Kept in the
+ * importer's transaction; `npm run reindex` rebuilds it.
+ */
+export const paperTerms = sqliteTable(
+  'paper_terms',
+  {
+    paperId: integer('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    term: text('term').notNull(),
+    weight: real('weight').notNull(),
+  },
+  // A term's postings strongest first: a query reads only the head of each (related.ts).
+  (t) => [primaryKey({ columns: [t.paperId, t.term] }), index('paper_terms_term_weight_idx').on(t.term, sql`${t.weight} DESC`, t.paperId)],
+);
+
+/**
+ * Document frequencies: in how many papers each term occurs (in any of its
+ * words, not only its strongest), and the term as first written (for
+ * `because`). The row with the empty term counts the papers indexed.
+ */
+export const termStats = sqliteTable('term_stats', {
+  term: text('term').primaryKey(),
+  df: integer('df').notNull(),
+  surface: text('surface').notNull(),
+});

@@ -12,6 +12,7 @@ import './types/digest.ts';
 import './types/search.ts';
 import './types/subscription.ts';
 import './types/node.ts';
+import './types/related.ts';
 
 const built = builder.toSchema({ sortSchema: false });
 

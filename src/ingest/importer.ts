@@ -15,6 +15,8 @@ export interface ImportOptions {
   skipInvalid?: boolean;
   /** Work out what would change, then roll back. */
   dryRun?: boolean;
+  /** Keep the related-papers index current (default true; false for a bulk load followed by npm run reindex). */
+  relatedIndex?: boolean;
 }
 
 export type FileOutcome =
@@ -95,7 +97,7 @@ export function importFiles(
   options: ImportOptions = {},
   onFile: (outcome: FileOutcome, done: number) => void = () => {},
 ): ImportSummary {
-  const writer = createCatalogueWriter(database);
+  const writer = createCatalogueWriter(database, options);
   const summary: ImportSummary = {
     files: files.length,
     imported: 0,

@@ -27,7 +27,7 @@ type NodeType = keyof typeof NODE_TYPES;
 export type NodeLoaders = Partial<Record<NodeType, DataLoader<string, object | null>>>;
 
 /** The type and key inside a global id, as the relay plugin encodes them: base64("Type:key"). */
-function decodeId(argument: string, id: string): { type: NodeType; key: string } {
+export function decodeId(argument: string, id: string): { type: NodeType; key: string } {
   const text = /^[A-Za-z0-9+/]+={0,2}$/u.test(id) ? Buffer.from(id, 'base64').toString('utf8') : '';
   const colon = text.indexOf(':');
   const type = text.slice(0, colon);

@@ -1,0 +1,220 @@
+// Related papers and recommendations, over the term index (terms.ts).
+//
+// related(p): the papers sharing p's strongest terms, scored by the sum over
+// shared terms of p's tf-idf weight (normalized) × theirs (tf weight × idf),
+// plus lesser bonuses for shared authors and the same organization. One
+// statement serves the parents of a whole page. It reads only p's strongest
+// QUERY_TERMS terms, and only terms in at most DF_CAP of the papers: a word
+// in a third of the catalogue says little and would read a third of it.
+//
+// recommended(liked, disliked): Rocchio's query, the mean of the liked
+// papers' vectors minus half the mean of the disliked ones, matched against
+// the papers listed in the window in the same way.
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/index.ts';
+import type { KeyValue, Page } from './keyset.ts';
+import { paperConditions, papersByArxivIds, type PaperColumns, type PaperFilter, type PaperOf } from './papers.ts';
+
+/** How many of a paper's (or a taste's) strongest terms a query reads. */
+export const QUERY_TERMS = 20;
+/** Terms found in more than this share of the papers are not read (they say little). */
+export const DF_CAP = 0.1;
+/**
+ * Postings read per term, strongest first (paper_terms_term_weight_idx): the
+ * papers where the term weighs most. What bounds a query on a large catalogue.
+ */
+export const POSTINGS = { related: 200, recommended: 1000 };
+/** Terms a recommendation is penalized by, from the disliked papers. */
+const NEGATIVE_TERMS = 12;
+/** What a shared author adds to a score (at most three count), and the same organization. */
+export const SIGNALS = { author: 0.25, organization: 0.2 };
+/** Authors of more papers than this are not a signal (and would read all their papers). */
+export const MAX_AUTHOR_PAPERS = 200;
+/** Rocchio's weight of the disliked papers against the liked ones. */
+const DISLIKED_WEIGHT = 0.5;
+
+export interface Because {
+  /** Shared terms, strongest first, as written in the paper. */
+  terms: string[];
+  /** Shared authors' names. */
+  authors: string[];
+  /** The organization both papers were submitted under, if the same. */
+  organization: string | null;
+}
+
+export interface RelatedHit<P> {
+  paper: P;
+  score: number;
+  because: Because;
+}
+
+/** Where a page of a ranked list starts: after this score and arXiv id, or at the top. */
+export interface RankedRequest {
+  size: number;
+  after: [number, string] | null;
+}
+
+/** Terms listed in `because`, at most. */
+const BECAUSE_TERMS = 5;
+const SEP = '\u001f';
+const split = (list: string | null, n = Infinity): string[] => (list ? [...new Set(list.split(SEP))].slice(0, n) : []);
+
+interface RankedRow {
+  pid: number;
+  arxivId: string;
+  score: number;
+  terms: string | null;
+  authors: string | null;
+  organization: string | null;
+  total: number;
+}
+
+/** A page of a ranked list, and how many the whole list holds. */
+export type RankedPage<P> = Page<RelatedHit<P>> & { total: number };
+
+const papersIndexed = sql`(SELECT max(df, 1) FROM term_stats WHERE term = '')`;
+const idfOf = (df: SQL): SQL => sql`(ln((${papersIndexed} + 1.0) / (${df} + 1)) + 1)`;
+const dfCap = sql`max(10, ${papersIndexed} * ${DF_CAP})`;
+
+/**
+ * The `n`-th strongest posting of each term of `top`, in index order (weight
+ * descending, then paper id): a term's postings up to it are the head that
+ * `inHead` reads. A term with fewer postings has all of them read.
+ */
+const floors = (n: number): SQL => {
+  const nth = (column: string) =>
+    sql`(SELECT ${sql.raw(column)} FROM paper_terms p WHERE p.term = t.term ORDER BY weight DESC, paper_id LIMIT 1 OFFSET ${n - 1})`;
+  return sql`SELECT term, coalesce(${nth('weight')}, -1) AS weight, coalesce(${nth('paper_id')}, 9e18) AS paperId FROM (SELECT DISTINCT term FROM top) t`;
+};
+/** Whether posting `c` is in the head of its term's postings (`f`, from floors). Ties on weight are many, so the paper id decides among them. */
+const inHead = sql`c.weight >= f.weight AND (c.weight > f.weight OR c.paper_id <= f.paperId)`;
+
+const afterCondition = (request: RankedRequest): SQL =>
+  request.after ? sql`WHERE score < ${request.after[0]} OR (score = ${request.after[0]} AND arxivId > ${request.after[1]})` : sql``;
+
+/** Pages of ranked rows (one per `pid`), with their papers read in one more statement. */
+function pagesOf<C extends PaperColumns>(db: Db, ids: readonly number[], rows: RankedRow[], request: RankedRequest, columns: C): Map<number, RankedPage<PaperOf<C>>> {
+  const papers = new Map(papersByArxivIds(db, [...new Set(rows.map((r) => r.arxivId))], columns).map((p) => [p.arxivId, p]));
+  const pages = new Map<number, RankedPage<PaperOf<C>>>(ids.map((id) => [id, { rows: [], hasNextPage: false, hasPreviousPage: request.after !== null, total: 0 }]));
+  for (const row of rows) {
+    const page = pages.get(row.pid)!;
+    page.total = row.total;
+    if (page.rows.length === request.size) {
+      page.hasNextPage = true;
+      continue;
+    }
+    const paper = papers.get(row.arxivId);
+    if (!paper) continue;
+    const because = { terms: split(row.terms, BECAUSE_TERMS), authors: split(row.authors), organization: row.organization };
+    page.rows.push({ row: { paper, score: row.score, because }, key: [row.score, row.arxivId] as KeyValue[] });
+  }
+  return pages;
+}
+
+/**
+ * The papers related to each of `ids` (paper ids), a page each, in one
+ * statement (and one for the papers' rows). `authors: false` leaves the
+ * shared-author signal out (the quality evaluation does, as it judges by it).
+ */
+export function relatedPapers<C extends PaperColumns>(
+  db: Db,
+  ids: readonly number[],
+  request: RankedRequest,
+  columns: C,
+  signals: { authors: boolean } = { authors: true },
+): Map<number, RankedPage<PaperOf<C>>> {
+  if (ids.length === 0) return new Map();
+  const coauthored = signals.authors
+    ? sql`SELECT source.pid, b.paper_id AS cid, 0.0 AS content, NULL AS terms, 1 AS n, au.name AS names
+        FROM source JOIN paper_authors a ON a.paper_id = source.pid
+        JOIN authors au ON au.id = a.author_id AND au.paper_count <= ${MAX_AUTHOR_PAPERS}
+        JOIN paper_authors b ON b.author_id = a.author_id AND b.paper_id <> source.pid`
+    : sql`SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0`;
+  const rows = db.all<RankedRow>(sql`
+    WITH source AS (SELECT value AS pid FROM json_each(${JSON.stringify(ids)})),
+    weighted AS (
+      SELECT pt.paper_id AS pid, pt.term, ts.surface, ${idfOf(sql`ts.df`)} AS idf, pt.weight * ${idfOf(sql`ts.df`)} AS w
+      FROM source JOIN paper_terms pt ON pt.paper_id = source.pid JOIN term_stats ts ON ts.term = pt.term
+      WHERE ts.df > 1 AND ts.df <= ${dfCap}),
+    top AS MATERIALIZED (
+      SELECT pid, term, surface, idf, w / sqrt(sum(w * w) OVER (PARTITION BY pid)) AS w
+      FROM (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY w DESC, term) AS rn FROM weighted) WHERE rn <= ${QUERY_TERMS}),
+    floors AS MATERIALIZED (${floors(POSTINGS.related)}),
+    shared AS (
+      SELECT top.pid, c.paper_id AS cid, top.w * c.weight * top.idf AS content, top.surface AS terms, 0 AS n, NULL AS names
+      FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}
+      WHERE c.paper_id <> top.pid
+      UNION ALL ${coauthored}),
+    combined AS (
+      SELECT pid, cid, sum(content) AS content, group_concat(terms, char(31) ORDER BY content DESC) AS terms,
+        sum(n) AS n, group_concat(names, char(31)) AS names
+      FROM shared GROUP BY pid, cid),
+    scored AS (
+      SELECT combined.pid, cp.arxiv_id AS arxivId, combined.terms, combined.names AS authors,
+        CASE WHEN cp.organization_id = sp.organization_id THEN (SELECT name FROM organizations WHERE id = cp.organization_id) END AS organization,
+        content + ${SIGNALS.author} * min(n, 3) + CASE WHEN cp.organization_id = sp.organization_id THEN ${SIGNALS.organization} ELSE 0 END AS score,
+        count(*) OVER (PARTITION BY combined.pid) AS total
+      FROM combined JOIN papers cp ON cp.id = combined.cid JOIN papers sp ON sp.id = combined.pid),
+    ranked AS (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY score DESC, arxivId) AS rank FROM scored ${afterCondition(request)})
+    SELECT pid, arxivId, score, terms, authors, organization, total FROM ranked WHERE rank <= ${request.size + 1} ORDER BY pid, rank`);
+  return pagesOf(db, ids, rows, request, columns);
+}
+
+/**
+ * The papers matching `filter` (the caller puts the window in it) that best
+ * fit the liked papers and least the disliked ones, none of them liked or
+ * disliked themselves: a page, in one statement and one for the papers' rows.
+ * A `bounded` window (a month at most) is read paper by paper, the taste's
+ * terms looked up in each; an unbounded one from the head of each term's postings.
+ */
+export function recommendedPapers<C extends PaperColumns>(
+  db: Db,
+  liked: readonly number[],
+  disliked: readonly number[],
+  filter: PaperFilter,
+  bounded: boolean,
+  request: RankedRequest,
+  columns: C,
+): RankedPage<PaperOf<C>> {
+  const conditions = paperConditions(db, filter);
+  const where = conditions ? sql`AND ${conditions}` : sql``;
+  const postings = bounded
+    ? sql`SELECT c.paper_id, c.term, c.weight FROM papers JOIN paper_terms c ON c.paper_id = papers.id WHERE c.term IN (SELECT term FROM top) ${where}`
+    : sql`SELECT c.paper_id, c.term, c.weight FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}`;
+  const rows = db.all<RankedRow>(sql`
+    WITH liked AS (SELECT value AS pid FROM json_each(${JSON.stringify(liked)})),
+    disliked AS (SELECT value AS pid FROM json_each(${JSON.stringify(disliked)})),
+    taste AS (
+      SELECT pt.term, ts.surface, ${idfOf(sql`ts.df`)} AS idf,
+        sum(pt.weight * ${idfOf(sql`ts.df`)} * CASE WHEN pt.paper_id IN (SELECT pid FROM liked)
+          THEN 1.0 / ${liked.length} ELSE -${DISLIKED_WEIGHT} / ${Math.max(disliked.length, 1)} END) AS w
+      FROM paper_terms pt JOIN term_stats ts ON ts.term = pt.term
+      WHERE (pt.paper_id IN (SELECT pid FROM liked) OR pt.paper_id IN (SELECT pid FROM disliked)) AND ts.df > 1 AND ts.df <= ${dfCap}
+      GROUP BY pt.term),
+    top AS MATERIALIZED (
+      SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w DESC, term) AS rn FROM taste WHERE w > 0) WHERE rn <= ${QUERY_TERMS}
+      UNION ALL
+      SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w, term) AS rn FROM taste WHERE w < 0) WHERE rn <= ${NEGATIVE_TERMS}),
+    floors AS MATERIALIZED (${floors(POSTINGS.recommended)}),
+    postings AS (${postings}),
+    scored AS (
+      SELECT 0 AS pid, papers.arxiv_id AS arxivId, sum(top.w * c.weight * top.idf) AS score,
+        group_concat(CASE WHEN top.w > 0 THEN top.surface END, char(31) ORDER BY top.w * c.weight DESC) AS terms,
+        NULL AS authors, NULL AS organization
+      FROM postings c JOIN top ON top.term = c.term JOIN papers ON papers.id = c.paper_id
+      WHERE c.paper_id NOT IN (SELECT pid FROM liked) AND c.paper_id NOT IN (SELECT pid FROM disliked) ${where}
+      GROUP BY c.paper_id HAVING score > 0),
+    counted AS (SELECT *, count(*) OVER () AS total FROM scored),
+    ranked AS (SELECT * FROM counted ${afterCondition(request)})
+    SELECT * FROM ranked ORDER BY score DESC, arxivId LIMIT ${request.size + 1}`);
+  return pagesOf(db, [0], rows, request, columns).get(0)!;
+}
+
+/** Paper ids by arXiv id (unknown ones left out). */
+export function paperIdsByArxivIds(db: Db, arxivIds: readonly string[]): Map<string, number> {
+  if (arxivIds.length === 0) return new Map();
+  const rows = db.all<{ id: number; arxivId: string }>(
+    sql`SELECT id, arxiv_id AS arxivId FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(${JSON.stringify(arxivIds)}))`,
+  );
+  return new Map(rows.map((r) => [r.arxivId, r.id]));
+}

@@ -1,0 +1,137 @@
+// Paper.related and Query.recommendedPapers: papers like one paper, or like
+// a few liked papers and unlike disliked ones, each with the reasons why
+// (catalogue/related.ts computes them from the term index).
+import { addDays, dayAtOrAfter } from '../../catalogue/dates.ts';
+import type { ListedPaper } from '../../catalogue/papers.ts';
+import { paperIdsByArxivIds, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
+import { WINDOW_HOURS, type TrendingWindow as Window } from '../../catalogue/trending.ts';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { badInput } from '../errors.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toConnection } from '../pagination.ts';
+import { PaperRef } from '../refs.ts';
+import { loadTogether, readTogether } from '../siblings.ts';
+import { decodeId } from './node.ts';
+import { paperColumns } from './paper.ts';
+import { PaperFilterInput, paperFilter } from './paper-filter.ts';
+import { TrendingWindowEnum as TrendingWindow } from './paper-filter.ts';
+
+/** Liked (and disliked) papers a recommendation takes at most. */
+export const MAX_TASTE_PAPERS = 50;
+const ORDER = 'RELATED';
+
+const Reasons = builder.objectRef<Because>('RelatedReasons').implement({
+  description: 'What a suggested paper shares with the paper (or the liked papers) it was suggested for.',
+  fields: (t) => ({
+    terms: t.exposeStringList('terms', { description: 'Shared terms of the titles, abstracts and AI keywords, strongest first (at most 5), as written in the paper.' }),
+    authors: t.exposeStringList('authors', { description: 'Shared authors (Paper.related only).' }),
+    organization: t.exposeString('organization', { nullable: true, description: 'The organization both were submitted under (Paper.related only).' }),
+  }),
+});
+
+export const RelatedPaperConnection = builder.connectionObject(
+  { type: PaperRef, name: 'RelatedPaperConnection', description: 'Papers ranked by similarity, most similar first.' },
+  {
+    name: 'RelatedPaperEdge',
+    description: 'A suggested paper, how similar it is, and why.',
+    fields: (t) => ({
+      score: t.float({ description: 'Similarity: higher is closer. Comparable within one list only.', resolve: (edge) => (edge as unknown as Scored).score }),
+      because: t.field({ type: Reasons, description: 'Why the paper is suggested.', resolve: (edge) => (edge as unknown as Scored).because }),
+    }),
+  },
+);
+
+type Scored = { score: number; because: Because };
+
+const FIRST = { required: false, description: `Page size: 1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` } as const;
+const AFTER = { required: false, description: 'Start after this cursor (an endCursor of the same list).' } as const;
+
+/** Checks `first` and `after` (a cursor of a ranked list: its score and arXiv id). */
+function rankedRequest(first: number | null | undefined, after: string | null | undefined): RankedRequest {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) throw badInput('first', `must be between 1 and ${MAX_PAGE_SIZE}; got ${size}`);
+  if (after == null) return { size, after: null };
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    decoded = null;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 3 || decoded[0] !== ORDER || !Number.isFinite(decoded[1]) || typeof decoded[2] !== 'string') {
+    throw badInput('after', 'is not a cursor of this list: pass an endCursor returned by the same field');
+  }
+  return { size, after: [decoded[1] as number, decoded[2] as string] };
+}
+
+/** A ranked page as a connection whose edges carry score and because. */
+function asConnection(page: RankedPage<ListedPaper>) {
+  return toConnection(page, ORDER, () => page.total, (hit) => ({ node: hit.paper, score: hit.score, because: hit.because }));
+}
+
+builder.objectField(PaperRef, 'related', (t) =>
+  t.field({
+    type: RelatedPaperConnection,
+    description:
+      'The papers most like this one: by the terms of their titles (weighted up), abstracts and AI keywords (tf-idf), with lesser weight for shared authors and the same organization. Never the paper itself; each paper once.',
+    args: { first: t.arg.int(FIRST), after: t.arg.string(AFTER) },
+    resolve: (paper, args, ctx, info) => {
+      const request = rankedRequest(args.first, args.after);
+      const columns = paperColumns(info);
+      // The related papers of every paper of the page, in one statement.
+      const page = loadTogether(paper, `related ${request.size} ${args.after ?? ''} ${columns}`, (papers) => {
+        const pages = relatedPapers(ctx.db, papers.map((p) => p.id), request, columns);
+        readTogether([...pages.values()].flatMap((p) => p.rows.map((r) => r.row.paper)));
+        return papers.map((p) => pages.get(p.id)!);
+      });
+      return asConnection(page);
+    },
+  }),
+);
+
+/** Paper ids from Paper global ids, every one checked: a wrong type, a malformed id or an unknown paper is named. */
+function paperIdsOf(ctx: Context, argument: string, ids: readonly (string | number)[]): number[] {
+  if (ids.length > MAX_TASTE_PAPERS) throw badInput(argument, `holds ${ids.length} ids; at most ${MAX_TASTE_PAPERS} are allowed`);
+  const arxivIds = ids.map((id, i) => {
+    const decoded = decodeId(`${argument}[${i}]`, String(id));
+    if (decoded.type !== 'Paper') throw badInput(`${argument}[${i}]`, `is the id of an ${decoded.type}, not of a Paper`);
+    return decoded.key;
+  });
+  const found = paperIdsByArxivIds(ctx.db, arxivIds);
+  return arxivIds.map((arxivId, i) => {
+    const id = found.get(arxivId);
+    if (id === undefined) throw badInput(`${argument}[${i}]`, `names no paper of the catalogue (arXiv ${arxivId})`);
+    return id;
+  });
+}
+
+builder.queryField('recommendedPapers', (t) =>
+  t.field({
+    type: RelatedPaperConnection,
+    description: `Papers listed within \`window\` (before the end of the latest listing day) that best fit the liked papers and least fit the disliked ones (Rocchio over tf-idf vectors of titles, abstracts and AI keywords), most fitting first. Never a liked or disliked paper itself. At most ${MAX_TASTE_PAPERS} liked and ${MAX_TASTE_PAPERS} disliked ids.`,
+    args: {
+      liked: t.arg.idList({ required: true, description: `Ids of papers you liked (Paper.id, as Query.nodes takes them): 1 to ${MAX_TASTE_PAPERS}.` }),
+      disliked: t.arg.idList({ required: false, description: `Ids of papers you want less like (at most ${MAX_TASTE_PAPERS}).` }),
+      window: t.arg({ type: TrendingWindow, required: false, defaultValue: 'MONTH', description: 'How far back to look for listed papers; default MONTH.' }),
+      filter: t.arg({ type: PaperFilterInput, required: false, description: 'Only papers meeting these conditions.' }),
+      first: t.arg.int(FIRST),
+      after: t.arg.string(AFTER),
+    },
+    resolve: (_root, args, ctx, info) => {
+      const request = rankedRequest(args.first, args.after);
+      if (args.liked.length === 0) throw badInput('liked', 'is empty: name at least one paper you liked');
+      const liked = paperIdsOf(ctx, 'liked', args.liked);
+      const disliked = paperIdsOf(ctx, 'disliked', args.disliked ?? []);
+      const filter = paperFilter(args.filter);
+      // Listed in [asOf - window, asOf), as trendingPapers counts it, asOf the end of the latest listing day.
+      const asOfMs = ctx.defaultAsOf();
+      const hours = WINDOW_HOURS[(args.window ?? 'MONTH') as Window];
+      const listed = {
+        from: [filter.listed?.from, Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * 3_600_000) : null].filter((d) => d != null).sort().at(-1),
+        to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
+      };
+      const page = recommendedPapers(ctx.db, liked, disliked, { ...filter, listed }, Number.isFinite(hours), request, paperColumns(info));
+      readTogether(page.rows.map((r) => r.row.paper));
+      return asConnection(page);
+    },
+  }),
+);
