@@ -56,6 +56,9 @@ describe('execution threads', () => {
       expect(answered, name).toEqual(expected);
       expect(threadedStatements, name).toBe(inlineStatements);
     }
+    // Every one of them was answered by a thread, not by the main thread.
+    const metrics = await (await threaded.app.fetch('http://test/metrics')).text();
+    expect(metrics).toMatch(new RegExp(`^graphql_execution_threads_answered_total ${Object.keys(EXPENSIVE).length}$`, 'mu'));
     expect((await inline.query(EXPENSIVE.errors)).errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
   });
 

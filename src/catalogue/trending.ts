@@ -21,13 +21,27 @@
 // count: a famous repository outranked papers with twice the upvotes, and
 // stars often predate the paper.
 import type Sqlite from 'better-sqlite3';
-import { dayStart } from './dates.ts';
+import { addDays, dayAtOrAfter, dayStart } from './dates.ts';
+import type { PaperFilter } from './papers.ts';
 
 export type TrendingWindow = 'DAY' | 'WEEK' | 'MONTH' | 'ALL';
 
 const HOUR_MS = 3_600_000;
 
 export const WINDOW_HOURS: Record<TrendingWindow, number> = { DAY: 24, WEEK: 7 * 24, MONTH: 30 * 24, ALL: Infinity };
+
+/**
+ * The listing days of a window, within a filter's own: a paper counts as
+ * listed at the start of its listing day, inside the window when that instant
+ * is in [asOf - window, asOf).
+ */
+export function listedWithin(listed: PaperFilter['listed'], asOfMs: number, window: TrendingWindow): NonNullable<PaperFilter['listed']> {
+  const hours = WINDOW_HOURS[window];
+  return {
+    from: [listed?.from, Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * 3_600_000) : null].filter((d) => d != null).sort().at(-1),
+    to: [listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
+  };
+}
 
 /** The half-life of a window's gains, in hours: half the window (Infinity for ALL). */
 export const halfLifeHours = (window: TrendingWindow): number => WINDOW_HOURS[window] / 2;

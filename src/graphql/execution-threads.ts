@@ -72,8 +72,6 @@ export interface ExecutionThreads {
   readonly available: boolean;
   /** The answer, or null when the deadline passed first. */
   run(task: Omit<ThreadTask, 'id'>): Promise<ThreadAnswer | null>;
-  /** Tasks answered by a thread, and threads replaced (cut off at a deadline or crashed). */
-  readonly stats: { answered: number; replaced: number };
   close(): Promise<void>;
 }
 
@@ -82,7 +80,6 @@ const entry = new URL('./execution-thread.mjs', import.meta.url);
 export function startExecutionThreads(size: number, data: ThreadData, registry?: Registry): ExecutionThreads {
   const slots: Slot[] = [];
   const queue: Pending[] = [];
-  const stats = { answered: 0, replaced: 0 };
   const registers = registry ? [registry] : [];
   const answeredTotal = new Counter({ name: 'graphql_execution_threads_answered_total', help: 'Queries answered by an execution thread.', registers });
   const replacedTotal = new Counter({ name: 'graphql_execution_threads_replaced_total', help: 'Execution threads replaced: cut off at a request deadline, or crashed.', registers });
@@ -117,7 +114,6 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
       if (pending?.task.id !== answer.id) return;
       slot.running = null;
       clearTimeout(pending.timer);
-      stats.answered++;
       answeredTotal.inc();
       pending.resolve(answer);
       dispatch();
@@ -143,7 +139,6 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   };
 
   const replace = (slot: Slot): void => {
-    stats.replaced++;
     replacedTotal.inc();
     slots[slots.indexOf(slot)] = spawn();
     void slot.worker.terminate(); // stops once the statement it is in returns
@@ -172,7 +167,6 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   };
 
   const threads: ExecutionThreads = {
-    stats,
     start() {
       while (!closed && slots.length < size) slots.push(spawn());
     },

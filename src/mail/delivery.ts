@@ -1,6 +1,7 @@
 // Delivering the outbox: each due mail is sent, then marked sent; a mail that
 // cannot be delivered stays queued and is tried again later, with backoff.
 import { hostname } from 'node:os';
+import { isAlive } from '../catalogue/lease.ts';
 import { claimMail, dueMail, markFailed, markSent, type QueuedMail } from '../catalogue/outbox.ts';
 import type { Db } from '../db/index.ts';
 import { log } from '../log.ts';
@@ -17,18 +18,6 @@ export const LEASE_MS = 90_000;
 
 /** This process, as it marks the mail it is sending. */
 export const SENDER = `${hostname()}:${process.pid}`;
-
-/** Whether the process that took a mail is still running (on another host: assume so, the lease decides). */
-function isAlive(sender: string): boolean {
-  const [host, pid] = [sender.slice(0, sender.lastIndexOf(':')), Number(sender.slice(sender.lastIndexOf(':') + 1))];
-  if (host !== hostname()) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface DeliveryReport {
   sent: number[];

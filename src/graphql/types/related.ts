@@ -1,10 +1,9 @@
 // Paper.related and Query.recommendedPapers: papers like one paper, or like
 // a few liked papers and unlike disliked ones, each with the reasons why
 // (catalogue/related.ts computes them from the term index).
-import { addDays, dayAtOrAfter } from '../../catalogue/dates.ts';
 import type { ListedPaper } from '../../catalogue/papers.ts';
 import { paperIdsByArxivIds, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
-import { WINDOW_HOURS, type TrendingWindow as Window } from '../../catalogue/trending.ts';
+import { listedWithin, type TrendingWindow as Window } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
@@ -13,8 +12,7 @@ import { PaperRef } from '../refs.ts';
 import { loadTogether, readTogether } from '../siblings.ts';
 import { decodeId } from './node.ts';
 import { paperColumns } from './paper.ts';
-import { PaperFilterInput, paperFilter } from './paper-filter.ts';
-import { TrendingWindowEnum as TrendingWindow } from './paper-filter.ts';
+import { PaperFilterInput, TrendingWindowEnum as TrendingWindow, paperFilter } from './paper-filter.ts';
 
 /** Liked (and disliked) papers a recommendation takes at most. */
 export const MAX_TASTE_PAPERS = 50;
@@ -122,14 +120,10 @@ builder.queryField('recommendedPapers', (t) =>
       const liked = paperIdsOf(ctx, 'liked', args.liked);
       const disliked = paperIdsOf(ctx, 'disliked', args.disliked ?? []);
       const filter = paperFilter(args.filter);
-      // Listed in [asOf - window, asOf), as trendingPapers counts it, asOf the end of the latest listing day.
-      const asOfMs = ctx.defaultAsOf();
-      const hours = WINDOW_HOURS[(args.window ?? 'MONTH') as Window];
-      const listed = {
-        from: [filter.listed?.from, Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * 3_600_000) : null].filter((d) => d != null).sort().at(-1),
-        to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
-      };
-      const page = recommendedPapers(ctx.db, liked, disliked, { ...filter, listed }, Number.isFinite(hours), request, paperColumns(info));
+      // Listed in the window as trendingPapers counts it, up to the end of the latest listing day.
+      const window = (args.window ?? 'MONTH') as Window;
+      const listed = listedWithin(filter.listed, ctx.defaultAsOf(), window);
+      const page = recommendedPapers(ctx.db, liked, disliked, { ...filter, listed }, window !== 'ALL', request, paperColumns(info));
       readTogether(page.rows.map((r) => r.row.paper));
       return asConnection(page);
     },

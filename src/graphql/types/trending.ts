@@ -1,5 +1,4 @@
-import { addDays, dayAtOrAfter } from '../../catalogue/dates.ts';
-import { WINDOW_HOURS, type TrendingWindow as TrendingWindowName } from '../../catalogue/trending.ts';
+import { listedWithin, type TrendingWindow as TrendingWindowName } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import { PaperConnection } from '../refs.ts';
 import { paperConnection } from './paper.ts';
@@ -23,18 +22,8 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
     resolve: (_root, args, ctx, info) => {
       const asOfMs = args.asOf?.getTime() ?? ctx.defaultAsOf();
       const filter = paperFilter(args.filter);
-      const hours = WINDOW_HOURS[args.window ?? 'WEEK'];
-      // A paper counts as listed at the start of its listing day: inside the
-      // window when that instant is in [asOf - window, asOf).
-      const listed = {
-        from: [filter.listed?.from, Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * 3_600_000) : null]
-          .filter((d) => d != null)
-          .sort()
-          .at(-1),
-        to: [filter.listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
-      };
       const window = args.window ?? 'WEEK';
-      const connection = paperConnection(ctx, info, args, { ...filter, listed }, { field: 'TRENDING', direction: 'DESC', asOfMs, window });
+      const connection = paperConnection(ctx, info, args, { ...filter, listed: listedWithin(filter.listed, asOfMs, window) }, { field: 'TRENDING', direction: 'DESC', asOfMs, window });
       return Object.assign(connection, { ranking: { asOf: new Date(asOfMs), window } });
     },
   }),
