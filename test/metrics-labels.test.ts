@@ -128,15 +128,17 @@ describe('the request line', () => {
     return { status, line: lines.find((l) => l.message === 'request' && l.requestId === id) };
   }
 
+  // The body's second half comes 300 ms after its headers; the line covers most of that
+  // (the server may read the headers a few ms late on a busy machine), not just the execution.
   it('covers a body that comes slowly, with a length or chunked, from when node:http handed the request over', async () => {
     const query = 'query SlowPaper { papers(first: 1) { totalCount } }';
     const sized = await slowPost(query, { 'content-length': String(Buffer.byteLength(JSON.stringify({ query }))) });
     expect(sized.status).toBe(200);
-    expect(sized.line?.ms).toBeGreaterThanOrEqual(300);
+    expect(sized.line?.ms).toBeGreaterThanOrEqual(250);
     expect(sized.line?.operation).toBe('SlowPaper');
     const chunked = await slowPost('query SlowChunked { papers(first: 1) { totalCount } }', {});
     expect(chunked.status).toBe(200);
-    expect(chunked.line?.ms).toBeGreaterThanOrEqual(300);
+    expect(chunked.line?.ms).toBeGreaterThanOrEqual(250);
     expect(chunked.line?.operation).toBe('SlowChunked');
   });
 });
