@@ -220,6 +220,56 @@ describe('npm run sync', () => {
   });
 });
 
+describe('trending over the upvote history', () => {
+  type Ranked = { edges: { score: number; node: { arxivId: string; listedOn: string; trendingScore: number; upvoteHistory: { date: string; upvotes: number }[] } }[] };
+  const HOUR = 3_600_000;
+  /** The README's formula, by hand: each recorded gain (the first count + 1 on the listing day) halved every half window of age. */
+  function byHand(node: Ranked['edges'][number]['node'], asOf: number, windowHours: number): number {
+    let before = 0;
+    return node.upvoteHistory.reduce((score, point, i) => {
+      const at = Date.parse(`${i === 0 || point.date < node.listedOn ? node.listedOn : point.date}T00:00:00Z`);
+      const age = (asOf - at) / HOUR;
+      const gain = point.upvotes + 1 - before;
+      before = point.upvotes + 1;
+      return score + (age >= 0 && age <= windowHours ? gain * 2 ** (-age / (windowHours / 2)) : 0);
+    }, 0);
+  }
+
+  it("ranks a window's papers by what they gained in it: an older paper that gained lately trends, by the formula done by hand", async () => {
+    const database = emptyCatalogue();
+    await sync(database, { now: () => new Date('2026-06-29T08:00:00Z') });
+    // On 06-30 a paper listed on 06-22, before the week that ends then, gains 150 upvotes.
+    const day = items('2026-06-22');
+    const riser = day[0]!.paper;
+    riser.upvotes = (riser.upvotes ?? 0) + 150;
+    upstream.override.set('2026-06-22', day);
+    await sync(database, { now: () => new Date('2026-06-30T08:00:00Z') });
+
+    const asOf = '2026-07-01T00:00:00Z';
+    const fields = 'edges { score node { arxivId listedOn trendingScore(asOf: $asOf, window: $window) upvoteHistory { date upvotes } } }';
+    const ranked = async (window: string): Promise<Ranked> =>
+      (await client(database).data<{ trendingPapers: Ranked }>(`query($asOf: DateTime!, $window: TrendingWindow!) { trendingPapers(asOf: $asOf, window: $window, first: 100) { ${fields} } }`, { asOf, window })).trendingPapers;
+
+    const week = await ranked('WEEK');
+    const weekDays = (node: Ranked['edges'][number]['node']) => node.listedOn >= '2026-06-24' || node.upvoteHistory.some((h) => h.date >= '2026-06-24');
+    expect(week.edges.length).toBe(fingerprint(database).papers - items('2026-06-22').length - items('2026-06-23').length + 1);
+    expect(week.edges.every(({ node }) => weekDays(node))).toBe(true);
+    const top = week.edges[0]!;
+    expect(top.node.arxivId).toBe(riser.id);
+    expect(top.score).toBeCloseTo(150 * 2 ** (-24 / 84), 9);
+    for (const { score, node } of week.edges) {
+      expect([node.arxivId, score]).toEqual([node.arxivId, expect.closeTo(byHand(node, Date.parse(asOf), 168), 9)]);
+      expect(node.trendingScore).toBe(score);
+    }
+    const scores = week.edges.map((e) => e.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    // The day before asOf listed nothing: the riser's gain is the whole DAY list.
+    const day30 = await ranked('DAY');
+    expect(day30.edges.map((e) => [e.node.arxivId, e.score])).toEqual([[riser.id, expect.closeTo(150 * 2 ** (-24 / 12), 9)]]);
+  });
+});
+
 describe('upvote history of file imports', () => {
   it('the bundled seeds: each paper as of its listing day, a second row only where a later listing changed its counts', () => {
     const seeds = path.join(ROOT, 'seeds');

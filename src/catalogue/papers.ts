@@ -1,8 +1,8 @@
 // Reading papers: by id, by arXiv id, and as filtered, ordered pages.
-import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm';
-import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
+import { and, asc, count, eq, exists, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { alias, type SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/index.ts';
-import { organizations, paperAuthors, papers, type OrganizationRow, type PaperRow } from '../db/schema.ts';
+import { organizations, paperAuthors, papers, upvoteHistory, type OrganizationRow, type PaperRow } from '../db/schema.ts';
 import { JOINED_ORGANIZATION, organizationsFromValues } from './organizations.ts';
 import { byKeys, inJsonList, placeholders, prepared } from './prepared.ts';
 import { WINDOW_HOURS, type TrendingWindow } from './trending.ts';
@@ -22,6 +22,8 @@ export interface PaperFilter {
   listed?: DateRange | null;
   minUpvotes?: number | null;
   hasCode?: boolean | null;
+  /** Listed on one of these days, or its upvotes changed on one (upvote_history): the papers a trending window ranks. */
+  activeWithin?: { from: string; to: string } | null;
 }
 
 export type PaperOrderField = 'PUBLISHED_AT' | 'LISTED_ON' | 'UPVOTES' | 'TRENDING';
@@ -163,7 +165,28 @@ export function paperConditions(db: Db, filter: PaperFilter = {}, bind: Bind = i
     ...range(papers.listedOn, filter.listed, bind, 'listed'),
     filter.minUpvotes != null ? gte(papers.upvotes, bind('minUpvotes', filter.minUpvotes)) : undefined,
     filter.hasCode === true ? isNotNull(papers.githubUrl) : filter.hasCode === false ? isNull(papers.githubUrl) : undefined,
+    filter.activeWithin ? activeWithin(db, bind('activeFrom', filter.activeWithin.from), bind('activeTo', filter.activeWithin.to)) : undefined,
   );
+}
+
+/**
+ * Listed between `from` and `to`, or its upvotes changed on one of those days:
+ * a history row there after its first (the first is what a paper had when it
+ * was first seen, counted on its listing day).
+ */
+function activeWithin(db: Db, from: string | SQLWrapper, to: string | SQLWrapper): SQL | undefined {
+  const earlier = alias(upvoteHistory, 'earlier');
+  const changed = db
+    .select({ paperId: upvoteHistory.paperId })
+    .from(upvoteHistory)
+    .where(
+      and(
+        gte(upvoteHistory.date, from),
+        lte(upvoteHistory.date, to),
+        exists(db.select({ one: sql`1` }).from(earlier).where(and(eq(earlier.paperId, upvoteHistory.paperId), lt(earlier.date, upvoteHistory.date)))),
+      ),
+    );
+  return or(and(gte(papers.listedOn, from), lte(papers.listedOn, to)), inArray(papers.id, changed));
 }
 
 /** What of a filter changes the text of its SQL (which conditions there are), not its values. */
@@ -176,10 +199,14 @@ export const filterShape = (filter: PaperFilter): string =>
     filter.listed?.to ? 'lt' : '',
     filter.minUpvotes != null ? 'u' : '',
     filter.hasCode == null ? '' : `c${filter.hasCode}`,
+    filter.activeWithin ? 'a' : '',
   ].join(',');
 
+/** A paper's trending score (trending.ts): the momentum of its recorded gains, or for a paper without history the snapshot's formula. */
 export const trendingScoreSql = (asOfMs: unknown, windowHours: unknown): SQL<number> =>
-  sql<number>`trending_score(${papers.upvotes}, ${papers.listedOn}, ${asOfMs}, ${windowHours})`;
+  sql<number>`coalesce(
+    (SELECT trending_momentum(${upvoteHistory.date}, ${upvoteHistory.upvotes}, ${papers.listedOn}, ${asOfMs}, ${windowHours}) FROM ${upvoteHistory} WHERE ${upvoteHistory.paperId} = ${papers.id}),
+    trending_score(${papers.upvotes}, ${papers.listedOn}, ${asOfMs}, ${windowHours}))`;
 
 /** The sort key of an order: its field, then the arXiv id (ascending) to break ties. */
 export function paperSortKeys(order: PaperOrder, bind: Bind = inline): SortKey[] {
@@ -224,6 +251,7 @@ function filterValues(filter: PaperFilter, values: Record<string, unknown> = {})
   if (filter.listed?.from) values.listedFrom = filter.listed.from;
   if (filter.listed?.to) values.listedTo = filter.listed.to;
   if (filter.minUpvotes != null) values.minUpvotes = filter.minUpvotes;
+  if (filter.activeWithin) Object.assign(values, { activeFrom: filter.activeWithin.from, activeTo: filter.activeWithin.to });
   return values;
 }
 

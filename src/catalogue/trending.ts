@@ -9,12 +9,18 @@
 // (15 days); ALL never decays, so it ranks by upvotes. A gain's age runs from
 // the start (00:00 UTC) of the day it was recorded on to asOf.
 //
-// Without a history (the bundled snapshot), a paper's upvotes count as gained
-// on its listing day, plus 1 so that papers without upvotes still rank by
-// freshness:
+// A paper's gains are the differences between the counts its history records
+// (upvote_history: what each sync or import saw, on the day it saw it), its
+// first count (plus 1) gained on its listing day. As on GitHub's trending
+// page, an older paper trends by what it gained in the window.
+//
+// Without a history (a paper loaded before histories were kept), its upvotes
+// count as gained on its listing day, plus 1 so that papers without upvotes
+// still rank by freshness:
 //
 //   score = (upvotes + 1) × 2 ^ (−ageHours / halfLifeHours)
 //
+// which is also what a history of one count gives.
 // Half a window is the shortest half-life for which, within a week, a paper
 // with more than twice another's upvotes and listed at most 2 days before it
 // still ranks above it (2^(2 days / 3.5 days) = 1.49 < 2). GitHub stars do not
@@ -36,11 +42,17 @@ export const WINDOW_HOURS: Record<TrendingWindow, number> = { DAY: 24, WEEK: 7 *
  * is in [asOf - window, asOf).
  */
 export function listedWithin(listed: PaperFilter['listed'], asOfMs: number, window: TrendingWindow): NonNullable<PaperFilter['listed']> {
-  const hours = WINDOW_HOURS[window];
+  const days = windowDays(asOfMs, window);
   return {
-    from: [listed?.from, Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * 3_600_000) : null].filter((d) => d != null).sort().at(-1),
-    to: [listed?.to, addDays(dayAtOrAfter(asOfMs), -1)].filter((d) => d != null).sort()[0],
+    from: [listed?.from, days.from].filter((d) => d != null).sort().at(-1),
+    to: [listed?.to, days.to].filter((d) => d != null).sort()[0],
   };
+}
+
+/** The days of a window before asOf, whose starts are in [asOf - window, asOf): from is undefined for ALL. */
+export function windowDays(asOfMs: number, window: TrendingWindow): { from: string | undefined; to: string } {
+  const hours = WINDOW_HOURS[window];
+  return { from: Number.isFinite(hours) ? dayAtOrAfter(asOfMs - hours * HOUR_MS) : undefined, to: addDays(dayAtOrAfter(asOfMs), -1) };
 }
 
 /** The half-life of a window's gains, in hours: half the window (Infinity for ALL). */

@@ -240,7 +240,8 @@ export const upvoteHistory = sqliteTable(
     upvotes: integer('upvotes').notNull(),
     githubStars: integer('github_stars'),
   },
-  (t) => [primaryKey({ columns: [t.paperId, t.date] })],
+  // By day: the papers whose upvotes changed within a trending window.
+  (t) => [primaryKey({ columns: [t.paperId, t.date] }), index('upvote_history_date_idx').on(t.date, t.paperId)],
 );
 
 /**

@@ -1,7 +1,5 @@
 // What every resolver gets: the database and a few per-request memos.
-import DataLoader from 'dataloader';
 import type { Db } from '../db/index.ts';
-import { upvoteHistoryOf, type UpvoteCount } from '../catalogue/history.ts';
 import type { Deadline } from './deadline.ts';
 import { dayStart } from '../catalogue/dates.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
@@ -22,14 +20,11 @@ export interface Context {
   nodeLoaders?: NodeLoaders;
   /** Who sent the request, for the subscription budget (set by mail/request-guard.ts). */
   requester?: Requester;
-  /** Paper.upvoteHistory's loader, made when first asked for. */
-  upvoteHistory(): DataLoader<number, UpvoteCount[]>;
 }
 
 /** The context's own state: the latest day, once asked. */
 interface RequestContext extends Context {
   latest: string | null | undefined;
-  historyLoader?: DataLoader<number, UpvoteCount[]>;
 }
 
 // Methods shared by every context, not closures made per request: tsx
@@ -45,11 +40,7 @@ function defaultAsOf(this: RequestContext): number {
   return day === null ? Date.now() : dayStart(day) + 86_400_000;
 }
 
-function upvoteHistory(this: RequestContext): DataLoader<number, UpvoteCount[]> {
-  return (this.historyLoader ??= new DataLoader(async (ids) => upvoteHistoryOf(this.db, ids)));
-}
-
 export function createContext(db: Db, mail: MailSettings): Context {
-  const context: RequestContext = { db, mail, latest: undefined, latestDay, defaultAsOf, upvoteHistory };
+  const context: RequestContext = { db, mail, latest: undefined, latestDay, defaultAsOf };
   return context;
 }

@@ -4,9 +4,11 @@
 import type { AuthorRow } from '../catalogue/authors.ts';
 import type { OrganizationRow } from '../catalogue/organizations.ts';
 import type { ListedPaper } from '../catalogue/papers.ts';
-import { trendingScore, type TrendingWindow } from '../catalogue/trending.ts';
 import { builder } from './builder.ts';
 import { NODE_KEYS } from './node-ids.ts';
+
+/** A paper of a list ranked by trending score, with the score it was ranked by. */
+export type RankedPaper = ListedPaper & { rankedScore?: number };
 
 export const PaperRef = builder.nodeRef<ListedPaper>('Paper', { id: { resolve: NODE_KEYS.Paper } });
 
@@ -24,10 +26,7 @@ export const PaperConnection = builder.connectionObject(
         nullable: true,
         description:
           "The trending score this list was ranked by, at the list's asOf and over its window (trendingPapers, or an order by TRENDING); null in lists ranked otherwise. Paper.trendingScore is the same for every list: the WEEK's score at the catalogue's default asOf.",
-        resolve: ({ node }) => {
-          const { scoredAs } = node as ListedPaper & { scoredAs?: { asOfMs: number; window: TrendingWindow } };
-          return scoredAs === undefined ? null : trendingScore(node.upvotes, node.listedOn, scoredAs.asOfMs, scoredAs.window);
-        },
+        resolve: ({ node }) => (node as RankedPaper).rankedScore ?? null,
       }),
     }),
   },

@@ -18,13 +18,14 @@ import {
   type PaperOrder,
   type PaperTexts,
 } from '../../catalogue/papers.ts';
-import { trendingScore, type TrendingWindow } from '../../catalogue/trending.ts';
+import { momentum, trendingScore, type TrendingWindow } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { Page } from '../../catalogue/keyset.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, resolveConnection, toConnection, type Connection, type ConnectionArgs } from '../pagination.ts';
-import { AuthorRef, OrganizationRef, PaperConnection, PaperRef } from '../refs.ts';
+import { AuthorRef, OrganizationRef, PaperConnection, PaperRef, type RankedPaper } from '../refs.ts';
+import { historyOf } from './upvote-history.ts';
 import { loadTogether, pageReadTogether, pagesReadTogether, readTogether, readTogetherWith } from '../siblings.ts';
 import { PaperFilterInput, PaperOrderInput, TrendingWindowEnum, paperFilter } from './paper-filter.ts';
 
@@ -48,18 +49,16 @@ function paperOrder(ctx: Context, order: OrderArg): PaperOrder & { scoring?: Sco
 /** The name a cursor is bound to: a trending cursor holds a score of one window. */
 const orderName = (order: PaperOrder): string => (order.field === 'TRENDING' ? `TRENDING ${order.window}` : order.field);
 
-/** A paper from a list ranked by trending score, which remembers how it was scored. */
-type ScoredPaper = ListedPaper & { scoredAs?: Scoring };
-
 /**
- * In a list ranked at some asOf, each row remembers it, for its edge's score
- * (PaperEdge.score in refs.ts). The rows are the page's own, read for
- * this request, so they are marked in place: V8 copies an object spread with
- * a property added ({ ...row, scoredAt }) about 300 times slower than it
- * sets one property (2.5 µs a paper).
+ * In a list ranked by trending score, each row keeps the score it was ranked
+ * by (its sort key), for its edge's score (PaperEdge.score in refs.ts). ALL
+ * is sorted by upvotes, whose score is upvotes + 1. The rows are the page's
+ * own, read for this request, so they are marked in place: V8 copies an
+ * object spread with a property added ({ ...row, score }) about 300 times
+ * slower than it sets one property (2.5 µs a paper).
  */
-function scored(page: Page<ListedPaper>, { scoring }: { scoring?: Scoring }): Page<ScoredPaper> {
-  if (scoring) for (const { row } of page.rows) (row as ScoredPaper).scoredAs = scoring;
+function scored(page: Page<ListedPaper>, { scoring }: { scoring?: Scoring }): Page<RankedPaper> {
+  if (scoring) for (const { row, key } of page.rows) (row as RankedPaper).rankedScore = Number(key[0]) + (scoring.window === 'ALL' ? 1 : 0);
   return page;
 }
 
@@ -296,7 +295,11 @@ PaperRef.implement({
         asOf: t.arg({ type: 'DateTime', required: false, description: 'The instant to score at.' }),
         window: t.arg({ type: TrendingWindowEnum, required: false, defaultValue: 'WEEK', description: 'The window whose score this is; default WEEK.' }),
       },
-      resolve: (p, { asOf, window }, ctx) => trendingScore(p.upvotes, p.listedOn, asOf?.getTime() ?? ctx.defaultAsOf(), window ?? 'WEEK'),
+      resolve: (p, { asOf, window }, ctx) => {
+        const asOfMs = asOf?.getTime() ?? ctx.defaultAsOf();
+        const history = historyOf(p, ctx);
+        return history.length > 0 ? momentum(history, p.listedOn, asOfMs, window ?? 'WEEK') : trendingScore(p.upvotes, p.listedOn, asOfMs, window ?? 'WEEK');
+      },
     }),
   }),
 });

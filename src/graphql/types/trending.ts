@@ -1,4 +1,4 @@
-import { listedWithin, type TrendingWindow as TrendingWindowName } from '../../catalogue/trending.ts';
+import { listedWithin, windowDays, type TrendingWindow as TrendingWindowName } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import { PaperConnection } from '../refs.ts';
 import { paperConnection } from './paper.ts';
@@ -7,11 +7,11 @@ import { PaperFilterInput, TrendingWindowEnum as TrendingWindow, paperFilter } f
 builder.queryField('trendingPapers', (t) =>
   t.field({
     type: PaperConnection,
-    description: `Trending papers: those listed within \`window\` before \`asOf\`, ranked by the window's trending score (highest first, ties broken by arXiv id).
+    description: `Trending papers: those listed within \`window\` before \`asOf\`, and those whose upvotes changed within it, ranked by the window's trending score (highest first, ties broken by arXiv id): the upvotes gained in the window, each halved for every half window of age.
 
-    score = (upvotes + 1) × 2 ^ (−ageHours / halfLifeHours)
+    score = Σ gain × 2 ^ (−ageHours / halfLifeHours)   over the gains in [asOf − window, asOf)
 
-where ageHours is the time from the start (00:00 UTC) of the paper's listing day to asOf, and halfLifeHours is half the window: DAY 12, WEEK 84, MONTH 360; ALL does not decay (it ranks by upvotes). So the week's list is the week's best with a lean towards its last days, the month's the month's best with a lean towards its last weeks.
+where a gain is the change between two counts of Paper.upvoteHistory, counted on the day it was recorded (the first count, plus 1, on the listing day; a paper without history gains upvotes + 1 on its listing day), ageHours is the time from the start (00:00 UTC) of that day to asOf, and halfLifeHours is half the window: DAY 12, WEEK 84, MONTH 360; ALL does not decay (it ranks by upvotes). So the week's list is the week's best with a lean towards its last days, the month's the month's best with a lean towards its last weeks.
 asOf defaults to the end of the latest day that has papers in the catalogue, so a catalogue loaded from a snapshot still shows a meaningful list.`,
     args: {
       window: t.arg({ type: TrendingWindow, required: false, defaultValue: 'WEEK', description: 'How far back to look; default WEEK.' }),
@@ -23,7 +23,10 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
       const asOfMs = args.asOf?.getTime() ?? ctx.defaultAsOf();
       const filter = paperFilter(args.filter);
       const window = args.window ?? 'WEEK';
-      const connection = paperConnection(ctx, info, args, { ...filter, listed: listedWithin(filter.listed, asOfMs, window) }, { field: 'TRENDING', direction: 'DESC', asOfMs, window });
+      // A window ranks the papers listed in it and those that gained (or lost) upvotes in it; ALL ranks every paper listed before asOf.
+      const { from, to } = windowDays(asOfMs, window);
+      const ranked = from === undefined ? { listed: listedWithin(filter.listed, asOfMs, window) } : { listed: listedWithin(filter.listed, asOfMs, 'ALL'), activeWithin: { from, to } };
+      const connection = paperConnection(ctx, info, args, { ...filter, ...ranked }, { field: 'TRENDING', direction: 'DESC', asOfMs, window });
       return Object.assign(connection, { ranking: { asOf: new Date(asOfMs), window } });
     },
   }),

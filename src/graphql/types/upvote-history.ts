@@ -1,7 +1,15 @@
 // Paper.upvoteHistory: a paper's upvotes and stars on the days they changed.
-import type { UpvoteCount } from '../../catalogue/history.ts';
+import { upvoteHistoryOf, type UpvoteCount } from '../../catalogue/history.ts';
 import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
 import { PaperRef } from '../refs.ts';
+import { loadTogether } from '../siblings.ts';
+
+const HISTORY = Symbol('upvoteHistory');
+
+/** A paper's history, oldest first: one statement for it and the papers read with it (siblings.ts). */
+export const historyOf = (paper: { id: number }, ctx: Context): UpvoteCount[] =>
+  loadTogether(paper, HISTORY, (rows) => upvoteHistoryOf(ctx.db, rows.map((row) => row.id)));
 
 const UpvoteCountRef = builder.objectRef<UpvoteCount>('UpvoteCount').implement({
   description: "A paper's counts as observed on one day (by a sync, or in an imported listing).",
@@ -17,7 +25,6 @@ builder.objectField(PaperRef, 'upvoteHistory', (t) =>
     type: [UpvoteCountRef],
     description:
       'Upvotes and GitHub stars over time, oldest first: a count is recorded on each day a sync or an import saw it change, so the count on any day is that of the latest entry up to it.',
-    // One statement for all the papers of a response.
-    resolve: (paper, _args, ctx) => ctx.upvoteHistory().load(paper.id),
+    resolve: (paper, _args, ctx) => historyOf(paper, ctx),
   }),
 );

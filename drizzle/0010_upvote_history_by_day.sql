@@ -1,0 +1,1 @@
+CREATE INDEX `upvote_history_date_idx` ON `upvote_history` (`date`,`paper_id`);
