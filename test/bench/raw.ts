@@ -12,7 +12,7 @@
 // that any endpoint would share.
 import Sqlite from 'better-sqlite3';
 import { searchableWords, toMatchExpression } from '../../src/catalogue/search-query.ts';
-import { registerTrendingScore, trendingScore } from '../../src/catalogue/trending.ts';
+import { registerTrendingScore } from '../../src/catalogue/trending.ts';
 
 /** Which hand-written endpoint answers a scenario: POST /raw/<endpoint>. */
 export type RawEndpoint = 'trending' | 'paper' | 'organizationPapers' | 'digestWeek' | 'search';
@@ -94,11 +94,16 @@ export function openRawApi(file: string): RawApi {
     return byPaper;
   }
 
-  const trendingPage = prepare<{ id: number; arxivId: string; title: string; upvotes: number; stars: number | null; listedOn: string; org: string | null }>(
-    `SELECT p.id, p.arxiv_id AS arxivId, p.title, p.upvotes, p.github_stars AS stars, p.listed_on AS listedOn, o.name AS org
+  // The week's papers: listed in it, or whose upvotes changed in it (a history row after their first); scored by their history.
+  const trendingPage = prepare<{ id: number; arxivId: string; title: string; upvotes: number; score: number; org: string | null }>(
+    `SELECT p.id, p.arxiv_id AS arxivId, p.title, p.upvotes, o.name AS org,
+       coalesce((SELECT trending_momentum(h.date, h.upvotes, p.listed_on, @asOf, 168) FROM upvote_history h WHERE h.paper_id = p.id),
+                trending_score(p.upvotes, p.listed_on, @asOf, 168)) AS score
      FROM papers p LEFT JOIN organizations o ON o.id = p.organization_id
-     WHERE p.listed_on >= ? AND p.listed_on <= ?
-     ORDER BY trending_score(p.upvotes, p.listed_on, ?, 168) DESC, p.arxiv_id
+     WHERE p.listed_on <= @to AND (p.listed_on >= @from OR p.id IN (
+       SELECT h.paper_id FROM upvote_history h
+       WHERE h.date >= @from AND h.date <= @to AND EXISTS (SELECT 1 FROM upvote_history e WHERE e.paper_id = h.paper_id AND e.date < h.date)))
+     ORDER BY score DESC, p.arxiv_id
      LIMIT ${PAGE}`,
   );
 
@@ -106,7 +111,7 @@ export function openRawApi(file: string): RawApi {
     const day = latestDay.get()!.day;
     // As trendingPapers(first: 20): asOf the end of the latest listing day, window WEEK.
     const asOf = day === null ? Date.now() : dayStart(day) + DAY_MS;
-    const rows = trendingPage.all(dayAtOrAfter(asOf - 7 * 24 * 3_600_000), addDays(dayAtOrAfter(asOf), -1), asOf);
+    const rows = trendingPage.all({ from: dayAtOrAfter(asOf - 7 * 24 * 3_600_000), to: addDays(dayAtOrAfter(asOf), -1), asOf });
     const authors = authorLists(rows.map((r) => r.id));
     return {
       trendingPapers: {
@@ -114,7 +119,7 @@ export function openRawApi(file: string): RawApi {
           arxivId: r.arxivId,
           title: r.title,
           upvotes: r.upvotes,
-          trendingScore: trendingScore(r.upvotes, r.listedOn, asOf, 'WEEK'),
+          trendingScore: r.score,
           authors: authors.get(r.id)!,
           organization: r.org === null ? null : { name: r.org },
         })),
