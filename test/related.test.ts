@@ -8,42 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../src/ingest/importer.ts';
 import { client, scratchFolder } from './helpers.ts';
 import { dailySeedFiles, writeJson } from './ingest-helpers.ts';
+import { paperTexts, quotedTerms, wordsOf, type Text } from './texts.ts';
 
 type Api = ReturnType<typeof client>;
-interface Text {
-  arxivId: string;
-  title: string;
-  words: Set<string>;
-  titleWords: Set<string>;
-  authors: string[];
-  organization: string | null;
-}
-
-const wordsOf = (text: string): string[] => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+(?:[-'][\p{L}\p{N}]+)*/gu) ?? [];
 const paperId = (arxivId: string) => encodeGlobalID('Paper', arxivId);
 
-function texts(api: Api): Map<string, Text> {
-  const rows = api.database.sqlite
-    .prepare(
-      `SELECT p.arxiv_id AS arxivId, p.title, p.abstract, coalesce(p.ai_keywords, '[]') AS keywords, o.name AS organization,
-         (SELECT json_group_array(a.name) FROM paper_authors pa JOIN authors a ON a.id = pa.author_id WHERE pa.paper_id = p.id) AS authors
-       FROM papers p LEFT JOIN organizations o ON o.id = p.organization_id`,
-    )
-    .all() as { arxivId: string; title: string; abstract: string; keywords: string; organization: string | null; authors: string }[];
-  return new Map(
-    rows.map((r) => [
-      r.arxivId,
-      {
-        arxivId: r.arxivId,
-        title: r.title,
-        words: new Set(wordsOf(`${r.title} ${r.abstract} ${(JSON.parse(r.keywords) as string[]).join(' ')}`)),
-        titleWords: new Set(wordsOf(r.title)),
-        authors: JSON.parse(r.authors) as string[],
-        organization: r.organization,
-      },
-    ]),
-  );
-}
+const texts = (api: Api): Map<string, Text> => paperTexts(api.database.sqlite);
 
 const RELATED = `query ($arxivId: String!, $first: Int) { paper(arxivId: $arxivId) { arxivId related(first: $first) {
   totalCount edges { score because { terms authors organization } node { arxivId title } } pageInfo { hasNextPage endCursor } } } }`;
@@ -107,6 +77,22 @@ describe('related papers and recommendations', () => {
       }
     }
     expect(terms).toBeGreaterThan(80);
+  });
+
+  it('sums the reasons up in one line: each shared term quoted, each shared author and the organization named', async () => {
+    const edges = (
+      await api.data<{ paper: { related: { edges: (Edge & { because: { summary: string } })[] } } }>(
+        `query ($arxivId: String!) { paper(arxivId: $arxivId) { related(first: 20) { edges { because { terms authors organization summary } } } } }`,
+        { arxivId: topics[0]!.papers[0]! },
+      )
+    ).paper.related.edges;
+    expect(edges).toHaveLength(20);
+    for (const { because } of edges) {
+      expect(because.summary).not.toContain('\n');
+      expect(quotedTerms(because.summary)).toEqual(because.terms);
+      for (const name of because.authors) expect(because.summary).toContain(name);
+      if (because.organization) expect(because.summary).toContain(`also from ${because.organization}`);
+    }
   });
 
   it('names shared authors, and ranks a paper sharing two authors near the top', async () => {

@@ -10,7 +10,7 @@
 // recommended(liked, disliked): Rocchio's query, the mean of the liked
 // papers' vectors minus half the mean of the disliked ones, matched against
 // the papers listed in the window in the same way.
-import { sql, type SQL } from 'drizzle-orm';
+import { and, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { KeyValue, Page } from './keyset.ts';
 import { paperConditions, papersByArxivIds, type PaperColumns, type PaperFilter, type PaperOf } from './papers.ts';
@@ -32,6 +32,10 @@ export const SIGNALS = { author: 0.25, organization: 0.2 };
 export const MAX_AUTHOR_PAPERS = 200;
 /** Rocchio's weight of the disliked papers against the liked ones. */
 const DISLIKED_WEIGHT = 0.5;
+/** Liked (and disliked) papers a recommendation takes at most, wherever it is asked for. */
+export const MAX_TASTE_PAPERS = 50;
+/** Why a list of `n` liked or disliked ids is refused, or null when it is not too long. */
+export const tooManyForTaste = (n: number): string | null => (n > MAX_TASTE_PAPERS ? `holds ${n} ids; at most ${MAX_TASTE_PAPERS} are allowed` : null);
 
 export interface Because {
   /** Shared terms, strongest first, as written in the paper. */
@@ -46,6 +50,42 @@ export interface RelatedHit<P> {
   paper: P;
   score: number;
   because: Because;
+}
+
+const quotedList = (items: string[]): string => {
+  const quoted = items.map((item) => `“${item}”`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : (quoted[0] ?? '');
+};
+const plainList = (items: string[]): string => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? ''));
+
+/**
+ * The reasons in one line, as a reader sees them in a digest, a feed or the
+ * widget: "Shares “attention” and “rank”; also by Jane Doe; also from NVIDIA".
+ */
+export function reasonOf(because: Because): string {
+  const parts = [
+    because.terms.length ? `shares ${quotedList(because.terms)}` : null,
+    because.authors.length ? `also by ${plainList(because.authors)}` : null,
+    because.organization ? `also from ${because.organization}` : null,
+  ].filter((part) => part !== null);
+  const line = parts.join('; ') || 'close in its words';
+  return line[0]!.toUpperCase() + line.slice(1);
+}
+
+/**
+ * What is wrong with a taste (paper ids), if anything: the list at fault, the
+ * position of the paper at fault in it (if one is), and why.
+ */
+export function tasteProblem(liked: readonly number[], disliked: readonly number[]): { list: 'liked' | 'disliked'; index: number | null; problem: string } | null {
+  for (const [list, ids] of [['liked', liked], ['disliked', disliked]] as const) {
+    const tooMany = tooManyForTaste(ids.length);
+    if (tooMany) return { list, index: null, problem: tooMany };
+  }
+  if (liked.length === 0 && disliked.length > 0) return { list: 'liked', index: null, problem: 'is empty: disliked papers rank nothing without at least one liked paper' };
+  const likedIds = new Set(liked);
+  const both = disliked.findIndex((id) => likedIds.has(id));
+  if (both >= 0) return { list: 'disliked', index: both, problem: 'names a paper that is liked too' };
+  return null;
 }
 
 /** Where a page of a ranked list starts: after this score and arXiv id, or at the top. */
@@ -164,8 +204,9 @@ export function relatedPapers<C extends PaperColumns>(
  * The papers matching `filter` (the caller puts the window in it) that best
  * fit the liked papers and least the disliked ones, none of them liked or
  * disliked themselves: a page, in one statement and one for the papers' rows.
- * A `bounded` window (a month at most) is read paper by paper, the taste's
+ * A `bounded` window (a few months at most) is read paper by paper, the taste's
  * terms looked up in each; an unbounded one from the head of each term's postings.
+ * `matching` (an FTS5 expression, search-query.ts) narrows the papers to a search's.
  */
 export function recommendedPapers<C extends PaperColumns>(
   db: Db,
@@ -175,8 +216,9 @@ export function recommendedPapers<C extends PaperColumns>(
   bounded: boolean,
   request: RankedRequest,
   columns: C,
+  matching: string | null = null,
 ): RankedPage<PaperOf<C>> {
-  const conditions = paperConditions(db, filter);
+  const conditions = and(paperConditions(db, filter), matching === null ? undefined : sql`papers.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${matching})`);
   const where = conditions ? sql`AND ${conditions}` : sql``;
   const postings = bounded
     ? sql`SELECT c.paper_id, c.term, c.weight FROM papers JOIN paper_terms c ON c.paper_id = papers.id WHERE c.term IN (SELECT term FROM top) ${where}`

@@ -2,7 +2,7 @@
 // a few liked papers and unlike disliked ones, each with the reasons why
 // (catalogue/related.ts computes them from the term index).
 import type { ListedPaper } from '../../catalogue/papers.ts';
-import { paperIdsByArxivIds, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
+import { MAX_TASTE_PAPERS, paperIdsByArxivIds, reasonOf, tooManyForTaste, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
 import { listedWithin, type TrendingWindow as Window } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -14,8 +14,6 @@ import { decodeId } from './node.ts';
 import { paperColumns } from './paper.ts';
 import { PaperFilterInput, TrendingWindowEnum as TrendingWindow, paperFilter } from './paper-filter.ts';
 
-/** Liked (and disliked) papers a recommendation takes at most. */
-export const MAX_TASTE_PAPERS = 50;
 const ORDER = 'RELATED';
 
 const Reasons = builder.objectRef<Because>('RelatedReasons').implement({
@@ -24,6 +22,10 @@ const Reasons = builder.objectRef<Because>('RelatedReasons').implement({
     terms: t.exposeStringList('terms', { description: 'Shared terms of the titles, abstracts and AI keywords, strongest first (at most 5), as written in the paper.' }),
     authors: t.exposeStringList('authors', { description: 'Shared authors (Paper.related only).' }),
     organization: t.exposeString('organization', { nullable: true, description: 'The organization both were submitted under (Paper.related only).' }),
+    summary: t.string({
+      description: 'The reasons in one line, as digests, feeds and the widget show them, e.g. "Shares “attention” and “rank”; also by Jane Doe; also from NVIDIA".',
+      resolve: (because) => reasonOf(because),
+    }),
   }),
 });
 
@@ -87,8 +89,9 @@ builder.objectField(PaperRef, 'related', (t) =>
 );
 
 /** Paper ids from Paper global ids, every one checked: a wrong type, a malformed id or an unknown paper is named. */
-function paperIdsOf(ctx: Context, argument: string, ids: readonly (string | number)[]): number[] {
-  if (ids.length > MAX_TASTE_PAPERS) throw badInput(argument, `holds ${ids.length} ids; at most ${MAX_TASTE_PAPERS} are allowed`);
+export function paperIdsOf(ctx: Context, argument: string, ids: readonly (string | number)[]): number[] {
+  const tooMany = tooManyForTaste(ids.length);
+  if (tooMany) throw badInput(argument, tooMany);
   const arxivIds = ids.map((id, i) => {
     const decoded = decodeId(`${argument}[${i}]`, String(id));
     if (decoded.type !== 'Paper') throw badInput(`${argument}[${i}]`, `is the id of an ${decoded.type}, not of a Paper`);
