@@ -1,9 +1,11 @@
 // Atom feeds and the plain links of digest mail, through the whole server.
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { addDays, periodContaining } from '../src/catalogue/dates.ts';
 import { client } from './helpers.ts';
 import { oraclePapers, type OraclePaper } from './oracle.ts';
+import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
 
 const api = client();
 const get = (path: string, headers: Record<string, string> = {}) => api.app.fetch(`http://test${path}`, { headers });
@@ -32,11 +34,12 @@ interface Entry {
   author?: { name: string }[];
   category?: { '@term': string }[];
   link: Link[];
+  summary: string;
 }
 
 async function feed(path: string): Promise<{ response: Response; feed: { id: string; updated: string; entry?: Entry[]; title: string; link: Link[] } }> {
   const response = await get(path);
-  expect(response.status).toBe(200);
+  expect(response.status, await response.clone().text()).toBe(200);
   expect(response.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
   const parsed = parser.parse(await response.text());
   return { response, feed: parsed.feed };
@@ -139,6 +142,85 @@ describe('Atom feeds', () => {
         expect(parsed.entry!.every((e) => e.link.length === 1 && e.link[0]!['@rel'] === 'alternate' && e.link[0]!['@href'] === e.id)).toBe(true);
       }
     }
+  });
+});
+
+describe('Atom feeds that follow liked papers', () => {
+  const texts = paperTexts(api.database.sqlite);
+  const RECOMMENDED = `query ($liked: [ID!]!, $disliked: [ID!], $filter: PaperFilter) {
+    recommendedPapers(liked: $liked, disliked: $disliked, window: MONTH, filter: $filter, first: 100) { edges { because { summary } node { arxivId } } } }`;
+  /** What recommendedPapers answers for the liked papers, over a feed's span (inside the last month, so MONTH does not narrow it). */
+  const recommended = async (liked: string[], disliked: string[], from: string, to: string) =>
+    (
+      await api.data<{ recommendedPapers: { edges: { because: { summary: string }; node: { arxivId: string } }[] } }>(RECOMMENDED, {
+        liked: liked.map((id) => encodeGlobalID('Paper', id)),
+        disliked: disliked.map((id) => encodeGlobalID('Paper', id)),
+        filter: { listed: { from, to } },
+      })
+    ).recommendedPapers.edges;
+  /** Two papers of the last week to like: the two most upvoted. */
+  const liked = () => expected(addDays(latest(), -6), latest()).sort((a, b) => b.upvotes - a.upvotes).slice(0, 2).map((p) => p.arxivId);
+
+  it('?liked= ranks the span’s papers as recommendedPapers does, most alike first, and each summary opens with the reason in one line', async () => {
+    const [a, b] = liked();
+    const { feed: daily } = await feed(`/feeds/daily.atom?liked=${a},${b}`);
+    const edges = await recommended([a!, b!], [], addDays(latest(), -6), latest());
+    expect(edges.length).toBeGreaterThan(10);
+    expect(daily.entry!.map((e) => e.id)).toEqual(edges.map((e) => `https://arxiv.org/abs/${e.node.arxivId}`));
+    expect(daily.entry!.map((e) => e.id)).not.toContain(`https://arxiv.org/abs/${a}`);
+    expect(daily.entry!.map((e) => e.summary.split('\n')[0])).toEqual(edges.map((e) => `Why: ${e.because.summary}.`));
+    // Not the upvote order the feed has without liked papers.
+    const { feed: plain } = await feed('/feeds/daily.atom');
+    expect(daily.entry!.map((e) => e.id)).not.toEqual(plain.entry!.map((e) => e.id).slice(0, daily.entry!.length));
+    expect(daily.title).toBe(`Daily papers like ${a}, ${b}`);
+    let terms = 0;
+    for (const entry of daily.entry!) {
+      const paper = texts.get(entry.id.replace('https://arxiv.org/abs/', ''))!;
+      for (const term of quotedTerms(entry.summary.split('\n')[0]!)) {
+        expect(hasTerm(paper, term) && (hasTerm(texts.get(a!)!, term) || hasTerm(texts.get(b!)!, term)), `${term} in ${paper.arxivId} and a liked paper`).toBe(true);
+        terms++;
+      }
+    }
+    expect(terms).toBeGreaterThan(daily.entry!.length);
+  });
+
+  it('takes arXiv ids as people paste them, repeated or comma-separated, and &disliked= ranks papers like those down', async () => {
+    const [a, b] = liked();
+    const { feed: plain } = await feed(`/feeds/daily.atom?liked=${a},${b}`);
+    const { feed: pasted } = await feed(`/feeds/daily.atom?liked=arXiv:${a}v2&liked=${encodeURIComponent(`https://arxiv.org/abs/${b}`)}`);
+    expect(plain.entry!.length).toBeGreaterThan(0);
+    expect([pasted.title, pasted.entry]).toEqual([plain.title, plain.entry]);
+    const { feed: before } = await feed(`/feeds/weekly.atom?liked=${a}`);
+    const disliked = before.entry![0]!.id.replace('https://arxiv.org/abs/', '');
+    const { feed: after } = await feed(`/feeds/weekly.atom?liked=${a}&disliked=${disliked}`);
+    const week = periodContaining('WEEK', latest());
+    const edges = await recommended([a!], [disliked], addDays(week.start, -21), week.end);
+    expect(after.entry!.map((e) => e.id)).toEqual(edges.map((e) => `https://arxiv.org/abs/${e.node.arxivId}`));
+    expect(after.entry!.map((e) => e.id)).not.toContain(before.entry![0]!.id);
+  });
+
+  it('narrows by organization and search as without liked papers', async () => {
+    const [a] = liked();
+    const { feed: narrowed } = await feed(`/feeds/weekly.atom?liked=${a}&organization=nvidia&q=model`);
+    const week = periodContaining('WEEK', latest());
+    const allowed = new Set(expected(addDays(week.start, -21), week.end, (p) => p.org === 'nvidia' && /\bmodel/iu.test(`${p.title} ${p.abstract}`)).map((p) => p.arxivId));
+    expect(narrowed.entry!.length).toBeGreaterThan(0);
+    for (const entry of narrowed.entry!) expect(allowed.has(entry.id.replace('https://arxiv.org/abs/', '')), entry.id).toBe(true);
+  });
+
+  const some = (from: number) => [...oraclePapers().keys()].slice(from, from + 51).join(',');
+  it.each([
+    ['liked=nonsense', /^liked: "nonsense" is not an arXiv id/u],
+    ['liked=2310.05869,2611.00000', /^liked: no paper 2611\.00000 in the catalogue/u],
+    ['disliked=2310.05869', /^liked is empty: disliked papers rank nothing/u],
+    ['liked=2310.05869&disliked=2310.05869v1', /^disliked names a paper that is liked too: 2310\.05869/u],
+    ['liked=<51 ids>', /^liked holds 51 ids; at most 50 are allowed/u],
+    ['liked=2310.05869&disliked=<51 ids>', /^disliked holds 51 ids; at most 50 are allowed/u],
+  ])('refuses ?%s with a 400 naming the parameter and the value', async (query, message) => {
+    const response = await get(`/feeds/weekly.atom?${query.replace('<51 ids>', some(1))}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await response.text()).toMatch(message);
   });
 });
 

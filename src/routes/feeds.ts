@@ -2,7 +2,10 @@
 // days), /feeds/weekly.atom (4 ISO weeks), /feeds/monthly.atom (3 months),
 // optionally narrowed with ?organization=slug (repeatable) and ?q=search.
 // Entries are the most upvoted papers of that span (100 at most), newest
-// listing first; each entry's <updated> is its listing day. An unknown
+// listing first; each entry's <updated> is its listing day. With
+// ?liked=<arXiv id>,… (and &disliked=…) they are the span's papers most like
+// the liked ones, as recommendedPapers ranks them, most alike first, each
+// summary opening with the reason. An unknown
 // organization is a 404, as the API refuses it. The feed's own page (its
 // rel=alternate, where a reader goes from the feed's title) is Hugging Face's
 // list for the latest day, week or month: the upstream of the catalogue, the
@@ -10,8 +13,10 @@
 import { createHash } from 'node:crypto';
 import { authorsOfPapers } from '../catalogue/authors.ts';
 import { addDays, dayStart, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
+import { arxivIdFromInput } from '../catalogue/identity.ts';
 import { organizationsByIds, organizationsBySlugs } from '../catalogue/organizations.ts';
 import { latestListingDay, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
+import { paperIdsByArxivIds, reasonOf, recommendedPapers, tasteProblem, tooManyForTaste, type Because } from '../catalogue/related.ts';
 import { searchPapers, wordsStartingWith } from '../catalogue/search.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
 import type { Db } from '../db/index.ts';
@@ -52,12 +57,53 @@ const FEEDS: Record<string, { period: Period; title: string; span: (latest: stri
 
 const instant = (day: string): string => `${day}T00:00:00Z`;
 
-function selectPapers(db: Db, filter: PaperFilter, q: string | null): PaperRow[] {
+interface Taste {
+  liked: number[];
+  disliked: number[];
+  given: { liked: string[]; disliked: string[] };
+}
+
+const badRequest = (message: string): Response => new Response(`${message}\n`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+const shown = (value: string): string => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
+/** ?liked= and ?disliked=: arXiv ids, comma-separated or repeated, each a paper of the catalogue; or the 400 naming what is wrong. */
+function tasteOf(db: Db, url: URL): Taste | Response {
+  const taste: Taste = { liked: [], disliked: [], given: { liked: [], disliked: [] } };
+  for (const name of ['liked', 'disliked'] as const) {
+    const given = url.searchParams.getAll(name).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+    const tooMany = tooManyForTaste(given.length);
+    if (tooMany) return badRequest(`${name} ${tooMany}`);
+    const arxivIds = given.map(arxivIdFromInput);
+    const malformed = given.find((_, i) => arxivIds[i] === null);
+    if (malformed !== undefined) return badRequest(`${name}: ${shown(malformed)} is not an arXiv id (${name}= takes arXiv ids such as 2310.05869, comma-separated)`);
+    const found = paperIdsByArxivIds(db, arxivIds as string[]);
+    const unknown = (arxivIds as string[]).filter((id) => !found.has(id));
+    if (unknown.length) return badRequest(`${name}: no paper ${unknown.join(', ')} in the catalogue`);
+    taste[name] = (arxivIds as string[]).map((id) => found.get(id)!);
+    taste.given[name] = arxivIds as string[];
+  }
+  const problem = tasteProblem(taste.liked, taste.disliked);
+  if (problem) return badRequest(`${problem.list} ${problem.problem}${problem.index === null ? '' : `: ${taste.given[problem.list][problem.index]}`}`);
+  return taste;
+}
+
+interface Selected {
+  paper: PaperRow;
+  because?: Because;
+}
+
+function selectPapers(db: Db, filter: PaperFilter, q: string | null, taste: Taste): Selected[] {
+  const expression = q ? toMatchExpression(q, (prefix) => wordsStartingWith(db, prefix)) : null;
+  if (taste.liked.length > 0) {
+    // A feed spans three months at most: read paper by paper, as recommendedPapers reads its bounded windows.
+    const page = recommendedPapers(db, taste.liked, taste.disliked, filter, true, { size: FEED_ENTRIES, after: null }, 'all', expression);
+    return page.rows.map((r) => ({ paper: r.row.paper, because: r.row.because }));
+  }
   const request = { forward: true, size: FEED_ENTRIES, after: null } as const;
-  const papers = q
-    ? searchPapers(db, toMatchExpression(q, (prefix) => wordsStartingWith(db, prefix)), filter, 'UPVOTES', request).rows.map((r) => r.row.paper)
+  const papers = expression
+    ? searchPapers(db, expression, filter, 'UPVOTES', request).rows.map((r) => r.row.paper)
     : listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request).rows.map((r) => r.row);
-  return papers.sort((a, b) => (a.listedOn === b.listedOn ? b.upvotes - a.upvotes : a.listedOn < b.listedOn ? 1 : -1));
+  return papers.sort((a, b) => (a.listedOn === b.listedOn ? b.upvotes - a.upvotes : a.listedOn < b.listedOn ? 1 : -1)).map((paper) => ({ paper }));
 }
 
 export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Response | null {
@@ -85,16 +131,28 @@ export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Re
       throw error;
     }
   }
+  const taste = tasteOf(db, url);
+  if (taste instanceof Response) return taste;
   const latest = latestListingDay(db);
   const span = latest ? feed.span(latest) : null;
-  const papers = span ? selectPapers(db, { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null }, q) : [];
+  const selected = span ? selectPapers(db, { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null }, q, taste) : [];
+  const papers = selected.map((s) => s.paper);
   const authors = authorsOfPapers(db, papers.map((p) => p.id));
   const orgs = new Map(organizationsByIds(db, papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId]))).map((o) => [o.id, o]));
 
   const self = `${publicUrl}${url.pathname}${url.search}`;
-  const updated = instant(papers[0]?.listedOn ?? latest ?? '1970-01-01');
-  const narrowing = [organizations.length ? `from ${organizations.map((slug) => named.get(slug)).join(', ')}` : '', q ? `matching “${q}”` : ''].filter(Boolean).join(', ');
-  const entries = papers.map((p) => {
+  const updated = instant(papers.map((p) => p.listedOn).sort().at(-1) ?? latest ?? '1970-01-01');
+  const narrowing = [
+    organizations.length ? `from ${organizations.map((slug) => named.get(slug)).join(', ')}` : '',
+    q ? `matching “${q}”` : '',
+    taste.liked.length ? `like ${taste.given.liked.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const listed = span ? ` listed ${span.start} to ${span.end}` : '';
+  const subtitle = taste.liked.length ? `The papers${listed} most like the liked papers, most alike first.` : `The most upvoted papers${listed}, newest first.`;
+  const entries = selected.map(({ paper: p, because }) => {
+    const reason = because ? `Why: ${reasonOf(because)}.\n` : '';
     const org = p.organizationId === null ? undefined : orgs.get(p.organizationId);
     return `  <entry>
     <id>https://arxiv.org/abs/${p.arxivId}</id>
@@ -102,7 +160,7 @@ export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Re
     <link rel="alternate" type="text/html" href="https://arxiv.org/abs/${p.arxivId}"/>
     <updated>${instant(p.listedOn)}</updated>
     <published>${instant(p.publishedAt)}</published>
-${(authors.get(p.id) ?? []).map((a) => `    <author><name>${xml(a.name)}</name></author>\n`).join('')}${org ? `    <category term="${xml(org.slug)}" label="${xml(org.name)}"/>\n` : ''}    <summary>${xml(`${p.upvotes} upvote${p.upvotes === 1 ? '' : 's'}${org ? ` · ${org.name}` : ''}. ${p.abstract}`)}</summary>
+${(authors.get(p.id) ?? []).map((a) => `    <author><name>${xml(a.name)}</name></author>\n`).join('')}${org ? `    <category term="${xml(org.slug)}" label="${xml(org.name)}"/>\n` : ''}    <summary>${xml(`${reason}${p.upvotes} upvote${p.upvotes === 1 ? '' : 's'}${org ? ` · ${org.name}` : ''}. ${p.abstract}`)}</summary>
   </entry>
 `;
   });
@@ -110,7 +168,7 @@ ${(authors.get(p.id) ?? []).map((a) => `    <author><name>${xml(a.name)}</name><
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>${xml(self)}</id>
   <title>${xml(`${feed.title}${narrowing ? ` ${narrowing}` : ''}`)}</title>
-  <subtitle>The most upvoted papers${span ? ` listed ${span.start} to ${span.end}` : ''}, newest first.</subtitle>
+  <subtitle>${subtitle}</subtitle>
   <link rel="self" type="application/atom+xml" href="${xml(self)}"/>
 ${latest ? `  <link rel="alternate" type="text/html" href="${xml(feed.page(latest))}"/>\n` : ''}  <updated>${updated}</updated>
   <author><name>Paper catalogue</name></author>
