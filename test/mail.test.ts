@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { periodContaining } from '../src/catalogue/dates.ts';
@@ -15,6 +16,7 @@ import { openCatalogue } from '../src/catalogue/index.ts';
 import { scratchFolder, seededCatalogue } from './helpers.ts';
 import { byArxivId, oraclePapers } from './oracle.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
+import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
 
 const ADDRESS = 'Reader.One@Example.org';
 const WEEK = '2026-06-24';
@@ -141,6 +143,122 @@ describe('the subscription round trip', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(new Set(titles)).toEqual(new Set(expected.map((p) => p.title)));
     expect(digest!.text).toContain('(organizations: nvidia; search: diffusion)');
+  });
+});
+
+describe('a digest that follows liked papers', () => {
+  const paperId = (arxivId: string) => encodeGlobalID('Paper', arxivId);
+  /** Liked: the two most upvoted papers of May; disliked: the third. */
+  const taste = () => {
+    const [a, b, c] = [...oraclePapers().values()].filter((p) => p.listedOn.startsWith('2026-05')).sort((x, y) => y.upvotes - x.upvotes || byArxivId(x, y)).map((p) => p.arxivId);
+    return { liked: [a!, b!], disliked: [c!] };
+  };
+  const RECOMMENDED = `query ($liked: [ID!]!, $disliked: [ID!], $filter: PaperFilter) {
+    recommendedPapers(liked: $liked, disliked: $disliked, window: MONTH, filter: $filter, first: 30) {
+      totalCount edges { because { summary } node { arxivId title } } } }`;
+  /** Counts of the rows a subscription stores. */
+  const stored = () => {
+    const database = seededOpen();
+    const n = (table: string) => (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const counts = { subscriptions: n('subscriptions'), papers: n('subscription_papers'), outbox: n('outbox'), quota: n('mail_quota') };
+    database.close();
+    return counts;
+  };
+
+  it('lists the month’s papers as recommendedPapers ranks them for the liked and disliked papers, each with why; the confirmation names no paper', async () => {
+    const { liked, disliked } = taste();
+    const answer = await subscribe({ email: ADDRESS, period: 'MONTH', liked: liked.map(paperId), disliked: disliked.map(paperId) });
+    expect(answer).toMatchObject({ data: { subscribeToDigest: { ok: true } } });
+    expect(stored()).toMatchObject({ subscriptions: 1, papers: 3 });
+
+    const [confirmation] = await smtp.waitFor(1);
+    expect(confirmation!.text).toContain('the monthly papers digest (ranked by 2 papers you liked and 1 paper you did not)');
+    const titles = [...liked, ...disliked].map((id) => oraclePapers().get(id)!.title);
+    for (const text of [confirmation!.text!, confirmation!.html as string, confirmation!.subject!]) {
+      for (const id of [...liked, ...disliked]) expect(text).not.toContain(id);
+      for (const title of titles) expect(text).not.toContain(title.slice(0, 30));
+    }
+    await follow(linkIn(confirmation!, 'confirm'));
+    // June: inside the MONTH window of recommendedPapers, which then ranks the same papers.
+    expect(await send('2026-06-10', 'MONTH')).toBe(0);
+    const [, digest] = await smtp.waitFor(2);
+
+    const { start, end } = periodContaining('MONTH', '2026-06-10');
+    const june = [...oraclePapers().values()].filter((p) => p.listedOn >= start && p.listedOn <= end);
+    const { recommendedPapers } = (await graphql(RECOMMENDED, { liked: liked.map(paperId), disliked: disliked.map(paperId), filter: { listed: { from: start, to: end } } })).data as {
+      recommendedPapers: { totalCount: number; edges: { because: { summary: string }; node: { arxivId: string; title: string } }[] };
+    };
+    expect(recommendedPapers.edges).toHaveLength(30);
+    const text = digest!.text!;
+    expect(digest!.subject).toBe(`${recommendedPapers.totalCount} papers: monthly digest ${start} to ${end}`);
+    expect(text).toContain(`${recommendedPapers.totalCount} of the month's ${june.length} papers like the 2 papers you liked, most alike first.`);
+    const listed = [...text.matchAll(/^\d+\. (.+)\n {3}.+\n {3}Why: (.+)$/gmu)].map((m) => [m[1], m[2]]);
+    expect(listed).toEqual(recommendedPapers.edges.map((e) => [e.node.title, e.because.summary]));
+    // Not the upvote order of the month.
+    expect(listed.map(([title]) => title)).not.toEqual(june.sort((x, y) => y.upvotes - x.upvotes || byArxivId(x, y)).slice(0, 30).map((p) => p.title));
+
+    // Every term a reason quotes is in the listed paper and in a liked one.
+    const database = seededOpen();
+    const texts = paperTexts(database.sqlite);
+    database.close();
+    let terms = 0;
+    for (const edge of recommendedPapers.edges) {
+      for (const term of quotedTerms(edge.because.summary)) {
+        expect(hasTerm(texts.get(edge.node.arxivId)!, term) && liked.some((id) => hasTerm(texts.get(id)!, term)), `${term} in ${edge.node.arxivId}`).toBe(true);
+        terms++;
+      }
+    }
+    expect(terms).toBeGreaterThan(30);
+    expect(digest!.html).toContain(`Why: ${recommendedPapers.edges[0]!.because.summary.replaceAll('&', '&amp;')}`);
+
+    // "…and N more" leads to the feed that follows the same papers.
+    const more = new RegExp(`…and ${recommendedPapers.totalCount - 30} more: (\\S+)`, 'u').exec(text)![1]!;
+    expect(new URL(more).searchParams.get('liked')).toBe(liked.join(','));
+    expect(new URL(more).searchParams.get('disliked')).toBe(disliked.join(','));
+    const feed = await fetch(more);
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('Why: ');
+  });
+
+  const id = (arxivId: string) => encodeGlobalID('Paper', arxivId);
+  const refused: [string, { liked?: string[]; disliked?: string[] }, string, RegExp][] = [
+    ['51 liked papers', { liked: [...oraclePapers().keys()].slice(0, 51).map(id) }, 'input.liked', /holds 51 ids; at most 50/u],
+    ['a malformed id', { liked: ['nonsense'] }, 'input.liked[0]', /is not an id served by this API/u],
+    ['an author’s id', { liked: [encodeGlobalID('Author', '1')] }, 'input.liked[0]', /not of a Paper/u],
+    ['an unknown paper', { liked: [id('2310.05869'), id('2611.00000')] }, 'input.liked[1]', /names no paper/u],
+    ['disliked papers alone', { disliked: [id('2310.05869')] }, 'input.liked', /is empty/u],
+    ['a paper liked and disliked', { liked: [id('2310.05869')], disliked: [id('2310.04064'), id('2310.05869')] }, 'input.disliked[1]', /liked too/u],
+  ];
+  it.each(refused)('refuses %s naming the argument, storing and sending nothing', async (_, taste, argument, message) => {
+    const result = await subscribe({ email: ADDRESS, period: 'WEEK', ...taste });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument });
+    expect(result.errors![0]!.message).toMatch(message);
+    expect(JSON.stringify(result).toLowerCase()).not.toContain('reader.one');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stored()).toEqual({ subscriptions: 0, papers: 0, outbox: 0, quota: 0 });
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('is one subscription whatever the order of the liked papers, another with other liked papers, and keeps the address’s limits', async () => {
+    const { liked, disliked } = taste();
+    expect((await subscribe({ email: ADDRESS, period: 'WEEK', liked: liked.map(paperId) })).data).toEqual({ subscribeToDigest: { ok: true } });
+    // The address had its confirmation: asking again, with other liked papers too, waits ten minutes.
+    const again = await subscribe({ email: ADDRESS, period: 'WEEK', liked: [...disliked, ...liked].map(paperId) });
+    expect(again.errors?.[0]?.extensions?.code).toBe('MAIL_RATE_LIMITED');
+    expect(stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 1 });
+
+    const database = seededOpen();
+    const { subscribe: subscribeDirect } = await import('../src/mail/subscriptions.ts');
+    const ids = new Map((database.sqlite.prepare('SELECT arxiv_id AS arxivId, id FROM papers').all() as { arxivId: string; id: number }[]).map((r) => [r.arxivId, r.id]));
+    const settings = { publicUrl: 'http://x', nudge: () => {} };
+    const later = (minutes: number) => ({ now: new Date(Date.now() + minutes * 60_000) });
+    subscribeDirect(database.db, settings, { email: ADDRESS, period: 'WEEK', liked: [...liked].reverse().map((id) => ids.get(id)!) }, later(11));
+    database.close();
+    expect(stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 2 });
+    const other = seededOpen();
+    subscribeDirect(other.db, settings, { email: ADDRESS, period: 'WEEK', liked: [ids.get(liked[0]!)!], disliked: [ids.get(disliked[0]!)!] }, later(22));
+    other.close();
+    expect(stored()).toMatchObject({ subscriptions: 2, papers: 4, outbox: 3 });
   });
 });
 

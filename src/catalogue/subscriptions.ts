@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
-import { subscriptions, subscriptionTokens } from '../db/schema.ts';
+import { papers, subscriptionPapers, subscriptions, subscriptionTokens } from '../db/schema.ts';
 import type { Period } from './dates.ts';
 
 export type Subscription = typeof subscriptions.$inferSelect;
@@ -14,6 +14,15 @@ export interface SubscriptionSettings {
   /** Organization slugs, any order; stored sorted. */
   organizations: string[];
   query: string | null;
+  /** Paper ids of the papers the reader liked and disliked (none: the digest ranks by upvotes). */
+  liked?: number[];
+  disliked?: number[];
+}
+
+/** A subscription's liked and disliked papers, by paper id and arXiv id. */
+export interface Taste {
+  liked: { id: number; arxivId: string }[];
+  disliked: { id: number; arxivId: string }[];
 }
 
 export const CONFIRMATION_TTL_MS = 7 * 24 * 3_600_000;
@@ -23,8 +32,13 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
 /** 256 random bits, URL-safe. */
 const newToken = (): string => randomBytes(32).toString('base64url');
 
+const sortedIds = (ids: number[] | undefined): number[] => [...new Set(ids ?? [])].sort((a, b) => a - b);
+
+/** What identifies a subscription beside its address. Without a taste it is what it was before tastes existed, so older rows still match. */
 function settingsKey(s: SubscriptionSettings): string {
-  return JSON.stringify([s.period, [...new Set(s.organizations)].sort(), s.query ?? '']);
+  const base = [s.period, [...new Set(s.organizations)].sort(), s.query ?? ''];
+  const taste = [sortedIds(s.liked), sortedIds(s.disliked)];
+  return JSON.stringify(taste[0]!.length + taste[1]!.length > 0 ? [...base, ...taste] : base);
 }
 
 /** The live (pending or active) subscription of an address with these settings, if any. */
@@ -39,7 +53,7 @@ export function findLiveSubscription(db: Db, email: string, settings: Subscripti
 }
 
 export function createSubscription(db: Db, email: string, settings: SubscriptionSettings, now: Date): Subscription {
-  return db
+  const subscription = db
     .insert(subscriptions)
     .values({
       email,
@@ -52,6 +66,25 @@ export function createSubscription(db: Db, email: string, settings: Subscription
     })
     .returning()
     .get();
+  const opinions = [
+    ...sortedIds(settings.liked).map((paperId) => ({ subscriptionId: subscription.id, paperId, opinion: 'liked' as const })),
+    ...sortedIds(settings.disliked).map((paperId) => ({ subscriptionId: subscription.id, paperId, opinion: 'disliked' as const })),
+  ];
+  if (opinions.length > 0) db.insert(subscriptionPapers).values(opinions).run();
+  return subscription;
+}
+
+/** The liked and disliked papers of a subscription, by paper id. */
+export function tasteOf(db: Db, subscriptionId: number): Taste {
+  const rows = db
+    .select({ id: papers.id, arxivId: papers.arxivId, opinion: subscriptionPapers.opinion })
+    .from(subscriptionPapers)
+    .innerJoin(papers, eq(papers.id, subscriptionPapers.paperId))
+    .where(eq(subscriptionPapers.subscriptionId, subscriptionId))
+    .orderBy(papers.id)
+    .all();
+  const of = (opinion: 'liked' | 'disliked') => rows.filter((r) => r.opinion === opinion).map(({ id, arxivId }) => ({ id, arxivId }));
+  return { liked: of('liked'), disliked: of('disliked') };
 }
 
 /** A new token for the subscription; the caller puts it in a link, the database keeps its hash. */

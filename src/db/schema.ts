@@ -161,6 +161,24 @@ export const subscriptions = sqliteTable(
   ],
 );
 
+/**
+ * The papers a subscription's reader liked and disliked: its digest ranks
+ * the period's papers by how well they fit them (catalogue/related.ts).
+ */
+export const subscriptionPapers = sqliteTable(
+  'subscription_papers',
+  {
+    subscriptionId: integer('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    paperId: integer('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    opinion: text('opinion', { enum: ['liked', 'disliked'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.paperId] })],
+);
+
 /** Confirmation and unsubscribe tokens, stored only as SHA-256 hashes. */
 export const subscriptionTokens = sqliteTable(
   'subscription_tokens',

@@ -1,14 +1,17 @@
 // `digest send`: each active subscription of a period gets the papers of
-// that period, narrowed to its organizations and query. Mail is queued with
+// that period, narrowed to its organizations and query, most upvoted first,
+// or, for a subscription with liked papers, most like them first (the
+// ranking of recommendedPapers) with the reason for each. Mail is queued with
 // a key per subscription and period, so a second run queues nothing twice and
 // a run killed part-way is finished by the next one.
 import { authorsOfPapers } from '../catalogue/authors.ts';
 import { addDays, dayOf, periodContaining, type Period } from '../catalogue/dates.ts';
 import { organizationsByIds } from '../catalogue/organizations.ts';
 import { countPapers, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
+import { reasonOf, recommendedPapers, type Because } from '../catalogue/related.ts';
 import { countSearch, searchPapers, wordsStartingWith } from '../catalogue/search.ts';
 import { toMatchExpression } from '../catalogue/search-query.ts';
-import { activeSubscriptions, issueToken, type Subscription } from '../catalogue/subscriptions.ts';
+import { activeSubscriptions, issueToken, tasteOf, type Subscription, type Taste } from '../catalogue/subscriptions.ts';
 import { enqueueMail, hasMail, mailByKey } from '../catalogue/outbox.ts';
 import type { Db } from '../db/index.ts';
 import { deliverMail, LEASE_MS } from './delivery.ts';
@@ -27,25 +30,41 @@ export function latestCompletePeriodDay(period: Period, now: Date): string {
   return addDays(periodContaining('MONTH', today).start, -1);
 }
 
-/** The most upvoted papers of the span for one subscription, and how many there are in all. */
-function selectPapers(db: Db, subscription: Subscription, span: { start: string; end: string }): { papers: PaperRow[]; total: number } {
-  const organizations = JSON.parse(subscription.organizations) as string[];
-  const filter: PaperFilter = { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null };
-  const request = { forward: true, size: PAPERS_PER_MAIL, after: null } as const;
-  if (subscription.query) {
-    const expression = toMatchExpression(subscription.query, (prefix) => wordsStartingWith(db, prefix));
-    const page = searchPapers(db, expression, filter, 'UPVOTES', request);
-    return { papers: page.rows.map((r) => r.row.paper), total: countSearch(db, expression, filter) };
-  }
-  const page = listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request);
-  return { papers: page.rows.map((r) => r.row), total: countPapers(db, filter) };
+interface Selected {
+  paper: PaperRow;
+  /** Why, for a subscription ranked by its liked papers. */
+  because?: Because;
 }
 
-function toDigestPapers(db: Db, papers: PaperRow[]): DigestPaper[] {
+/**
+ * The papers of the span for one subscription, and how many there are in
+ * all: the most upvoted, or with liked papers those like them (the span is a
+ * month at most: bounded, as recommendedPapers' windows), with how many the
+ * span holds in all (`periodPapers`).
+ */
+function selectPapers(db: Db, subscription: Subscription, taste: Taste, span: { start: string; end: string }): { papers: Selected[]; total: number; periodPapers: number } {
+  const organizations = JSON.parse(subscription.organizations) as string[];
+  const filter: PaperFilter = { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null };
+  const expression = subscription.query ? toMatchExpression(subscription.query, (prefix) => wordsStartingWith(db, prefix)) : null;
+  const periodPapers = expression ? countSearch(db, expression, filter) : countPapers(db, filter);
+  if (taste.liked.length > 0) {
+    const ids = (papers: Taste['liked']) => papers.map((p) => p.id);
+    const page = recommendedPapers(db, ids(taste.liked), ids(taste.disliked), filter, true, { size: PAPERS_PER_MAIL, after: null }, 'all', expression);
+    return { papers: page.rows.map((r) => ({ paper: r.row.paper, because: r.row.because })), total: page.total, periodPapers };
+  }
+  const request = { forward: true, size: PAPERS_PER_MAIL, after: null } as const;
+  const papers = expression
+    ? searchPapers(db, expression, filter, 'UPVOTES', request).rows.map((r) => ({ paper: r.row.paper }))
+    : listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request).rows.map((r) => ({ paper: r.row }));
+  return { papers, total: periodPapers, periodPapers };
+}
+
+function toDigestPapers(db: Db, selected: Selected[]): DigestPaper[] {
+  const papers = selected.map((s) => s.paper);
   const authors = authorsOfPapers(db, papers.map((p) => p.id));
   const orgIds = papers.map((p) => p.organizationId).filter((id) => id !== null);
   const orgs = new Map(organizationsByIds(db, orgIds).map((o) => [o.id, o.name]));
-  return papers.map((p) => ({
+  return selected.map(({ paper: p, because }) => ({
     arxivId: p.arxivId,
     title: p.title,
     authors: (authors.get(p.id) ?? []).map((a) => a.name),
@@ -53,16 +72,19 @@ function toDigestPapers(db: Db, papers: PaperRow[]): DigestPaper[] {
     organization: p.organizationId === null ? null : (orgs.get(p.organizationId) ?? null),
     upvotes: p.upvotes,
     url: `https://arxiv.org/abs/${p.arxivId}`,
+    reason: because ? reasonOf(because) : null,
   }));
 }
 
 const FEEDS = { DAY: 'daily', WEEK: 'weekly', MONTH: 'monthly' } as const;
 
-/** The Atom feed of the subscription's period and narrowing (routes/feeds.ts): where "…and N more" leads. */
-function feedUrl(publicUrl: string, subscription: Subscription): string {
+/** The Atom feed of the subscription's period, narrowing and taste (routes/feeds.ts): where "…and N more" leads. */
+function feedUrl(publicUrl: string, subscription: Subscription, taste: Taste): string {
   const params = new URLSearchParams();
   for (const slug of JSON.parse(subscription.organizations) as string[]) params.append('organization', slug);
   if (subscription.query) params.set('q', subscription.query);
+  if (taste.liked.length) params.set('liked', taste.liked.map((p) => p.arxivId).join(','));
+  if (taste.disliked.length) params.set('disliked', taste.disliked.map((p) => p.arxivId).join(','));
   const search = params.size > 0 ? `?${params}` : '';
   return `${publicUrl}/feeds/${FEEDS[subscription.period]}.atom${search}`;
 }
@@ -74,7 +96,7 @@ export interface SendReport {
   sent: number;
   /** Subscriptions whose digest an earlier run sent. */
   alreadySent: number;
-  /** Subscriptions with no papers in the period: nothing to send. */
+  /** Subscriptions with no papers in the period (or none like their liked papers): nothing to send. */
   empty: number;
   failed: number;
 }
@@ -102,7 +124,8 @@ export function queueDigests(
     }
     keys.push(key);
     if (hasMail(db, key)) continue; // queued by a run that did not finish: deliver it below
-    const { papers, total } = selectPapers(db, subscription, span);
+    const taste = tasteOf(db, subscription.id);
+    const { papers, total, periodPapers } = selectPapers(db, subscription, taste, span);
     if (total === 0) {
       keys.pop();
       report.empty++;
@@ -115,9 +138,10 @@ export function queueDigests(
         startDate: span.start,
         endDate: span.end,
         narrowing: describeNarrowing(JSON.parse(subscription.organizations) as string[], subscription.query),
+        taste: taste.liked.length ? { liked: taste.liked.length, periodPapers } : null,
         papers: toDigestPapers(tx, papers),
         more: total - papers.length,
-        moreUrl: feedUrl(publicUrl, subscription),
+        moreUrl: feedUrl(publicUrl, subscription, taste),
         unsubscribeUrl,
       });
       const headers = { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };

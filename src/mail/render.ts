@@ -11,6 +11,8 @@ export interface DigestPaper {
   organization: string | null;
   upvotes: number;
   url: string;
+  /** Why it is in a digest ranked by liked papers, in one line; null in one ranked by upvotes. */
+  reason: string | null;
 }
 
 export interface RenderedMail {
@@ -21,6 +23,9 @@ export interface RenderedMail {
 
 
 const PERIOD_NAMES = { DAY: 'daily', WEEK: 'weekly', MONTH: 'monthly' } as const;
+
+const SPAN_NAMES = { DAY: 'day', WEEK: 'week', MONTH: 'month' } as const;
+const papersCount = (n: number): string => `${n} paper${n === 1 ? '' : 's'}`;
 
 function byline(p: DigestPaper): string {
   const shown = p.authors.slice(0, 3).join(', ');
@@ -38,17 +43,23 @@ function layout(title: string, body: string): string {
 /**
  * The confirmation mail goes to an address nobody has vouched for yet, so it
  * holds no text of the requester's choosing: the subscription is described by
- * its period and by organization names from the catalogue, and a search is
- * only said to be there. `links.refuse` lets the owner of the address turn it
+ * its period and by organization names from the catalogue, a search is only
+ * said to be there, and liked papers only counted (no titles: a title can say
+ * anything its authors chose). `links.refuse` lets the owner of the address turn it
  * down from the mail itself.
  */
 export function confirmationMail(
   period: keyof typeof PERIOD_NAMES,
   organizationNames: string[],
   hasSearch: boolean,
+  taste: { liked: number; disliked: number },
   links: { confirm: string; refuse: string },
 ): RenderedMail {
-  const narrowing = [organizationNames.length ? `papers from ${organizationNames.join(', ')}` : null, hasSearch ? 'narrowed by a search' : null]
+  const narrowing = [
+    organizationNames.length ? `papers from ${organizationNames.join(', ')}` : null,
+    hasSearch ? 'narrowed by a search' : null,
+    taste.liked ? `ranked by ${papersCount(taste.liked)} you liked${taste.disliked ? ` and ${papersCount(taste.disliked)} you did not` : ''}` : null,
+  ]
     .filter(Boolean)
     .join(', ');
   const what = `the ${PERIOD_NAMES[period]} papers digest${narrowing ? ` (${narrowing})` : ''}`;
@@ -76,6 +87,8 @@ export interface DigestMailInput {
   startDate: string;
   endDate: string;
   narrowing: string | null;
+  /** How many liked papers rank the digest, and how many papers the period has in all; null: ranked by upvotes. */
+  taste: { liked: number; periodPapers: number } | null;
   papers: DigestPaper[];
   /** Papers of the period beyond those listed. */
   more: number;
@@ -88,11 +101,14 @@ export function digestMail(d: DigestMailInput): RenderedMail {
   const span = d.startDate === d.endDate ? d.startDate : `${d.startDate} to ${d.endDate}`;
   const count = d.papers.length + d.more;
   const heading = `Your ${PERIOD_NAMES[d.period]} papers: ${span}${d.narrowing ? ` (${d.narrowing})` : ''}`;
+  const order = d.taste
+    ? `${count} of the ${SPAN_NAMES[d.period]}'s ${papersCount(d.taste.periodPapers)} like the ${papersCount(d.taste.liked)} you liked, most alike first.`
+    : `${papersCount(count)}, most upvoted first.`;
   const text = [
     heading,
-    `${count} paper${count === 1 ? '' : 's'}, most upvoted first.`,
+    order,
     '',
-    ...d.papers.flatMap((p, i) => [`${i + 1}. ${p.title}`, `   ${byline(p)}`, `   ${p.url}`, '']),
+    ...d.papers.flatMap((p, i) => [`${i + 1}. ${p.title}`, `   ${byline(p)}`, ...(p.reason ? [`   Why: ${p.reason}`] : []), `   ${p.url}`, '']),
     ...(d.more > 0 ? [`…and ${d.more} more: ${d.moreUrl}`, ''] : []),
     `Unsubscribe: ${d.unsubscribeUrl}`,
     '',
@@ -100,17 +116,18 @@ export function digestMail(d: DigestMailInput): RenderedMail {
   const items = d.papers
     .map(
       (p) => `<li style="margin-bottom: 0.8em"><a href="${escapeHtml(p.url)}"><strong>${escapeHtml(p.title)}</strong></a><br>
-<small>${escapeHtml(byline(p))}</small></li>`,
+<small>${escapeHtml(byline(p))}</small>${p.reason ? `<br>
+<small>Why: ${escapeHtml(p.reason)}</small>` : ''}</li>`,
     )
     .join('\n');
   const html = layout(
     heading,
     `<h1 style="font-size: 1.3em">${escapeHtml(heading)}</h1>
-<p>${count} paper${count === 1 ? '' : 's'}, most upvoted first.</p>
+<p>${escapeHtml(order)}</p>
 <ol>${items}</ol>${d.more > 0 ? `<p><a href="${escapeHtml(d.moreUrl)}">…and ${d.more} more.</a></p>` : ''}
 <p><small><a href="${escapeHtml(d.unsubscribeUrl)}">Unsubscribe</a></small></p>`,
   );
-  return { subject: `${count} paper${count === 1 ? '' : 's'}: ${PERIOD_NAMES[d.period]} digest ${span}`, text, html };
+  return { subject: `${papersCount(count)}: ${PERIOD_NAMES[d.period]} digest ${span}`, text, html };
 }
 
 /** "organizations: nvidia, google; search: diffusion", or null for an unnarrowed subscription. */

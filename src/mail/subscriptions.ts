@@ -4,6 +4,7 @@
 import { organizationsBySlugs } from '../catalogue/organizations.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
 import { chargeQuota, quotaUsed } from '../catalogue/mail-quota.ts';
+import { tasteProblem } from '../catalogue/related.ts';
 import {
   activateSubscription,
   createSubscription,
@@ -42,6 +43,10 @@ export interface SubscribeInput {
   period: Period;
   organizations?: string[] | null;
   query?: string | null;
+  /** Paper ids (known papers, checked by the caller) the digest is ranked by: most like these first. */
+  liked?: number[] | null;
+  /** Paper ids the digest ranks down; only with liked papers. */
+  disliked?: number[] | null;
 }
 
 /** A request the limits refuse; `code` is the GraphQL error code it gets. */
@@ -92,8 +97,12 @@ function checkInput(db: Db, input: SubscribeInput) {
       throw error;
     }
   }
+  const liked = [...new Set(input.liked ?? [])];
+  const disliked = [...new Set(input.disliked ?? [])];
+  const taste = tasteProblem(liked, disliked);
+  if (taste) throw new SubscriptionInputError(`input.${taste.list}${taste.index === null ? '' : `[${taste.index}]`}`, taste.problem);
   const organizationNames = found.map((o) => o.name).sort();
-  return { email, organizationNames, settings: { period: input.period, organizations, query } };
+  return { email, organizationNames, settings: { period: input.period, organizations, query, liked, disliked } };
 }
 
 /** Refuses a confirmation mail the address or the client has no budget left for. */
@@ -135,7 +144,7 @@ export function subscribe(db: Db, settings: MailSettings, input: SubscribeInput,
       if (requester) chargeQuota(tx, 'ip', requester.address, now, keepSince);
       subscription ??= createSubscription(tx, email, wanted, now);
       const token = issueToken(tx, subscription.id, 'confirm', now);
-      const mail = confirmationMail(wanted.period, organizationNames, wanted.query !== null, {
+      const mail = confirmationMail(wanted.period, organizationNames, wanted.query !== null, { liked: wanted.liked.length, disliked: wanted.disliked.length }, {
         confirm: link(settings.publicUrl, 'confirm', token),
         refuse: link(settings.publicUrl, 'refuse', token),
       });

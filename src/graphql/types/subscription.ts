@@ -3,7 +3,9 @@ import { GraphQLError } from 'graphql';
 import { confirm, subscribe, SubscriptionInputError, SubscriptionRefused, unsubscribe } from '../../mail/subscriptions.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
+import { MAX_TASTE_PAPERS } from '../../catalogue/related.ts';
 import { DigestPeriod } from './digest.ts';
+import { paperIdsOf } from './related.ts';
 
 builder.mutationType({ description: 'Digest subscriptions by email.' });
 
@@ -14,6 +16,14 @@ const SubscribeToDigestInput = builder.inputType('SubscribeToDigestInput', {
     period: t.field({ type: DigestPeriod, required: true, description: 'DAY, WEEK or MONTH: one mail per period that has papers.' }),
     organizations: t.stringList({ required: false, description: 'Optional: only papers from these organizations (slugs).' }),
     query: t.string({ required: false, description: 'Optional: only papers matching this search (the searchPapers query language).' }),
+    liked: t.idList({
+      required: false,
+      description: `Optional: ids of papers you liked (Paper.id, as recommendedPapers takes them), at most ${MAX_TASTE_PAPERS}. The digest then lists the period's papers most like them first, as recommendedPapers ranks them, each with the reason, instead of the most upvoted.`,
+    }),
+    disliked: t.idList({
+      required: false,
+      description: `Optional, with liked: ids of papers you want less like, at most ${MAX_TASTE_PAPERS}; none of them liked too.`,
+    }),
   }),
 });
 
@@ -38,12 +48,15 @@ builder.mutationFields((t) => ({
   subscribeToDigest: t.field({
     type: SubscribeToDigestPayload,
     description: `Ask for a digest by email. Sends a confirmation mail; nothing else is sent until the link in it is followed (double opt-in). Asking again for the same address and settings creates no duplicate.
-An invalid email, unknown organization slug or unusable query gives BAD_USER_INPUT.
+An invalid email, unknown organization slug, unusable query, or an unknown, malformed or non-Paper id in liked or disliked (or more than ${MAX_TASTE_PAPERS} of them) gives BAD_USER_INPUT naming it, and nothing is stored.
 An address gets one confirmation mail per ten minutes and five a day, whatever the settings (MAIL_RATE_LIMITED); a client gets a daily budget of subscriptions (SUBSCRIPTION_BUDGET_EXCEEDED). A request may hold only one subscribeToDigest, aliases and batches included (TOO_MANY_MAIL_MUTATIONS).`,
     args: { input: t.arg({ type: SubscribeToDigestInput, required: true, description: 'Address and settings.' }) },
-    resolve: (_root, { input }, { db, mail, requester }) => {
+    resolve: (_root, { input }, ctx) => {
+      const { db, mail, requester } = ctx;
+      const liked = paperIdsOf(ctx, 'input.liked', input.liked ?? []);
+      const disliked = paperIdsOf(ctx, 'input.disliked', input.disliked ?? []);
       try {
-        subscribe(db, mail, input, { requester });
+        subscribe(db, mail, { ...input, liked, disliked }, { requester });
       } catch (error) {
         if (error instanceof SubscriptionInputError) throw badInput(error.field, error.message);
         if (error instanceof SubscriptionRefused) throw new GraphQLError(error.message, { extensions: { code: error.code } });
