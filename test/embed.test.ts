@@ -7,12 +7,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { scratchFolder, type GraphQLResponse } from './helpers.ts';
 import { CHROMIUM, skipReason } from './prerequisites.ts';
+import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
 
 // Without Debian's Chromium these tests skip (npm test's pretest said why in one line).
 const noBrowser = skipReason(CHROMIUM);
@@ -32,6 +34,7 @@ const PAPER = 'arxivId title url upvotes authors { name } organization { name }'
 
 let api: Running;
 let apiOrigin: string;
+let databaseFile: string;
 let host: Server;
 let hostOrigin: string;
 let browser: BrowserContext;
@@ -71,6 +74,8 @@ function hostPage(): string {
 <paper-list id="too-many" limit="500"></paper-list>
 <paper-list id="dark" theme="dark" limit="1"></paper-list>
 <paper-list id="light" theme="light" limit="1"></paper-list>
+<paper-list id="related" related="2310.05869" organization="nvidia" limit="4"></paper-list>
+<paper-list id="related-unknown" related="2611.00000"></paper-list>
 </body></html>`;
 }
 
@@ -91,6 +96,7 @@ function shown(id: string) {
           authors: li.querySelector('.authors')!.textContent,
           organization: li.querySelector('.organization')?.textContent ?? null,
           upvotes: li.querySelector('.upvotes')!.textContent,
+          because: li.querySelector('.because')?.textContent ?? null,
         };
       }),
     );
@@ -106,7 +112,7 @@ async function backgroundLuminance(id: string): Promise<number> {
 beforeAll(async () => {
   if (noBrowser) return;
   const scratch = scratchFolder();
-  const database = path.join(scratch, 'catalogue.db');
+  const database = (databaseFile = path.join(scratch, 'catalogue.db'));
   copyFileSync(path.join(inject('runFolder'), 'seeded.db'), database);
   api = await startServer(loadConfig({ DATABASE_PATH: database, PORT: '0', SEEDS: 'off', LOG_LEVEL: 'warn', OUTBOX_DIR: path.join(scratch, 'outbox') }));
   apiOrigin = new URL(api.url).origin;
@@ -134,7 +140,7 @@ beforeAll(async () => {
     if (request.method() === 'POST' && new URL(request.url()).pathname === '/graphql') graphqlPosts.push(request.url());
   });
   await page.goto(`${hostOrigin}/`);
-  await Promise.all(['trending', 'organization', 'search', 'refused', 'unreachable', 'nothing', 'too-many', 'dark', 'light'].map(loaded));
+  await Promise.all(['trending', 'organization', 'search', 'refused', 'unreachable', 'nothing', 'too-many', 'dark', 'light', 'related', 'related-unknown'].map(loaded));
 });
 
 afterAll(async () => {
@@ -187,6 +193,26 @@ describe.skipIf(noBrowser)('<paper-list> on a page of another origin', () => {
     expect(papers.map((p) => p.marks)).toEqual(searchPapers.edges.map((e) => [...e.titleHighlight.matchAll(/<mark>(.*?)<\/mark>/gu)].map((m) => m[1])));
     expect(papers.flatMap((p) => p.marks).map((m) => m?.toLowerCase())).toContain('kolmogorov');
     expect(papers.some((p) => p.title?.includes('<mark>') || p.title?.includes('&lt;'))).toBe(false);
+  });
+
+  it('related="2310.05869" shows Paper.related of that paper, in order, each with why; an organization does not narrow it', async () => {
+    const { paper } = await data<{ paper: { title: string; related: { edges: { because: { summary: string }; node: Paper }[] } } }>(
+      `{ paper(arxivId: "2310.05869") { title related(first: 4) { edges { because { summary } node { ${PAPER} } } } } }`,
+    );
+    expect(paper.related.edges).toHaveLength(4);
+    const papers = await shown('related');
+    expect(papers.map((p) => [p.url, p.title, p.because])).toEqual(paper.related.edges.map((e) => [e.node.url, e.node.title, `Why: ${e.because.summary}`]));
+    await expect(widget('related').getByRole('heading').textContent()).resolves.toBe(`Papers related to “${paper.title}”`);
+    // The terms the reader is shown are in both papers.
+    const sqlite = new Sqlite(databaseFile, { readonly: true });
+    const texts = paperTexts(sqlite);
+    sqlite.close();
+    const terms = papers.flatMap((p) => quotedTerms(p.because!).map((term) => [term, p.url.replace('https://arxiv.org/abs/', '')] as const));
+    expect(terms.length).toBeGreaterThanOrEqual(4);
+    for (const [term, arxivId] of terms) expect(hasTerm(texts.get('2310.05869')!, term) && hasTerm(texts.get(arxivId)!, term), `${term} in 2310.05869 and ${arxivId}`).toBe(true);
+    // Other lists say no why.
+    expect((await shown('trending')).every((p) => p.because === null)).toBe(true);
+    await expect(widget('related-unknown').getByRole('status').textContent()).resolves.toBe('No paper “2611.00000”.');
   });
 
   it('shows the API’s refusal of a query in an alert', async () => {
@@ -290,12 +316,12 @@ describe.skipIf(noBrowser)('embed routes and CORS', () => {
 });
 
 describe.skipIf(noBrowser)('the demo page /embed', () => {
-  it('shows the four examples, and is kept as a screenshot in both colour schemes', async () => {
+  it('shows the five examples, and is kept as a screenshot in both colour schemes', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.goto(`${apiOrigin}/embed`);
     const widgets = page.locator('paper-list');
-    await expect(widgets.count()).resolves.toBe(4);
-    for (let i = 0; i < 4; i += 1) await widgets.nth(i).locator('section[aria-busy="false"] ol').waitFor();
+    await expect(widgets.count()).resolves.toBe(5);
+    for (let i = 0; i < 5; i += 1) await widgets.nth(i).locator('section[aria-busy="false"] ol').waitFor();
     await expect(page.getByRole('alert').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'embed.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });

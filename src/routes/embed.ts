@@ -13,6 +13,7 @@ const EXAMPLES = [
   '<paper-list trending="WEEK" limit="5"></paper-list>',
   '<paper-list organization="nvidia" limit="5"></paper-list>',
   '<paper-list query="kolmogorov" limit="5"></paper-list>',
+  '<paper-list related="2310.05869" limit="5"></paper-list>',
   '<paper-list trending="MONTH" limit="5" theme="dark"></paper-list>',
 ];
 
@@ -20,6 +21,7 @@ const ATTRIBUTES: [string, string][] = [
   ['trending', 'DAY, WEEK, MONTH or ALL: the trending papers of that window (the default when nothing else is set: WEEK).'],
   ['organization', "An organization's slug, e.g. nvidia: its latest papers; with trending or query, narrows them."],
   ['query', 'A search in the searchPapers language, e.g. "diffusion transformer"; matches are highlighted.'],
+  ['related', 'An arXiv id, e.g. 2310.05869: the papers most like that paper, each with why (what they share); wins over the other lists.'],
   ['limit', 'How many papers, 1 to 100; default 10.'],
   ['theme', 'light, dark or auto (the default: follows the reader’s colour scheme).'],
   ['api', 'The GraphQL endpoint; default /graphql on the server the script came from.'],

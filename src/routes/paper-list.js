@@ -5,10 +5,12 @@
 //   <paper-list trending="WEEK" limit="5"></paper-list>
 //
 // Attributes: trending (DAY | WEEK | MONTH | ALL), organization (a slug),
-// query (a search), limit (1 to 100, default 10), theme (light | dark | auto)
-// and api (the GraphQL endpoint; default /graphql next to this script).
-// A query wins over trending; an organization alone lists that organization's
-// newest papers, and narrows trending or a search. Nothing set: trending WEEK.
+// query (a search), related (an arXiv id), limit (1 to 100, default 10),
+// theme (light | dark | auto) and api (the GraphQL endpoint; default
+// /graphql next to this script). related wins over everything else and lists
+// the papers most like that one (Paper.related), each with why; a query wins
+// over trending; an organization alone lists that organization's newest
+// papers, and narrows trending or a search. Nothing set: trending WEEK.
 //
 // All data from the API is set as text. The one exception is a search's
 // titleHighlight, which the server HTML-escapes and marks with <mark>: it is
@@ -63,6 +65,7 @@ const STYLE = `
   .meta { grid-column: 2; margin: 0.15em 0 0; color: var(--_muted); font-size: 0.87em; }
   /* Separators and numbers are decoration: the "/ ''" alternative text keeps screen readers quiet. */
   .organization::before { content: " · "; content: " · " / ""; }
+  .because { grid-column: 2; margin: 0.15em 0 0; color: var(--_muted); font-size: 0.87em; font-style: italic; }
   .upvotes { grid-column: 3; grid-row: 1 / span 2; color: var(--_muted); font-size: 0.87em; white-space: nowrap; font-variant-numeric: tabular-nums; }
   .status { margin: 0.4em 0; color: var(--_muted); }
   .error { color: var(--_error); }
@@ -78,13 +81,23 @@ function settingsOf(element) {
   const query = element.getAttribute('query')?.trim() || null;
   const trending = element.getAttribute('trending')?.trim().toUpperCase() || 'WEEK';
   if (!(trending in WINDOWS)) throw new Error(`trending must be DAY, WEEK, MONTH or ALL, not "${trending}"`);
+  const related = element.getAttribute('related')?.trim() || null;
   const api = element.getAttribute('api')?.trim() || DEFAULT_API;
-  const mode = query ? 'search' : organization && !element.hasAttribute('trending') ? 'organization' : 'trending';
-  return { api, mode, limit, organization, query, trending };
+  const mode = related ? 'related' : query ? 'search' : organization && !element.hasAttribute('trending') ? 'organization' : 'trending';
+  return { api, mode, limit, organization: related ? null : organization, query, trending, related };
 }
 
 /** The GraphQL request for the settings, and how to read papers out of its data. */
-function requestOf({ mode, limit, organization, query, trending }) {
+function requestOf({ mode, limit, organization, query, trending, related }) {
+  if (mode === 'related') {
+    return {
+      query: `query PaperListRelated($arxivId: String!, $first: Int) {
+        paper(arxivId: $arxivId) { title related(first: $first) { edges { because { summary } node { ${PAPER_FIELDS} } } } }
+      }`,
+      variables: { arxivId: related, first: limit },
+      papers: (data) => data.paper?.related.edges.map((edge) => ({ ...edge.node, because: edge.because.summary })) ?? [],
+    };
+  }
   const filter = organization ? { organizations: [organization] } : null;
   const orgName = organization ? 'org: organization(slug: $organization) { name }' : '';
   const orgVariable = organization ? ', $organization: String!' : '';
@@ -117,8 +130,9 @@ function requestOf({ mode, limit, organization, query, trending }) {
   };
 }
 
-function headingOf({ mode, organization, query, trending }, organizationName) {
-  const from = organization ? ` from ${organizationName ?? organization}` : '';
+function headingOf({ mode, organization, query, trending, related }, data) {
+  if (mode === 'related') return `Papers related to “${data?.paper?.title ?? related}”`;
+  const from = organization ? ` from ${data?.org?.name ?? organization}` : '';
   if (mode === 'search') return `Papers matching “${query}”${from}`;
   if (mode === 'organization') return `Latest papers${from}`;
   return `Trending papers${from} ${WINDOWS[trending]}`;
@@ -184,11 +198,12 @@ function paperItem(paper) {
   upvotes.append(arrow, String(paper.upvotes), element('span', 'visually-hidden', paper.upvotes === 1 ? ' upvote' : ' upvotes'));
 
   item.append(link, upvotes, meta);
+  if (paper.because) item.append(element('p', 'because', `Why: ${paper.because}`));
   return item;
 }
 
 export class PaperList extends HTMLElement {
-  static observedAttributes = ['trending', 'organization', 'query', 'limit', 'theme', 'api'];
+  static observedAttributes = ['trending', 'organization', 'query', 'related', 'limit', 'theme', 'api'];
 
   #section;
   #heading;
@@ -251,9 +266,10 @@ export class PaperList extends HTMLElement {
       const request = requestOf(settings);
       const data = await fetchData(settings.api, request, controller.signal);
       if (controller.signal.aborted) return;
-      this.#heading.textContent = headingOf(settings, data.org?.name);
+      this.#heading.textContent = headingOf(settings, data);
       const papers = request.papers(data);
-      if (settings.organization && !data.org) this.#show(element('p', 'status', `No organization “${settings.organization}”.`), 'status');
+      if (settings.related && !data.paper) this.#show(element('p', 'status', `No paper “${settings.related}”.`), 'status');
+      else if (settings.organization && !data.org) this.#show(element('p', 'status', `No organization “${settings.organization}”.`), 'status');
       else if (!papers.length) this.#show(element('p', 'status', 'No papers found.'), 'status');
       else {
         const list = element('ol');
