@@ -61,7 +61,7 @@ export interface Config {
 
 /** `npm run sync` and the server's own syncing (SYNC_INTERVAL) from the daily-papers API. */
 export interface SyncSettings {
-  /** Base of the daily-papers API (UPSTREAM_URL): GET {upstreamUrl}/api/daily_papers?date=YYYY-MM-DD. */
+  /** Base of the daily-papers API (UPSTREAM_URL): GET {upstreamUrl}/api/daily_papers?date=YYYY-MM-DD, page by page. */
   upstreamUrl: string;
   /** Sent as a bearer token when set (HF_TOKEN). */
   token: string | null;

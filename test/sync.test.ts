@@ -29,6 +29,7 @@ beforeAll(async () => {
 afterAll(() => upstream.close());
 beforeEach(() => {
   upstream.round = 0;
+  upstream.paging = true;
   upstream.faults.clear();
   upstream.override.clear();
   upstream.requests.length = 0;
@@ -148,6 +149,28 @@ describe('npm run sync', () => {
       { date: '2026-06-29', upvotes: second.upvotes! - 5, githubStars: second.githubStars ?? null },
       { date: '2026-06-30', upvotes: second.upvotes, githubStars: second.githubStars ?? null },
     ]);
+  });
+
+  it('reads a day of more papers than a page holds page by page, and finds it unchanged by its checksum the next time', async () => {
+    const week = FIXTURE_DAYS.flatMap((day) => items(day));
+    const ids = [...new Set(week.map((item) => item.paper.id))].sort();
+    expect(ids.length).toBeGreaterThan(100);
+    upstream.override.set('2026-06-24', week);
+    const day = { from: '2026-06-24', to: '2026-06-24' };
+    const database = emptyCatalogue();
+    expect(await sync(database, day)).toMatchObject({ imported: 1, failed: 0, papersAdded: ids.length });
+    expect(database.sqlite.prepare('SELECT arxiv_id FROM papers ORDER BY arxiv_id').pluck().all()).toEqual(ids);
+    expect(upstream.requests.map((r) => r.p)).toEqual([0, 1]);
+    // The first page's ETag says nothing of the second: none is kept, and the list's checksum finds the day unchanged.
+    const before = fingerprint(database);
+    expect(await sync(database, day)).toMatchObject({ imported: 0, unchanged: 1 });
+    expect(upstream.requests.slice(2).map((r) => [r.p, r.headers['if-none-match']])).toEqual([[0, undefined], [1, undefined]]);
+    expect(fingerprint(database)).toEqual(before);
+    // A server that does not page sends the whole day again for p=1: nothing new, and the day ends there.
+    upstream.paging = false;
+    const other = emptyCatalogue();
+    expect(await sync(other, day)).toMatchObject({ imported: 1, papersAdded: ids.length });
+    expect(upstream.requests.slice(4).map((r) => r.p)).toEqual([0, 1]);
   });
 
   it('waits out a 429, retries 500s and a response slower than the time-out; truncated JSON and an HTML page are failed days, completed by the next run', async () => {

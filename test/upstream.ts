@@ -1,7 +1,8 @@
 // A daily-papers API on 127.0.0.1 for the tests: it replays the recorded
 // responses of test/fixtures/upstream (real days of the public API), an empty
 // list for any other day (a weekend), with ETags and If-None-Match, upvotes
-// that grow with each round, and faults injected per day.
+// that grow with each round, faults injected per day, and pages (p, limit:
+// 50 unless asked, at most 100) as the public API gives them.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -30,14 +31,16 @@ export interface TestUpstream {
   faults: Map<string, Fault[]>;
   /** Items to serve instead of the recorded ones, by day. */
   override: Map<string, unknown[]>;
-  /** Every request: its day, and its headers. */
-  requests: { day: string; headers: IncomingMessage['headers']; answered: number | Fault }[];
+  /** Every request: its day, page, and headers. */
+  requests: { day: string; p: number; headers: IncomingMessage['headers']; answered: number | Fault }[];
   /** Called when a request for a day arrives, before it is answered. */
   onRequest: (day: string) => void | Promise<void>;
   /** How long a "slow" answer takes. */
   slowMs: number;
-  /** The body served for a day in the current round (what an uninterrupted sync imports). */
-  body(day: string): string;
+  /** False: every request gets the whole day, whatever its p and limit (as a server that does not page). */
+  paging: boolean;
+  /** The body served for a day in the current round (what an uninterrupted sync imports), or one page of it. */
+  body(day: string, page?: { p: number; limit: number }): string;
   close(): Promise<void>;
 }
 
@@ -50,14 +53,15 @@ export async function startUpstream(): Promise<TestUpstream> {
     requests: [],
     onRequest: () => {},
     slowMs: 2_000,
-    body(day) {
+    paging: true,
+    body(day, page) {
       const items = upstream.override.get(day) ?? (FIXTURE_DAYS.includes(day) ? fixtureItems(day) : []);
       const grown = items.map((item, i) => {
         const copy = structuredClone(item) as { paper: { upvotes?: number } };
         copy.paper.upvotes = (copy.paper.upvotes ?? 0) + upstream.round * (i + 1);
         return copy;
       });
-      return JSON.stringify(grown);
+      return JSON.stringify(page ? grown.slice(page.p * page.limit, (page.p + 1) * page.limit) : grown);
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -68,12 +72,17 @@ export async function startUpstream(): Promise<TestUpstream> {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not Found"}');
       return;
     }
+    const [p, limit] = [Number(url.searchParams.get('p') ?? 0), Number(url.searchParams.get('limit') ?? 50)];
+    if (!(Number.isInteger(p) && p >= 0 && Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad p or limit"}');
+      return;
+    }
     void (async () => {
       await upstream.onRequest(day);
       const fault = upstream.faults.get(day)?.shift();
-      const body = upstream.body(day);
+      const body = upstream.body(day, upstream.paging ? { p, limit } : undefined);
       const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
-      upstream.requests.push({ day, headers: req.headers, answered: fault ?? (req.headers['if-none-match'] === etag ? 304 : 200) });
+      upstream.requests.push({ day, p, headers: req.headers, answered: fault ?? (req.headers['if-none-match'] === etag ? 304 : 200) });
       switch (fault) {
         case '429':
           res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"error":"rate limited"}');

@@ -13,7 +13,7 @@ import { abandonRuns, finishRun, ledgerDay, ledgerDays, recordDay, startRun } fr
 import type { Database } from '../db/index.ts';
 import { readInputFile } from '../ingest/read.ts';
 import { describeProblem } from '../ingest/record.ts';
-import { BadDay, createUpstream, UpstreamUnreachable, type Wait } from './upstream.ts';
+import { BadDay, createUpstream, JSON_TYPE, UpstreamUnreachable, type Wait } from './upstream.ts';
 
 const DAY_MS = 86_400_000;
 export const SYNC_LEASE = 'sync';
@@ -79,8 +79,6 @@ function daysBetween(from: string, to: string): string[] {
   for (let day = from; day <= to; day = addDays(day, 1)) days.push(day);
   return days;
 }
-
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b|^text\/json\b/iu;
 
 export async function runSync(database: Database, settings: SyncSettings, options: SyncOptions = {}): Promise<SyncResult> {
   const now = options.now ?? (() => new Date());
