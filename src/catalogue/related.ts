@@ -52,11 +52,8 @@ export interface RelatedHit<P> {
   because: Because;
 }
 
-const quotedList = (items: string[]): string => {
-  const quoted = items.map((item) => `“${item}”`);
-  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}` : (quoted[0] ?? '');
-};
 const plainList = (items: string[]): string => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? ''));
+const quotedList = (items: string[]): string => plainList(items.map((item) => `“${item}”`));
 
 /**
  * The reasons in one line, as a reader sees them in a digest, a feed or the
