@@ -81,9 +81,6 @@ async function serve(config: Config): Promise<number> {
   const running = await startServer(config).catch((error: unknown) => {
     throw listenError(error, config) ?? error;
   });
-  if (cluster.isPrimary) {
-    process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser), serving ${served(config)}; mail goes to ${running.mail}\n`);
-  }
   // A signal repeated while stopping is ignored (one Ctrl-C reaches npm and the server);
   // stopping takes SHUTDOWN_GRACE_MS at most.
   let stopping = false;
@@ -105,6 +102,10 @@ async function serve(config: Config): Promise<number> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The banner last: whoever reads it and sends a signal finds the handlers in place.
+  if (cluster.isPrimary) {
+    process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser), serving ${served(config)}; mail goes to ${running.mail}\n`);
+  }
   return -1; // keep running
 }
 
