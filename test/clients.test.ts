@@ -11,10 +11,12 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { Client as UrqlClient, cacheExchange, fetchExchange } from '@urql/core';
 import { serverAudits } from 'graphql-http';
+import { parse, print, visit } from 'graphql';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startServer, type Running } from '../src/server.ts';
+import { clientRequest, scenarios as benchScenarios, type ClientName } from './bench/scenarios.ts';
 import { scratchFolder, type GraphQLResponse } from './helpers.ts';
 import { oraclePapers } from './oracle.ts';
 
@@ -250,6 +252,69 @@ describe('urql', () => {
     const refused = await client.query('{ searchPapers(query: "-only") { totalCount } }', {}).toPromise();
     expect(refused.error?.graphQLErrors[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(refused.error?.networkError).toBeUndefined();
+  });
+});
+
+describe('the benchmark’s requests', () => {
+  /** What a fetch was asked: method, the URL after its path, headers and body. */
+  interface Seen {
+    method: string;
+    search: string;
+    headers: Record<string, string>;
+    body?: string;
+  }
+  const seeing = (seen: Seen[]): typeof fetch => (input, init) => {
+    const url = new URL(String(input));
+    seen.push({ method: init?.method ?? 'GET', search: url.search, headers: { ...(init?.headers as Record<string, string>) }, body: init?.body as string | undefined });
+    return fetch(input, init);
+  };
+  /** A document without the `__typename` fields the clients' caches add. */
+  const withoutTypename = (query: string) =>
+    print(visit(parse(query), { Field: (field) => (field.name.value === '__typename' ? null : undefined) }));
+  /** The parts of a request that are not the document: the bench's text and the client's may differ in `__typename` and layout. */
+  const shape = ({ method, search, headers, body }: Seen) => {
+    const params = new URLSearchParams(search);
+    const json = body === undefined ? undefined : JSON.parse(body);
+    return {
+      method,
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+      params: [...params.keys()],
+      query: withoutTypename(params.get('query') ?? json.query),
+      variables: params.has('variables') ? JSON.parse(params.get('variables')!) : json.variables,
+      body: json && Object.keys(json),
+      extensions: json?.extensions,
+    };
+  };
+
+  it('are the requests Apollo Client 4 and urql send by default, and are answered as theirs are', async () => {
+    const [lookup] = benchScenarios({ organizationSlug: 'nvidia', latestDay: '2026-06-30', paperId: '2310.05869' }).filter((s) => s.raw === 'paper');
+    const seen: Seen[] = [];
+    const apolloClient = new ApolloClient({ link: new HttpLink({ uri: api.url, fetch: seeing(seen) }), cache: new InMemoryCache() });
+    const byApollo = await apolloClient.query({ query: gql(lookup!.query), variables: lookup!.variables, fetchPolicy: 'network-only' });
+    const urqlClient = new UrqlClient({ url: api.url, exchanges: [cacheExchange, fetchExchange], fetch: seeing(seen) });
+    const byUrql = await urqlClient.query(lookup!.query, lookup!.variables).toPromise();
+    expect(seen).toHaveLength(2);
+    const [apolloSent, urqlSent] = seen.map(shape);
+    const bench = (client: ClientName) => {
+      const request = clientRequest(lookup!, client);
+      return shape({ ...request, method: request.method });
+    };
+    expect(bench('Apollo Client 4')).toEqual(apolloSent);
+    expect(urqlSent!.method).toBe('GET');
+    expect(bench('urql')).toEqual(urqlSent);
+
+    // The bench's request is answered with what the client got, less the __typename fields its cache asked for.
+    const answer = async (client: ClientName) => {
+      const { method, search, headers, body } = clientRequest(lookup!, client);
+      const response = await fetch(api.url + search, { method, headers, body });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as GraphQLResponse).data;
+    };
+    const untyped = (value: unknown) => JSON.parse(JSON.stringify(value, (key, v) => (key === '__typename' ? undefined : v)));
+    expect(await answer('Apollo Client 4')).toEqual(untyped(byApollo.data));
+    expect(await answer('urql')).toEqual(untyped(byUrql.data));
+    expect(await answer('Relay')).toEqual(untyped(byApollo.data));
+    expect(untyped(byApollo.data).paper.authors.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,6 +1,6 @@
 // One autocannon run of one scenario against the server.
 import autocannon from 'autocannon';
-import { requestBody, requestHeaders, type Scenario } from './scenarios.ts';
+import { clientRequest, type ClientName, type Scenario } from './scenarios.ts';
 
 export const CONNECTIONS = 20;
 /**
@@ -20,18 +20,20 @@ const ascii = (text: string) => text.replace(/[^\x00-\x7f]/g, '');
 export type RunLength = { seconds: number } | { requests: number };
 
 /**
- * Sends the scenario's request over CONNECTIONS connections, for a time or a
- * number of requests. A response whose body is not `expectedBody` counts as a mismatch.
+ * Sends the scenario's request, as `client` sends it (Apollo Client 4's by
+ * default), over CONNECTIONS connections, for a time or a number of requests.
+ * A response whose body is not `expectedBody` counts as a mismatch.
  */
-export function load(url: string, scenario: Scenario, length: RunLength, expectedBody: string): Promise<autocannon.Result> {
+export function load(url: string, scenario: Scenario, length: RunLength, expectedBody: string, client?: ClientName): Promise<autocannon.Result> {
   const expected = ascii(expectedBody);
+  const request = clientRequest(scenario, client);
   return Promise.resolve(
     autocannon({
-      url,
+      url: url + request.search,
       title: scenario.name,
-      method: 'POST',
-      headers: requestHeaders(),
-      body: requestBody(scenario),
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
       connections: CONNECTIONS,
       ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
       timeout: REQUEST_TIMEOUT,

@@ -46,7 +46,7 @@ import { openRawApi, type RawApi } from './raw.ts';
 import { loadLine, machineLine, table, type Measured, type Row } from './report.ts';
 import { BENCH_ENV } from './settings.ts';
 import { measureWorkers } from './workers.ts';
-import { SETUP_QUERY, checkResponse, requestBody, requestHeaders, scenarios, type CatalogueFacts, type Scenario } from './scenarios.ts';
+import { CLIENTS, SETUP_QUERY, checkResponse, clientRequest, requestBody, requestHeaders, scenarios, type CatalogueFacts, type ClientName, type Scenario } from './scenarios.ts';
 
 const MAX_SCALE = 2_000_000;
 
@@ -96,10 +96,11 @@ async function inProcess(app: App, database: Database, scenario: Scenario): Prom
  * finish the requests still queued, so that they do not count against the
  * next run.
  */
-async function overHttp(url: string, scenario: Scenario): Promise<string> {
+async function overHttp(url: string, scenario: Scenario, client?: ClientName): Promise<string> {
   const signal = AbortSignal.timeout(REQUEST_TIMEOUT * 1_000 * 2);
-  const response = await fetch(url, { method: 'POST', headers: requestHeaders(), body: requestBody(scenario), signal });
-  return checkResponse(scenario, response, 'over HTTP');
+  const { method, search, headers, body } = clientRequest(scenario, client);
+  const response = await fetch(url + search, { method, headers, body, signal });
+  return checkResponse(scenario, response, `over HTTP, as ${client ?? CLIENTS[0]} sends it`);
 }
 
 /** Requests one after another for the Alone figure: for a second, at least 3 and at most 50, after up to 20 (or a second) not timed. */
@@ -353,6 +354,29 @@ async function main(): Promise<number> {
     ];
     process.stdout.write(`${out.join('\n')}\n`);
 
+    // The lookup, trending and the first search as each client sends them: no client may be on a slower path.
+    const byClient = list.filter((s) => s.raw === 'paper' || s.raw === 'trending').concat(list.find((s) => s.raw === 'search') ?? []);
+    const clientLines: string[] = [];
+    for (const scenario of byClient) {
+      const { body } = checked.get(scenario)!;
+      const rawPerSecond = rows.find((r) => r.scenario === scenario.name)!.raw.requestsPerSecond;
+      const figures: string[] = [];
+      for (const client of CLIENTS) {
+        progress(`${scenario.name}: as ${client} sends it`);
+        const text = await overHttp(graphql.url, scenario, client);
+        if (text !== body) throw new Error(`${scenario.name}, as ${client} sends it: the response differs from the checked one:\n${text}\n---\n${body}`);
+        const runs = [];
+        for (let round = 0; round < rounds; round++) runs.push(await load(graphql.url, scenario, { seconds: measureSeconds }, body, client));
+        const m = measured(runs, Number.NaN, 0);
+        if (m.errors > 0) failed.push(`${scenario.name} as ${client} sends it`);
+        figures.push(`${client} ${Math.round(m.requestsPerSecond)} req/s (${(m.requestsPerSecond / rawPerSecond).toFixed(2)}×)`);
+      }
+      clientLines.push(`- \`${scenario.name}\`: ${figures.join(', ')}`);
+    }
+    process.stdout.write(
+      `\nAs each client sends it (uncached, ${rounds} × ${measureSeconds} s; × the raw baseline above; urql: GET, Relay: { query, variables }):\n${clientLines.join('\n')}\n`,
+    );
+
     // One worker process and two (WORKERS=2), on the cheap scenarios, where the server and not SQLite is the limit.
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
@@ -406,7 +430,7 @@ async function main(): Promise<number> {
           '\n',
       );
     }
-    failed = rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0 || r.cached.errors > 0).map((r) => r.scenario);
+    failed.push(...rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0 || r.cached.errors > 0).map((r) => r.scenario));
     for (const floor of floors) if (floor.measured.errors > 0) failed.push(floor.label);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

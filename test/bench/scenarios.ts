@@ -1,4 +1,5 @@
 // What the benchmark asks the server, and what a correct answer looks like.
+import { getOperationAST, parse } from 'graphql';
 import type { RawEndpoint } from './raw.ts';
 
 export interface Scenario {
@@ -140,25 +141,72 @@ export function scenarios({ organizationSlug, latestDay, paperId }: CatalogueFac
   ];
 }
 
-/**
- * The POST body of a scenario's request, as Apollo Client 4 sends it: every
- * body carries `extensions.clientLibrary`, so that no path that only bare
- * bodies take is measured.
- */
-export function requestBody(scenario: Pick<Scenario, 'query' | 'variables'>): string {
-  return JSON.stringify({
-    variables: scenario.variables ?? {},
-    extensions: { clientLibrary: { name: '@apollo/client', version: '4.0.0' } },
-    query: scenario.query,
-  });
+/** The clients whose requests the bench sends, each as it sends them with its defaults. */
+export const CLIENTS = ['Apollo Client 4', 'urql', 'Relay'] as const;
+export type ClientName = (typeof CLIENTS)[number];
+
+/** One request as a client sends it: its method, what follows the URL's path, headers and body. */
+export interface ClientRequest {
+  method: 'GET' | 'POST';
+  search: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
+const operationName = (query: string): string | undefined => getOperationAST(parse(query))?.name?.value;
+
 /**
- * A new object each time: yoga's in-process fetch (@whatwg-node) writes
- * content-length into the headers object it is given, which would then go out
- * with the next request of another length and leave the server waiting.
+ * A scenario's request as each client sends it (test/clients.test.ts checks
+ * the shapes against the real packages): Apollo Client 4's HttpLink POSTs
+ * `extensions.clientLibrary` in every body; urql's default is a GET with the
+ * query, operationName and variables in the URL and the GraphQL-over-HTTP
+ * media type first in `Accept`; Relay's network layer, written by each
+ * application, POSTs the compiled text and the variables, as Relay's guide
+ * shows. The query text is the scenario's, with no `__typename` added as
+ * Apollo's and urql's caches add it: the answer must stay the raw baseline's, byte for byte.
  */
-export const requestHeaders = (): Record<string, string> => ({ 'content-type': 'application/json', accept: 'application/json' });
+export function clientRequest(scenario: Pick<Scenario, 'query' | 'variables'>, client: ClientName = 'Apollo Client 4'): ClientRequest {
+  const variables = scenario.variables ?? {};
+  const json = { 'content-type': 'application/json' };
+  switch (client) {
+    case 'Apollo Client 4':
+      return {
+        method: 'POST',
+        search: '',
+        headers: { ...json, accept: 'application/graphql-response+json,application/json;q=0.9' },
+        body: JSON.stringify({
+          operationName: operationName(scenario.query),
+          variables,
+          extensions: { clientLibrary: { name: '@apollo/client', version: '4.3.8' } },
+          query: scenario.query,
+        }),
+      };
+    case 'urql': {
+      const params = new URLSearchParams({ query: scenario.query });
+      const name = operationName(scenario.query);
+      if (name) params.set('operationName', name);
+      params.set('variables', JSON.stringify(variables));
+      return {
+        method: 'GET',
+        search: `?${params}`,
+        headers: { accept: 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed' },
+      };
+    }
+    case 'Relay':
+      return { method: 'POST', search: '', headers: { ...json, accept: 'application/json' }, body: JSON.stringify({ query: scenario.query, variables }) };
+  }
+}
+
+/** The POST body of a scenario's request, as Apollo Client 4 sends it. */
+export const requestBody = (scenario: Pick<Scenario, 'query' | 'variables'>): string => clientRequest(scenario).body!;
+
+/**
+ * The headers Apollo Client 4 sends with a POST. A new object each time:
+ * yoga's in-process fetch (@whatwg-node) writes content-length into the
+ * headers object it is given, which would then go out with the next request
+ * of another length and leave the server waiting.
+ */
+export const requestHeaders = (): Record<string, string> => ({ ...clientRequest({ query: '{ __typename }' }).headers });
 
 /**
  * Checks one response: 200, JSON, no `errors`, and data with what the
