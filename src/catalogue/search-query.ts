@@ -138,6 +138,37 @@ export function toMatchExpression(input: string, expand: PrefixExpander = () => 
   return expression;
 }
 
+/** The weight each field has in PostgreSQL's `search` tsvector (src/db/pg-schema.ts). */
+const WEIGHTS: Record<Column, 'A' | 'B' | 'C' | 'D'> = { title: 'A', authors: 'B', organization: 'C', abstract: 'D' };
+
+/**
+ * Parses a search into a PostgreSQL tsquery, for `to_tsquery('english', …)`
+ * over the weighted `search` tsvector, or throws SearchSyntaxError: the same
+ * language as toMatchExpression, rendered for PostgreSQL. Every word is quoted
+ * (they are letters and digits only), a phrase is `<->`, a field its weight,
+ * and a prefix is expanded to the whole words it starts, as for FTS5, since
+ * the index is stemmed.
+ */
+export function toTsQuery(input: string, expand: PrefixExpander = () => []): string {
+  const { clauses, excluded } = parse(input);
+  let expansion = MAX_EXPANDED_WORDS;
+  const show = (term: Term): string => {
+    const weight = term.column ? WEIGHTS[term.column] : '';
+    const lexeme = (word: string, prefix: boolean) => `'${word}'${prefix || weight ? `:${prefix ? '*' : ''}${weight}` : ''}`;
+    const last = term.words.length - 1;
+    const alternatives = [term.words.map((word, i) => lexeme(word, term.prefix && i === last)).join(' <-> ')];
+    if (term.prefix && term.words.length === 1 && expansion > 0) {
+      const words = expand(term.words[0]!).slice(0, Math.min(MAX_PREFIX_WORDS, expansion));
+      expansion -= words.length;
+      alternatives.push(...words.map((word) => lexeme(word, false)));
+    }
+    return `(${alternatives.join(' | ')})`;
+  };
+  let expression = clauses.map((clause) => `(${clause.map(show).join(' | ')})`).join(' & ');
+  for (const term of excluded) expression = `(${expression}) & !${show(term)}`;
+  return expression;
+}
+
 /** A name search (authors, organizations) for type-ahead: every word, as a prefix. */
 export function toNamePrefixExpression(input: string): string | null {
   const words = wordsOf(input).slice(0, MAX_TERMS);
