@@ -158,10 +158,10 @@ function assemble(
       ...persistedOperations(config),
       mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds
+      executionThreads(threads, database), // after the compiled execution is chosen, before the cache wraps it
       ...responseCache(database, config.responseCacheTtlMs),
       ...admission(schema, database, limiter, config), // every operation; after the cache, so that a refusal replaces a cached answer
       executionTimeout(config.limits.requestTimeoutMs),
-      executionThreads(threads, database), // after the deadline is set and the compiled execution chosen
       namedArgumentErrors,
       badVariablesCode,
     ],

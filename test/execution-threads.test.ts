@@ -3,7 +3,7 @@
 // the answers the main thread gives.
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { client, scratchFolder, seededCatalogue } from './helpers.ts';
@@ -106,6 +106,26 @@ describe('execution threads', () => {
       expect((await next!.json()).data.trendingPapers.nodes).toHaveLength(5);
       expect(await metric(running, 'graphql_execution_threads_replaced_total')).toBe(1);
     } finally {
+      await running.close();
+    }
+  });
+
+  it('answer under the response cache: stored once, then served from it, with no warning', async () => {
+    const running = await started({ EXECUTION_THREADS: '1', RESPONSE_CACHE_TTL_MS: '60000' });
+    const warned: unknown[][] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args) => void warned.push(args));
+    try {
+      const first = await post(running, EXPENSIVE.search);
+      const body = await first.text();
+      expect(JSON.parse(body).data.searchPapers.totalCount).toBeGreaterThan(100);
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(1);
+      const again = await post(running, EXPENSIVE.search);
+      expect(await again.text()).toBe(body);
+      // The second came from the cache: the thread answered once.
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(1);
+      expect(warned).toEqual([]);
+    } finally {
+      warn.mockRestore();
       await running.close();
     }
   });

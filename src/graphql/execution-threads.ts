@@ -199,20 +199,22 @@ function rebuilt(error: ThreadError, source: Source | undefined): GraphQLError {
 
 /**
  * The Yoga plugin: an admitted query that costs more than INLINE_POINTS runs
- * in a thread. Register it after executionTimeout, which sets the deadline,
- * and after compiledQueries, whose execution it replaces.
+ * in a thread. Register it after compiledQueries, whose execution it replaces,
+ * and before the response cache, which then wraps (and stores) what it answers.
  */
 export function executionThreads(threads: ExecutionThreads | null, database: Database): Plugin {
   return {
-    onExecute({ args, setExecuteFn }) {
+    onExecute({ args, executeFn, setExecuteFn }) {
       if (!threads?.available) return;
       const context = args.contextValue as unknown as Context;
       if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
-      if ((costOf(context)?.points ?? Infinity) <= INLINE_POINTS || !context.deadline) return;
+      if ((costOf(context)?.points ?? Infinity) <= INLINE_POINTS) return;
       const source = args.document.loc?.source;
       if (!source) return;
-      const deadline = context.deadline;
-      setExecuteFn(async (): Promise<ExecutionResult> => {
+      setExecuteFn(async (executed): Promise<ExecutionResult> => {
+        // Set by executionTimeout, whose onExecute comes after this one.
+        const deadline = context.deadline;
+        if (!deadline) return executeFn(executed) as Promise<ExecutionResult>;
         const answer = await threads.run({ query: source.body, operationName: args.operationName, variables: args.variableValues, deadline });
         if (!answer) return { errors: [deadlineError(deadline)] };
         for (const sql of answer.sql) {
