@@ -211,6 +211,10 @@ describe('related papers and recommendations', () => {
       await refusal({ liked: [encodeGlobalID('Author', '1')] }, 'liked[0]', /not of a Paper/u);
       await refusal({ liked: [paperId('2611.00000')] }, 'liked[0]', /names no paper/u);
     });
+    it('a paper both liked and disliked, as digests and feeds refuse it', async () => {
+      const [a, b] = some();
+      await refusal({ liked: [a, b], disliked: [b] }, 'disliked[0]', /names a paper that is liked too/u);
+    });
     it('first: 1000 and foreign cursors', async () => {
       await refusal({ liked: some().slice(0, 1), first: 1000 }, 'first', /between 1 and 100; got 1000/u);
       const result = await ask(RELATED, { arxivId: topics[0]!.papers[0]!, first: 1000 });

@@ -2,7 +2,7 @@
 // a few liked papers and unlike disliked ones, each with the reasons why
 // (catalogue/related.ts computes them from the term index).
 import type { ListedPaper } from '../../catalogue/papers.ts';
-import { MAX_TASTE_PAPERS, paperIdsByArxivIds, reasonOf, tooManyForTaste, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
+import { MAX_TASTE_PAPERS, paperIdsByArxivIds, reasonOf, tasteProblem, tooManyForTaste, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
 import { listedWithin, type TrendingWindow as Window } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -108,7 +108,7 @@ export function paperIdsOf(ctx: Context, argument: string, ids: readonly (string
 builder.queryField('recommendedPapers', (t) =>
   t.field({
     type: RelatedPaperConnection,
-    description: `Papers listed within \`window\` (before the end of the latest listing day) that best fit the liked papers and least fit the disliked ones (Rocchio over tf-idf vectors of titles, abstracts and AI keywords), most fitting first. Never a liked or disliked paper itself. At most ${MAX_TASTE_PAPERS} liked and ${MAX_TASTE_PAPERS} disliked ids.`,
+    description: `Papers listed within \`window\` (before the end of the latest listing day) that best fit the liked papers and least fit the disliked ones (Rocchio over tf-idf vectors of titles, abstracts and AI keywords), most fitting first. Never a liked or disliked paper itself. At most ${MAX_TASTE_PAPERS} liked and ${MAX_TASTE_PAPERS} disliked ids, none in both.`,
     args: {
       liked: t.arg.idList({ required: true, description: `Ids of papers you liked (Paper.id, as Query.nodes takes them): 1 to ${MAX_TASTE_PAPERS}.` }),
       disliked: t.arg.idList({ required: false, description: `Ids of papers you want less like (at most ${MAX_TASTE_PAPERS}).` }),
@@ -122,6 +122,8 @@ builder.queryField('recommendedPapers', (t) =>
       if (args.liked.length === 0) throw badInput('liked', 'is empty: name at least one paper you liked');
       const liked = paperIdsOf(ctx, 'liked', args.liked);
       const disliked = paperIdsOf(ctx, 'disliked', args.disliked ?? []);
+      const taste = tasteProblem(liked, disliked);
+      if (taste) throw badInput(`${taste.list}${taste.index === null ? '' : `[${taste.index}]`}`, taste.problem);
       const filter = paperFilter(args.filter);
       // Listed in the window as trendingPapers counts it, up to the end of the latest listing day.
       const window = (args.window ?? 'MONTH') as Window;
