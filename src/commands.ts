@@ -27,7 +27,7 @@ export const TOP_HELP = `Paper catalogue: a GraphQL API over a catalogue of rese
 
 usage: ${MAIN} <command> [options]
        npm start                         (serve)
-       npm run <command> -- [options]    (migrate, reindex, ingest, sync, digest)
+       npm run <command> -- [options]    (migrate, reindex, ingest, sync, digest, copy)
 
 commands:
   serve     serve the GraphQL API, GraphiQL, feeds and digest links (npm start)
@@ -37,6 +37,7 @@ commands:
   ingest    import paper files: ingest [--dry-run] [--skip-invalid] <files or folders…>
   sync      fetch new and recent days from the daily-papers API: sync [--from DAY] [--to DAY] [--dry-run]
   digest    send digest mail: digest send --period DAY|WEEK|MONTH [--date YYYY-MM-DD]
+  copy      copy a catalogue to an empty PostgreSQL database: copy --from <sqlite file> --to <postgres url>
   help      this text; "<command> --help" lists a command's options and environment
 
 ${describeSettings(DATABASE)}`;

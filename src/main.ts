@@ -1,4 +1,5 @@
-// Command-line entry: serve (npm start), migrate, reindex, schema, ingest (npm run ingest), sync (npm run sync), digest (npm run digest).
+// Command-line entry: serve (npm start), migrate, reindex, schema, ingest (npm run ingest), sync (npm run sync), digest (npm run digest),
+// copy (npm run copy: SQLite to PostgreSQL).
 // Each command imports only what it needs: `ingest` does not load the GraphQL server.
 // `--help` on any command prints its options and environment to stdout and starts nothing.
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { papers } from './db/schema.ts';
 import { configureLogging, log } from './log.ts';
 
-const COMMANDS = ['serve', 'migrate', 'reindex', 'schema', 'ingest', 'sync', 'digest'];
+const COMMANDS = ['serve', 'migrate', 'reindex', 'schema', 'ingest', 'sync', 'digest', 'copy'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -18,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!COMMANDS.includes(command)) throw usageError(null, command.startsWith('-') ? `unknown option ${command}` : `unknown command "${command}"`);
+  if (command === 'copy') return (await import('./db/copy-cli.ts')).runCopy(rest);
   if (COMMAND_HELP[command] && isHelp(rest[0])) {
     process.stdout.write(COMMAND_HELP[command]);
     return 0;

@@ -57,7 +57,7 @@ const refused = (port: number) =>
   });
 
 const defaults = loadConfig({});
-const COMMANDS = ['serve', 'migrate', 'reindex', 'schema', 'ingest', 'digest'];
+const COMMANDS = ['serve', 'migrate', 'reindex', 'schema', 'ingest', 'digest', 'copy'];
 
 describe('--help', { timeout: 90_000 }, () => {
   it('--help, -h and help print the commands and the environment they read to stdout and exit 0', async () => {

@@ -142,7 +142,7 @@ export function toMatchExpression(input: string, expand: PrefixExpander = () => 
 const WEIGHTS: Record<Column, 'A' | 'B' | 'C' | 'D'> = { title: 'A', authors: 'B', organization: 'C', abstract: 'D' };
 
 /**
- * Parses a search into a PostgreSQL tsquery, for `to_tsquery('english', …)`
+ * Parses a search into a PostgreSQL tsquery, for `to_tsquery('catalogue', …)` (English stemming, no stop words)
  * over the weighted `search` tsvector, or throws SearchSyntaxError: the same
  * language as toMatchExpression, rendered for PostgreSQL. Every word is quoted
  * (they are letters and digits only), a phrase is `<->`, a field its weight,
