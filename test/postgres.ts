@@ -64,47 +64,36 @@ async function ready(url: string, server: ChildProcess, log: () => string): Prom
   }
 }
 
-/**
- * Starts a PostgreSQL server of its own (initdb, then postgres in the
- * foreground), with `wal_level=replica` so that a streaming replica can be
- * made from it. Throws when the binaries are missing (see prerequisites.ts).
- */
-export async function startPostgres(options: { settings?: Record<string, string> } = {}): Promise<PostgresServer> {
-  const bin = postgresBinaries();
-  if (!bin) throw new Error('PostgreSQL is missing: apt-get install postgresql');
-  const root = mkdtempSync(path.join(os.tmpdir(), 'paper-catalogue-pg-'));
-  const dataDir = path.join(root, 'data');
-  if (asRoot) {
-    const { uid, gid } = postgresUser();
-    chownSync(root, uid, gid);
-  }
-  chmodSync(root, 0o700);
-  const passwordFile = path.join(root, 'password');
-  writeFileSync(passwordFile, 'catalogue\n');
-  if (asRoot) chownSync(passwordFile, postgresUser().uid, postgresUser().gid);
-  execFileSync(...command(bin, 'initdb', ['-D', dataDir, '-U', 'catalogue', '--pwfile', passwordFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C.UTF-8', '--no-sync']), {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+/** A postgres process serving `dataDir`, until stop(). */
+interface Running {
+  port: number;
+  /** postgres://… without the database. */
+  base: string;
+  stop(): Promise<void>;
+}
+
+const BASE_SETTINGS = {
+  listen_addresses: '127.0.0.1',
+  wal_level: 'replica',
+  max_wal_senders: '4',
+  hot_standby: 'on',
+  fsync: 'off', // a test cluster: nothing in it outlives the run
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+};
+
+/** Runs postgres over an initialised `dataDir` (in `root`, which stop() removes) on a free port. */
+async function run(bin: string, root: string, dataDir: string, extra: Record<string, string>): Promise<Running> {
   const port = await freePort();
-  const settings = {
-    listen_addresses: '127.0.0.1',
-    port: String(port),
-    unix_socket_directories: root,
-    wal_level: 'replica',
-    max_wal_senders: '4',
-    fsync: 'off', // a test cluster: nothing in it outlives the run
-    synchronous_commit: 'off',
-    full_page_writes: 'off',
-    ...options.settings,
-  };
+  const settings = { ...BASE_SETTINGS, port: String(port), unix_socket_directories: root, ...extra };
   const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const server = spawn(...command(bin, 'postgres', args), { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   server.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  // Last resort if the test process ends without stop().
   // Signals go to the postmaster itself: runuser does not pass them on.
   const postmaster = () => Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  // Last resort if the test process ends without stop().
   const killOnExit = () => {
     try {
       process.kill(postmaster(), 'SIGKILL');
@@ -113,8 +102,6 @@ export async function startPostgres(options: { settings?: Record<string, string>
     }
   };
   process.once('exit', killOnExit);
-
-  const base = `postgres://catalogue:catalogue@127.0.0.1:${port}`;
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
@@ -128,21 +115,91 @@ export async function startPostgres(options: { settings?: Record<string, string>
       process.removeListener('exit', killOnExit);
       rmSync(root, { recursive: true, force: true });
     })());
+  const base = `postgres://catalogue:${PASSWORD}@127.0.0.1:${port}`;
   try {
     await ready(`${base}/postgres`, server, () => output);
-    const createDatabase = async (name: string) => {
-      const admin = new pg.Client({ connectionString: `${base}/postgres` });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-      } finally {
-        await admin.end();
-      }
-      return `${base}/${name}`;
-    };
-    return { url: await createDatabase('catalogue'), createDatabase, dataDir, port, stop };
   } catch (error) {
     await stop();
+    throw error;
+  }
+  return { port, base, stop };
+}
+
+const PASSWORD = 'catalogue';
+
+/** A folder for a cluster, owned by the user that runs postgres. */
+function clusterFolder(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'paper-catalogue-pg-'));
+  if (asRoot) {
+    const { uid, gid } = postgresUser();
+    chownSync(root, uid, gid);
+  }
+  chmodSync(root, 0o700);
+  return root;
+}
+
+export interface PostgresReplica {
+  /** postgres://… of the replica's copy of the primary's database. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a PostgreSQL server of its own (initdb, then postgres in the
+ * foreground), with `wal_level=replica` so that startReplica() can stream
+ * from it. Throws when the binaries are missing (see prerequisites.ts).
+ */
+export async function startPostgres(): Promise<PostgresServer & { startReplica(): Promise<PostgresReplica> }> {
+  const bin = postgresBinaries();
+  if (!bin) throw new Error('PostgreSQL is missing: apt-get install postgresql');
+  const root = clusterFolder();
+  const dataDir = path.join(root, 'data');
+  const passwordFile = path.join(root, 'password');
+  writeFileSync(passwordFile, `${PASSWORD}\n`);
+  if (asRoot) chownSync(passwordFile, postgresUser().uid, postgresUser().gid);
+  execFileSync(...command(bin, 'initdb', ['-D', dataDir, '-U', 'catalogue', '--pwfile', passwordFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C.UTF-8', '--no-sync']), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const primary = await run(bin, root, dataDir, {});
+  const replicas: Running[] = [];
+  const createDatabase = async (name: string) => {
+    const admin = new pg.Client({ connectionString: `${primary.base}/postgres` });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    } finally {
+      await admin.end();
+    }
+    return `${primary.base}/${name}`;
+  };
+  /** A streaming replica: pg_basebackup -R from the primary, then postgres on its own port. */
+  const startReplica = async (): Promise<PostgresReplica> => {
+    const replicaRoot = clusterFolder();
+    const replicaDir = path.join(replicaRoot, 'data');
+    execFileSync(...command(bin, 'pg_basebackup', ['-D', replicaDir, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'catalogue', '--checkpoint=fast', '--no-sync']), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PGPASSWORD: PASSWORD },
+    });
+    const replica = await run(bin, replicaRoot, replicaDir, {});
+    replicas.push(replica);
+    return { url: `${replica.base}/catalogue`, port: replica.port, stop: replica.stop };
+  };
+  try {
+    const url = await createDatabase('catalogue');
+    return {
+      url,
+      createDatabase,
+      startReplica,
+      dataDir,
+      port: primary.port,
+      stop: async () => {
+        await Promise.all(replicas.map((r) => r.stop()));
+        await primary.stop();
+      },
+    };
+  } catch (error) {
+    await primary.stop();
     throw error;
   }
 }

@@ -2,13 +2,14 @@
 // connections, drizzle's node-postgres dialect over the twin schema, and the
 // migrations of drizzle/pg applied at open.
 import { fileURLToPath } from 'node:url';
+import { withReplicas } from 'drizzle-orm/pg-core';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { log } from '../log.ts';
 import * as schema from './pg-schema.ts';
 
-export type PgDb = NodePgDatabase<typeof schema>;
+export type PgDb = NodePgDatabase<typeof schema> & { $primary?: NodePgDatabase<typeof schema> };
 
 export interface PostgresDatabase {
   db: PgDb;
@@ -23,21 +24,28 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(?:ql)?:\/\//u.
 
 /**
  * Connects to the PostgreSQL database at `url` and applies the pending
- * migrations. A server that cannot be reached is one line naming the URL's
- * host (never its password).
+ * migrations. With `replicas` (DATABASE_REPLICA_URLS), reads through `db` go
+ * to a replica and writes to the primary; `db.$primary` reads from the
+ * primary, for a flow that must read what it has just written. A server that
+ * cannot be reached is one line naming the database and host (never the password).
  */
-export async function openPostgres(url: string, { max = 10 }: { max?: number } = {}): Promise<PostgresDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max });
-  // An idle connection the server closed (a restart, a failover) is dropped and replaced on next use.
-  pool.on('error', (error) => log.warn('a PostgreSQL connection was closed', { error: error.message }));
-  const db = drizzle(pool, { schema });
+export async function openPostgres(url: string, { max = 10, replicas = [] }: { max?: number; replicas?: string[] } = {}): Promise<PostgresDatabase> {
+  const pools = [url, ...replicas].map((connectionString) => {
+    const pool = new pg.Pool({ connectionString, max });
+    // An idle connection the server closed (a restart, a failover) is dropped and replaced on next use.
+    pool.on('error', (error) => log.warn('a PostgreSQL connection was closed', { error: error.message }));
+    return pool;
+  });
+  const close = async () => void (await Promise.all(pools.map((p) => p.end())));
+  const [primary, ...readers] = pools.map((pool) => drizzle(pool, { schema }));
   try {
-    await migrate(db, { migrationsFolder });
+    await migrate(primary!, { migrationsFolder });
   } catch (error) {
-    await pool.end();
+    await close();
     const { host, pathname } = new URL(url);
     const cause = (error as { cause?: Error }).cause ?? (error as Error);
     throw new Error(`cannot open the PostgreSQL database ${pathname.slice(1)} on ${host}: ${cause.message}`);
   }
-  return { db, pool, close: () => pool.end() };
+  const db: PgDb = readers.length > 0 ? withReplicas(primary!, readers as [typeof primary & {}, ...(typeof primary & {})[]]) : primary!;
+  return { db, pool: pools[0]!, close };
 }

@@ -1,0 +1,70 @@
+// Read replicas on PostgreSQL: a real streaming replica (pg_basebackup -R
+// from the primary that this file starts), and openPostgres with replicas
+// sending reads to it and writes to the primary, with `$primary` for reading
+// one's own writes at once.
+import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meta } from '../src/db/pg-schema.ts';
+import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
+import { startPostgres, type PostgresReplica, type PostgresServer } from './postgres.ts';
+import { POSTGRESQL, skipReason } from './prerequisites.ts';
+
+const noPostgres = skipReason(POSTGRESQL);
+
+/** Which server answered: its port, and whether it is a replica (in recovery). */
+const served = sql<{ port: number; standby: boolean }>`json_build_object('port', inet_server_port(), 'standby', pg_is_in_recovery())`;
+
+describe.skipIf(noPostgres !== null)(`read replicas${noPostgres ? ` (${noPostgres})` : ''}`, () => {
+  let primary: PostgresServer & { startReplica(): Promise<PostgresReplica> };
+  let replica: PostgresReplica;
+  let database: PostgresDatabase;
+
+  beforeAll(async () => {
+    primary = await startPostgres();
+    // Migrated, then copied (pg_basebackup) as a replica is made from a running primary.
+    await (await openPostgres(primary.url)).close();
+    replica = await primary.startReplica();
+    database = await openPostgres(primary.url, { replicas: [replica.url] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await database?.close();
+    await primary?.stop();
+  });
+
+  it('send writes to the primary and reads to the replica, which streams what the primary wrote', async () => {
+    await database.db.insert(meta).values({ key: 'replicated', value: 'yes' });
+    const readBack = () => database.db.select({ value: meta.value, served }).from(meta).where(eq(meta.key, 'replicated'));
+    // Streaming is asynchronous: the row arrives on the replica a moment later.
+    let rows = await readBack();
+    for (let attempt = 0; rows.length === 0 && attempt < 100; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      rows = await readBack();
+    }
+    expect(rows).toEqual([{ value: 'yes', served: { port: replica.port, standby: true } }]);
+  });
+
+  it('read from the primary through $primary: what a flow just wrote, before the replica has it', async () => {
+    const [row] = await database.db
+      .insert(meta)
+      .values({ key: 'own write', value: '1' })
+      .returning({ key: meta.key });
+    expect(row).toEqual({ key: 'own write' });
+    const own = await database.db.$primary!.select({ value: meta.value, served }).from(meta).where(eq(meta.key, 'own write'));
+    expect(own).toEqual([{ value: '1', served: { port: primary.port, standby: false } }]);
+  });
+
+  it('the replica refuses writes', async () => {
+    const client = new pg.Client({ connectionString: replica.url });
+    await client.connect();
+    try {
+      await expect(client.query(`INSERT INTO meta (key, value) VALUES ('on the replica', 'no')`)).rejects.toMatchObject({ code: '25006' });
+      // It has the primary's tables.
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'papers'`);
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
