@@ -4,7 +4,7 @@
 // compares its row count and checksum with the source's; any difference rolls
 // the whole copy back.
 import { createHash } from 'node:crypto';
-import { asc, getTableColumns, sql, type Column } from 'drizzle-orm';
+import { asc, getTableColumns, getTableName, sql, type Column } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from './index.ts';
@@ -73,7 +73,7 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
     const occupied: string[] = [];
     for (const [name] of TABLES) {
       const [{ n }] = (await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${pgSchema[name]}`)).rows as [{ n: number }];
-      if (n > 0) occupied.push(`${n} rows in ${sqlNameOf(name)}`);
+      if (n > 0) occupied.push(`${n} rows in ${getTableName(pgSchema[name])}`);
     }
     if (occupied.length > 0) throw new CopyError(`the target database is not empty (${occupied.join(', ')}): copy into an empty database`);
 
@@ -85,7 +85,7 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
       const rows = from.select().from(source).orderBy(...ordered(source, primaryKey)).all() as Row[];
       const chunk = Math.max(1, Math.floor(MAX_PARAMETERS / keys.length));
       for (let i = 0; i < rows.length; i += chunk) await tx.insert(target).values(rows.slice(i, i + chunk) as never);
-      copied.push({ table: sqlNameOf(name), rows: rows.length, checksum: checksumOf(rows, keys) });
+      copied.push({ table: getTableName(target), rows: rows.length, checksum: checksumOf(rows, keys) });
     }
     await tx.execute(sql`SELECT refresh_paper_search(array_agg(id)) FROM papers`);
     for (const table of IDENTITY_TABLES) {
@@ -112,7 +112,3 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
   });
 }
 
-/** The SQL name of a schema table, e.g. paperAuthors → paper_authors. */
-function sqlNameOf(name: (typeof TABLES)[number][0]): string {
-  return name.replace(/[A-Z]/gu, (letter) => `_${letter.toLowerCase()}`);
-}

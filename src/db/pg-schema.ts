@@ -51,7 +51,7 @@ export const papers = pgTable(
     organizationId: integer('organization_id').references(() => organizations.id),
     /**
      * Title (weight A), authors (B), organization (C) and abstract (D), with
-     * English stemming: what searchPapers matches. Written by
+     * Porter stemming and no stop words, as FTS5 on SQLite: what searchPapers matches. Written by
      * refresh_paper_search(ids) in the import's transaction (drizzle/pg, the custom migration).
      */
     search: tsvector('search'),
