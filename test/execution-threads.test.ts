@@ -1,8 +1,10 @@
 // No request stalls the others: expensive queries run in execution threads
 // (src/graphql/execution-threads.ts), through a real port, and give exactly
 // the answers the main thread gives.
-import { copyFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startServer, type Running } from '../src/server.ts';
@@ -128,6 +130,31 @@ describe('execution threads', () => {
       warn.mockRestore();
       await running.close();
     }
+  });
+
+  it('never keep a process alive once its work is done', async () => {
+    // A script that answers an expensive query in process (createApp, as the bench does) and then has nothing left to do.
+    const file = path.join(scratchFolder(), 'catalogue.db');
+    const seeded = seededCatalogue();
+    copyFileSync(seeded.sqlite.name, file);
+    seeded.close();
+    const src = path.resolve(import.meta.dirname, '../src');
+    const script = `
+      import { openCatalogue } from '${src}/catalogue/index.ts';
+      import { loadConfig } from '${src}/config.ts';
+      import { createApp } from '${src}/yoga.ts';
+      const database = openCatalogue(${JSON.stringify(file)});
+      const app = createApp(database, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', EXECUTION_THREADS: '1', RESPONSE_CACHE_TTL_MS: '0' }) });
+      const response = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: ${JSON.stringify(EXPENSIVE.search)} }) });
+      const text = await (await app.fetch('http://test/metrics')).text();
+      console.log(response.status, /^graphql_execution_threads_answered_total 1$/m.test(text));
+      database.close();
+    `;
+    const scriptFile = path.join(path.dirname(file), 'in-process.mts');
+    writeFileSync(scriptFile, script);
+    // Exits by itself, or is killed at the time-out and fails.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', scriptFile], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('200 true');
   });
 
   it('leave mutations and cheap reads on the main thread', async () => {

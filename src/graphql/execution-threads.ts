@@ -104,7 +104,6 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
 
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(entry, { workerData: data }), running: null, ready: false };
-    slot.worker.unref(); // a thread never keeps the process alive
     slot.worker.on('message', (answer: ThreadAnswer | 'ready') => {
       if (answer === 'ready') {
         slot.ready = true;
@@ -119,6 +118,8 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
       dispatch();
     });
     slot.worker.on('error', (error) => log.error('execution thread failed', { error }));
+    // A thread never keeps the process alive. After the 'message' listener, whose port would otherwise hold it.
+    slot.worker.unref();
     slot.worker.on('exit', () => {
       if (closed || !slots.includes(slot)) return;
       if (!slot.ready) {
