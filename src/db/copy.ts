@@ -35,6 +35,9 @@ const TABLES = [
   ['digestSchedule', ['period', 'start']],
 ] as const satisfies readonly (readonly [keyof typeof sqliteSchema & keyof typeof pgSchema, readonly string[]])[];
 
+/** A table's columns as the SQLite schema lists them: what is copied and checksummed (not PostgreSQL's own `search`). */
+const copiedColumns = (name: (typeof TABLES)[number][0]): string[] => Object.keys(getTableColumns(sqliteSchema[name] as SQLiteTable));
+
 /** The tables whose `id` new rows take from a sequence: it continues after the rows copied. */
 const IDENTITY_TABLES = ['organizations', 'papers', 'authors', 'imports', 'subscriptions', 'outbox', 'mail_quota', 'sync_runs'];
 
@@ -81,7 +84,7 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
     for (const [name, primaryKey] of TABLES) {
       const source = sqliteSchema[name] as SQLiteTable;
       const target = pgSchema[name] as PgTable;
-      const keys = Object.keys(getTableColumns(source));
+      const keys = copiedColumns(name);
       const rows = from.select().from(source).orderBy(...ordered(source, primaryKey)).all() as Row[];
       const chunk = Math.max(1, Math.floor(MAX_PARAMETERS / keys.length));
       for (let i = 0; i < rows.length; i += chunk) await tx.insert(target).values(rows.slice(i, i + chunk) as never);
@@ -95,7 +98,7 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
     // Read back: the same rows, in the same order, give the same checksum.
     for (const [i, [name, primaryKey]] of TABLES.entries()) {
       const target = pgSchema[name] as PgTable;
-      const keys = Object.keys(getTableColumns(sqliteSchema[name] as SQLiteTable));
+      const keys = copiedColumns(name);
       const columns = Object.fromEntries(keys.map((key) => [key, (getTableColumns(target) as Record<string, PgColumn>)[key]!]));
       const rows = (await tx.select(columns).from(target).orderBy(...ordered(target, primaryKey))) as Row[];
       const expected = copied[i]!;
