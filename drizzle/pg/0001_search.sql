@@ -13,7 +13,7 @@ CREATE TEXT SEARCH DICTIONARY catalogue_stem (TEMPLATE = snowball, LANGUAGE = po
 --> statement-breakpoint
 CREATE TEXT SEARCH CONFIGURATION catalogue (COPY = english);
 --> statement-breakpoint
-ALTER TEXT SEARCH CONFIGURATION catalogue ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH catalogue_stem;
+ALTER TEXT SEARCH CONFIGURATION catalogue ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part, numword, numhword, hword_numpart WITH catalogue_stem;
 --> statement-breakpoint
 CREATE FUNCTION search_words_of(body text) RETURNS tsvector LANGUAGE sql STABLE AS $$
   SELECT to_tsvector('catalogue', regexp_replace(unaccent(coalesce(body, '')), '[[:punct:][:space:]]+', ' ', 'g'));
