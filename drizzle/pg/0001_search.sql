@@ -15,8 +15,13 @@ CREATE TEXT SEARCH CONFIGURATION catalogue (COPY = english);
 --> statement-breakpoint
 ALTER TEXT SEARCH CONFIGURATION catalogue ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part, numword, numhword, hword_numpart WITH catalogue_stem;
 --> statement-breakpoint
+-- A text as the index spells it (queries' words too, src/catalogue/pg-search.ts).
+CREATE FUNCTION search_fold(body text) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT regexp_replace(unaccent(coalesce(body, '')), '[[:punct:][:space:]]+', ' ', 'g');
+$$;
+--> statement-breakpoint
 CREATE FUNCTION search_words_of(body text) RETURNS tsvector LANGUAGE sql STABLE AS $$
-  SELECT to_tsvector('catalogue', regexp_replace(unaccent(coalesce(body, '')), '[[:punct:][:space:]]+', ' ', 'g'));
+  SELECT to_tsvector('catalogue', search_fold(body));
 $$;
 --> statement-breakpoint
 CREATE FUNCTION refresh_paper_search(ids integer[]) RETURNS void LANGUAGE sql AS $$

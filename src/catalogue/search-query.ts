@@ -113,20 +113,20 @@ function parse(input: string): { clauses: Term[][]; excluded: Term[] } {
 
 /**
  * What a search asks of FTS5, for its cost (src/http/admission.ts counts it
- * before the search runs): its terms, and the prefixes among them as the word
- * list sees them (each reads the index of every word it starts). Nothing for a
- * search that is refused anyway.
+ * before the search runs): its terms, the prefixes among them as the word
+ * list sees them (each reads the index of every word it starts), and its
+ * words as typed. Nothing for a search that is refused anyway.
  */
-export function searchTerms(input: string): { terms: number; prefixes: string[] } {
+export function searchTerms(input: string): { terms: number; prefixes: string[]; words: string[] } {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(input);
   } catch {
-    return { terms: 0, prefixes: [] };
+    return { terms: 0, prefixes: [], words: [] };
   }
   const terms = [...parsed.clauses.flat(), ...parsed.excluded];
   const prefixes = terms.filter((term) => term.prefix).flatMap((term) => [...searchableWords(term.words[0] ?? '')].slice(0, 1));
-  return { terms: terms.length, prefixes };
+  return { terms: terms.length, prefixes, words: terms.flatMap((term) => term.words) };
 }
 
 /** Parses a search into an FTS5 MATCH expression, or throws SearchSyntaxError saying what is wrong. */
@@ -144,17 +144,17 @@ const WEIGHTS: Record<Column, 'A' | 'B' | 'C' | 'D'> = { title: 'A', authors: 'B
 /**
  * Parses a search into a PostgreSQL tsquery, for `to_tsquery('catalogue', …)` (English stemming, no stop words)
  * over the weighted `search` tsvector, or throws SearchSyntaxError: the same
- * language as toMatchExpression, rendered for PostgreSQL. Every word is quoted
- * (they are letters and digits only), a phrase is `<->`, a field its weight,
- * and a prefix is expanded to the whole words it starts, as for FTS5, since
- * the index is stemmed.
+ * language as toMatchExpression, rendered for PostgreSQL. Every word is quoted,
+ * as `fold` spells it (the index's accent folding, which may split a word in
+ * two), a phrase is `<->`, a field its weight, and a prefix is expanded to the
+ * whole words it starts, as for FTS5, since the index is stemmed.
  */
-export function toTsQuery(input: string, expand: PrefixExpander = () => []): string {
+export function toTsQuery(input: string, expand: PrefixExpander = () => [], fold: (word: string) => string = (word) => word): string {
   const { clauses, excluded } = parse(input);
   let expansion = MAX_EXPANDED_WORDS;
   const show = (term: Term): string => {
     const weight = term.column ? WEIGHTS[term.column] : '';
-    const lexeme = (word: string, prefix: boolean) => `'${word}'${prefix || weight ? `:${prefix ? '*' : ''}${weight}` : ''}`;
+    const lexeme = (word: string, prefix: boolean) => `'${fold(word).replace(/['\\]/gu, '$&$&')}'${prefix || weight ? `:${prefix ? '*' : ''}${weight}` : ''}`;
     const last = term.words.length - 1;
     const alternatives = [term.words.map((word, i) => lexeme(word, term.prefix && i === last)).join(' <-> ')];
     if (term.prefix && term.words.length === 1 && expansion > 0) {
