@@ -4,6 +4,7 @@ import { GraphQLError, specifiedRules, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Database } from './db/index.ts';
+import { sqliteCatalogue } from './catalogue/catalogue.ts';
 import { compiledQueries } from './graphql/compiled.ts';
 import { createContext, type Context } from './graphql/context.ts';
 import { executionThreads, startExecutionThreads } from './graphql/execution-threads.ts';
@@ -110,6 +111,7 @@ function assemble(
     config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }),
   }: AppOptions,
 ) {
+  const catalogue = sqliteCatalogue(database.db);
   const limiter = createRateLimiter(config.limits);
   const observed = observability({ database, config });
   // A private in-memory catalogue has nothing that another connection could read.
@@ -117,7 +119,7 @@ function assemble(
   const threads = config.executionThreads > 0 && file ? startExecutionThreads(config.executionThreads, { file }, observed.registry) : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: () => createContext(database.db, mail),
+    context: () => createContext(catalogue, mail, database.db),
     graphqlEndpoint: '/graphql',
     batching: { limit: config.limits.maxBatch },
     // bodySizeLimit (and limitUnsizedBodies on the node:http side) enforce MAX_BODY_BYTES; yoga's own

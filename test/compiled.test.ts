@@ -5,6 +5,7 @@ import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { compiledQueries, type CompiledStats } from '../src/graphql/compiled.ts';
+import { sqliteCatalogue } from '../src/catalogue/catalogue.ts';
 import { createContext } from '../src/graphql/context.ts';
 import { schema } from '../src/graphql/schema.ts';
 import { seededCatalogue } from './helpers.ts';
@@ -12,7 +13,7 @@ import { seededCatalogue } from './helpers.ts';
 const database = seededCatalogue();
 const mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} };
 const yoga = (plugins: Parameters<typeof createYoga>[0]['plugins']) =>
-  createYoga({ schema, context: () => createContext(database.db, mail), logging: false, landingPage: false, plugins });
+  createYoga({ schema, context: () => createContext(sqliteCatalogue(database.db), mail, database.db), logging: false, landingPage: false, plugins });
 
 const stats: CompiledStats = { compiled: 0, notCompiled: 0, badVariables: 0, redoneForErrors: 0 };
 const compiled = yoga([compiledQueries(stats)]);
@@ -86,10 +87,10 @@ describe('reads', () => {
     const document = parse(query);
     const compiledQuery = compileQuery(schema, document);
     if (!isCompiledQuery(compiledQuery)) throw new Error('not compiled');
-    const result = compiledQuery.query(undefined, createContext(database.db, mail), variables ?? {});
+    const result = compiledQuery.query(undefined, createContext(sqliteCatalogue(database.db), mail, database.db), variables ?? {});
     expect(typeof (result as Promise<unknown>).then).toBe('undefined');
     expect((result as ExecutionResult).errors).toBeUndefined();
-    const expected = await execute({ schema, document, contextValue: createContext(database.db, mail), variableValues: variables });
+    const expected = await execute({ schema, document, contextValue: createContext(sqliteCatalogue(database.db), mail, database.db), variableValues: variables });
     expect(JSON.stringify(result)).toBe(JSON.stringify(expected));
   });
 });

@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
 import { listPapers } from '../src/catalogue/papers.ts';
+import { sqliteCatalogue } from '../src/catalogue/catalogue.ts';
 import { createContext } from '../src/graphql/context.ts';
 import { schema } from '../src/graphql/schema.ts';
 import { readTogether } from '../src/graphql/siblings.ts';
@@ -246,7 +247,7 @@ describe('batching', () => {
     // The Paper type's own resolvers (the list decides what it reads, so a paper
     // without texts meets these only if that decision is wrong).
     const fields = (schema.getType('Paper') as GraphQLObjectType).getFields();
-    const context = createContext(db, { publicUrl: 'http://test', nudge: () => {} });
+    const context = createContext(sqliteCatalogue(db), { publicUrl: 'http://test', nudge: () => {} });
     const info = {} as GraphQLResolveInfo;
     const sql = await api.sql(async () => {
       const answers = await Promise.all(

@@ -13,7 +13,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
-  Connection: { totalCount: () => number };
+  Connection: { totalCount: () => number | Promise<number> };
 }>({
   plugins: [RelayPlugin, deadlinePlugin, syncNodeIdsPlugin],
   defaultFieldNullability: false,

@@ -1,13 +1,19 @@
-// What every resolver gets: the database and a few per-request memos.
+// What every resolver gets: the catalogue and a few per-request memos.
+import type { Catalogue } from '../catalogue/catalogue.ts';
+import { dayStart } from '../catalogue/dates.ts';
+import { isPromise } from '../catalogue/maybe.ts';
 import type { Db } from '../db/index.ts';
 import type { Deadline } from './deadline.ts';
-import { dayStart } from '../catalogue/dates.ts';
-import { latestListingDay } from '../catalogue/papers.ts';
 import type { MailSettings, Requester } from '../mail/subscriptions.ts';
 import type { NodeLoaders } from './types/node.ts';
 
 export interface Context {
-  db: Db;
+  catalogue: Catalogue;
+  /**
+   * The SQLite database, for the digest subscriptions (mail/subscriptions.ts),
+   * which only SQLite keeps so far; absent on PostgreSQL.
+   */
+  db?: Db;
   /** Links in mail, and waking the outbox worker. */
   mail: MailSettings;
   /** The latest day with papers (asked once per request). */
@@ -31,7 +37,12 @@ interface RequestContext extends Context {
 // (esbuild's keepNames) names each closure it makes with Object.defineProperty.
 // Own properties, not a class's: Yoga copies the context into its own.
 function latestDay(this: RequestContext): string | null {
-  if (this.latest === undefined) this.latest = latestListingDay(this.db);
+  if (this.latest === undefined) {
+    const latest = this.catalogue.latestListingDay();
+    // An engine that answers later has it read before the request (createContextLater).
+    if (isPromise(latest)) throw new Error('the latest listing day was not read before the request');
+    this.latest = latest;
+  }
   return this.latest;
 }
 
@@ -40,7 +51,13 @@ function defaultAsOf(this: RequestContext): number {
   return day === null ? Date.now() : dayStart(day) + 86_400_000;
 }
 
-export function createContext(db: Db, mail: MailSettings): Context {
-  const context: RequestContext = { db, mail, latest: undefined, latestDay, defaultAsOf };
+/** A request's context; `db` where the catalogue is SQLite. */
+export function createContext(catalogue: Catalogue, mail: MailSettings, db?: Db, latest?: string | null): Context {
+  const context: RequestContext = { catalogue, db, mail, latest, latestDay, defaultAsOf };
   return context;
+}
+
+/** A request's context on an engine that answers with promises: the latest listing day is read first, as the resolvers need it at once. */
+export async function createContextLater(catalogue: Catalogue, mail: MailSettings): Promise<Context> {
+  return createContext(catalogue, mail, undefined, await catalogue.latestListingDay());
 }

@@ -3,6 +3,7 @@
 // SQL it ran. Started by execution-threads.ts through execution-thread.mjs.
 import { execute, GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { parentPort, workerData } from 'node:worker_threads';
+import { sqliteCatalogue } from '../catalogue/catalogue.ts';
 import { openCatalogueReader } from '../catalogue/index.ts';
 import { compiledExecution } from './compiled.ts';
 import { createContext } from './context.ts';
@@ -11,6 +12,7 @@ import { schema } from './schema.ts';
 
 const { file } = workerData as ThreadData;
 const database = openCatalogueReader(file);
+const catalogue = sqliteCatalogue(database.db);
 const prepare = compiledExecution();
 const mail = { publicUrl: '', nudge: () => {} }; // queries send no mail
 
@@ -39,7 +41,7 @@ function serialized(error: GraphQLError): ThreadError {
 }
 
 async function run(task: ThreadTask): Promise<ExecutionResult> {
-  const contextValue = createContext(database.db, mail);
+  const contextValue = createContext(catalogue, mail, database.db);
   contextValue.deadline = task.deadline;
   const args = { schema, document: documentOf(task.query), operationName: task.operationName, variableValues: task.variables, contextValue };
   return (prepare(args, execute) ?? execute)(args);

@@ -1,6 +1,7 @@
 // Connection arguments in, Relay connections out. Cursors are opaque to
 // clients: base64url of the list's order and the sort key of the row.
 import { isKeyOf, type KeyValue, type Page, type PageRequest, type SortKey } from '../catalogue/keyset.ts';
+import { andThen, type MaybePromise } from '../catalogue/maybe.ts';
 import { badInput } from './errors.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -59,20 +60,20 @@ export function pageRequest(args: ConnectionArgs, order: string, keys: SortKey[]
 export interface Connection<T, E extends object = object> {
   edges: ({ cursor: string; node: T } & E)[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: () => number;
+  totalCount: () => MaybePromise<number>;
 }
 
-export function toConnection<T>(page: Page<T>, order: string, totalCount: () => number): Connection<T>;
+export function toConnection<T>(page: Page<T>, order: string, totalCount: () => MaybePromise<number>): Connection<T>;
 export function toConnection<R, T, E extends object>(
   page: Page<R>,
   order: string,
-  totalCount: () => number,
+  totalCount: () => MaybePromise<number>,
   toEdge: (row: R) => { node: T } & E,
 ): Connection<T, E>;
 export function toConnection<R>(
   page: Page<R>,
   order: string,
-  totalCount: () => number,
+  totalCount: () => MaybePromise<number>,
   toEdge: (row: R) => { node: unknown } = (row) => ({ node: row }),
 ): Connection<unknown> {
   const edges = page.rows.map(({ row, key }) => Object.assign(new Edge(order, key), toEdge(row)));
@@ -120,8 +121,8 @@ export function resolveConnection<T>(
   args: ConnectionArgs,
   order: string,
   keys: SortKey[],
-  fetch: (request: PageRequest) => Page<T>,
-  count: () => number,
-): Connection<T> {
-  return toConnection(fetch(pageRequest(args, order, keys)), order, count);
+  fetch: (request: PageRequest) => MaybePromise<Page<T>>,
+  count: () => MaybePromise<number>,
+): MaybePromise<Connection<T>> {
+  return andThen(fetch(pageRequest(args, order, keys)), (page) => toConnection(page, order, count));
 }

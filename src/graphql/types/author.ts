@@ -1,4 +1,5 @@
-import { AUTHOR_SORT, countAuthors, searchAuthors } from '../../catalogue/authors.ts';
+import { AUTHOR_SORT } from '../../catalogue/authors.ts';
+import { andThen } from '../../catalogue/maybe.ts';
 import { toNamePrefixExpression } from '../../catalogue/search-query.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
@@ -50,14 +51,14 @@ builder.queryField('authors', (t) =>
       query: t.arg.string({ required: true, description: 'Words or beginnings of words of the name, e.g. "yann le".' }),
       ...t.arg.connectionArgs(),
     },
-    resolve: (_root, args, { db }) => {
+    resolve: (_root, args, { catalogue }) => {
       const expression = namePrefixes(args.query);
       return resolveConnection(
         args,
         'authors',
         AUTHOR_SORT,
-        (request) => pageReadTogether(searchAuthors(db, expression, request)),
-        () => countAuthors(db, expression),
+        (request) => andThen(catalogue.searchAuthors(expression, request), pageReadTogether),
+        () => catalogue.countAuthors(expression),
       );
     },
   }),

@@ -1,5 +1,5 @@
 import { periodContaining, type Period } from '../../catalogue/dates.ts';
-import { adjacentListingDay } from '../../catalogue/papers.ts';
+import { andThen } from '../../catalogue/maybe.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { PaperConnection } from '../refs.ts';
@@ -47,19 +47,13 @@ Digest.implement({
       type: Digest,
       nullable: true,
       description: 'The nearest earlier period of the same length that has papers; null at the start of the catalogue.',
-      resolve: (d, _args, { db }) => {
-        const day = adjacentListingDay(db, d.start, 'before');
-        return day === null ? null : digestOf(d.period, day);
-      },
+      resolve: (d, _args, { catalogue }) => andThen(catalogue.adjacentListingDay(d.start, 'before'), (day) => (day === null ? null : digestOf(d.period, day))),
     }),
     next: t.field({
       type: Digest,
       nullable: true,
       description: 'The nearest later period of the same length that has papers; null at the end of the catalogue.',
-      resolve: (d, _args, { db }) => {
-        const day = adjacentListingDay(db, d.end, 'after');
-        return day === null ? null : digestOf(d.period, day);
-      },
+      resolve: (d, _args, { catalogue }) => andThen(catalogue.adjacentListingDay(d.end, 'after'), (day) => (day === null ? null : digestOf(d.period, day))),
     }),
   }),
 });

@@ -1,11 +1,8 @@
 // Query.node and Query.nodes: refetch anything by the opaque id it was served with.
 import { brandWithType } from '@pothos/core';
 import DataLoader from 'dataloader';
-import { authorsByIds } from '../../catalogue/authors.ts';
+import type { Catalogue } from '../../catalogue/catalogue.ts';
 import { parseArxivId } from '../../catalogue/identity.ts';
-import { organizationsBySlugs } from '../../catalogue/organizations.ts';
-import { papersByArxivIds } from '../../catalogue/papers.ts';
-import type { Db } from '../../db/index.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
@@ -16,9 +13,9 @@ import { readTogether } from '../siblings.ts';
 export const MAX_NODES = 100;
 
 const NODE_TYPES = {
-  Paper: { ref: PaperRef, valid: (key: string) => parseArxivId(key) === key, read: papersByArxivIds },
-  Author: { ref: AuthorRef, valid: (key: string) => /^[1-9]\d{0,15}$/u.test(key), read: (db: Db, keys: readonly string[]) => authorsByIds(db, keys.map(Number)) },
-  Organization: { ref: OrganizationRef, valid: (key: string) => key !== '' && key === key.toLowerCase(), read: organizationsBySlugs },
+  Paper: { ref: PaperRef, valid: (key: string) => parseArxivId(key) === key, read: (c: Catalogue, keys: readonly string[]) => c.papersByArxivIds(keys, 'all') },
+  Author: { ref: AuthorRef, valid: (key: string) => /^[1-9]\d{0,15}$/u.test(key), read: (c: Catalogue, keys: readonly string[]) => c.authorsByIds(keys.map(Number)) },
+  Organization: { ref: OrganizationRef, valid: (key: string) => key !== '' && key === key.toLowerCase(), read: (c: Catalogue, keys: readonly string[]) => c.organizationsBySlugs(keys) },
 } as const;
 
 type NodeType = keyof typeof NODE_TYPES;
@@ -47,7 +44,7 @@ function loaderOf(ctx: Context, type: NodeType): DataLoader<string, object | nul
   const loaders = (ctx.nodeLoaders ??= {});
   return (loaders[type] ??= new DataLoader(async (keys: readonly string[]) => {
     const keyOf = NODE_KEYS[type] as (row: object) => string;
-    const byKey = new Map(readTogether<object>(NODE_TYPES[type].read(ctx.db, keys)).map((row) => [keyOf(row), row]));
+    const byKey = new Map(readTogether<object>(await NODE_TYPES[type].read(ctx.catalogue, keys)).map((row) => [keyOf(row), row]));
     return keys.map((key) => byKey.get(key) ?? null);
   }));
 }

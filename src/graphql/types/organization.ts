@@ -1,4 +1,5 @@
-import { ORGANIZATION_SORT, countOrganizations, listOrganizations, organizationsBySlugs } from '../../catalogue/organizations.ts';
+import { andThen } from '../../catalogue/maybe.ts';
+import { ORGANIZATION_SORT } from '../../catalogue/organizations.ts';
 import { builder } from '../builder.ts';
 import { resolveConnection } from '../pagination.ts';
 import { namePrefixes } from './author.ts';
@@ -45,7 +46,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Look an organization up by its slug (case-insensitive). Null when there is none.',
     args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. "nvidia".' }) },
-    resolve: (_root, { slug }, { db }) => readTogether(organizationsBySlugs(db, [slug.trim().toLowerCase()]))[0] ?? null,
+    resolve: (_root, { slug }, { catalogue }) => andThen(catalogue.organizationsBySlugs([slug.trim().toLowerCase()]), (found) => readTogether(found)[0] ?? null),
   }),
   organizations: t.field({
     type: OrganizationConnection,
@@ -56,15 +57,15 @@ builder.queryFields((t) => ({
       orderBy: t.arg({ type: OrganizationOrder, required: false, defaultValue: 'PAPER_COUNT', description: 'Order; default PAPER_COUNT.' }),
       ...t.arg.connectionArgs(),
     },
-    resolve: (_root, args, { db }) => {
+    resolve: (_root, args, { catalogue }) => {
       const order = args.orderBy ?? 'PAPER_COUNT';
       const expression = args.query?.trim() ? namePrefixes(args.query) : null;
       return resolveConnection(
         args,
         `organizations:${order}`,
         ORGANIZATION_SORT[order],
-        (request) => pageReadTogether(listOrganizations(db, expression, order, request)),
-        () => countOrganizations(db, expression),
+        (request) => andThen(catalogue.listOrganizations(expression, order, request), pageReadTogether),
+        () => catalogue.countOrganizations(expression),
       );
     },
   }),

@@ -1,16 +1,10 @@
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { authorsOfPapers, type AuthorColumns, type AuthorRow } from '../../catalogue/authors.ts';
+import type { AuthorColumns, AuthorRow } from '../../catalogue/authors.ts';
 import { arxivIdFromInput } from '../../catalogue/identity.ts';
-import { organizationsByIds, type OrganizationRow } from '../../catalogue/organizations.ts';
+import { andThen, type MaybePromise } from '../../catalogue/maybe.ts';
+import type { OrganizationRow } from '../../catalogue/organizations.ts';
 import {
-  countPapers,
-  countPapersByGroup,
-  listPapers,
-  listPapersByGroup,
   paperSortKeys,
-  paperTexts,
-  papersByArxivIds,
-  papersWithOrganizationsByArxivIds,
   type ListedPaper,
   type PaperColumns,
   type PaperFilter,
@@ -162,13 +156,12 @@ export function readWithOrganizations<P extends ListedPaper>(papers: P[], organi
 
 /** A resolver of a text of a paper: from its row, or loaded with its siblings' when the row was read without texts. */
 function paperText<K extends keyof PaperTexts, T = PaperTexts[K]>(key: K, as: (text: PaperTexts[K]) => T = (text) => text as T) {
-  return (paper: ListedPaper, _args: object, ctx: Context): T => {
+  return (paper: ListedPaper, _args: object, ctx: Context): MaybePromise<T> => {
     if (paper[key] !== undefined) return as(paper[key] as PaperTexts[K]);
-    const texts = loadTogether(paper, 'texts', (papers) => {
-      const byId = paperTexts(ctx.db, papers.map((p) => p.id));
-      return papers.map((p) => byId.get(p.id)!);
-    });
-    return as(texts[key]);
+    const texts = loadTogether(paper, 'texts', (papers) =>
+      andThen(ctx.catalogue.paperTexts(papers.map((p) => p.id)), (byId) => papers.map((p) => byId.get(p.id)!)),
+    );
+    return andThen(texts, (t) => as(t[key]));
   };
 }
 
@@ -180,8 +173,8 @@ export function paperConnection(ctx: Context, info: GraphQLResolveInfo, args: Co
     args,
     orderName(order),
     paperSortKeys(order),
-    (request) => pageReadTogether(scored(listPapers(ctx.db, filter, order, request, columns), order)),
-    () => countPapers(ctx.db, filter),
+    (request) => andThen(ctx.catalogue.listPapers(filter, order, request, columns), (page) => pageReadTogether(scored(page, order))),
+    () => ctx.catalogue.countPapers(filter),
   );
 }
 
@@ -196,14 +189,16 @@ export function paperConnections(
   args: ConnectionArgs,
   filter: PaperFilter,
   orderArg: OrderArg,
-): Connection<ListedPaper>[] {
+): MaybePromise<Connection<ListedPaper>[]> {
   const order = paperOrder(ctx, orderArg);
-  const pages = listPapersByGroup(ctx.db, group, filter, order, pageRequest(args, orderName(order), paperSortKeys(order)), paperColumns(info));
-  // The papers of all the parents' pages, so that their authors are one statement.
-  pagesReadTogether(pages.values());
-  let counts: Map<number, number> | undefined;
-  const countOf = (id: number) => (counts ??= countPapersByGroup(ctx.db, group, filter)).get(id) ?? 0;
-  return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), orderName(order), () => countOf(id)));
+  const request = pageRequest(args, orderName(order), paperSortKeys(order));
+  return andThen(ctx.catalogue.listPapersByGroup(group, filter, order, request, paperColumns(info)), (pages) => {
+    // The papers of all the parents' pages, so that their authors are one statement.
+    pagesReadTogether(pages.values());
+    let counts: MaybePromise<Map<number, number>> | undefined;
+    const countOf = (id: number) => andThen((counts ??= ctx.catalogue.countPapersByGroup(group, filter)), (byGroup) => byGroup.get(id) ?? 0);
+    return group.ids.map((id) => toConnection(scored(pages.get(id)!, order), orderName(order), () => countOf(id)));
+  });
 }
 
 /** Fields of an author that the `names` columns answer. */
@@ -223,26 +218,29 @@ function asksForNamesOnly(fieldNodes: readonly FieldNode[]): boolean {
 }
 
 /** The authors of a paper, loaded with its siblings' in one statement, one per set of columns. */
-function authorsOf(ctx: Context, paper: ListedPaper, columns: AuthorColumns): AuthorRow[] {
-  return loadTogether(paper, columns === 'names' ? 'authorNames' : 'authors', (papers) => {
-    const byPaper = authorsOfPapers(ctx.db, papers.map((p) => p.id), columns);
-    // Whole authors may be asked for their papers: those of all these authors
-    // are then one statement too. Names answer nothing that loads.
-    if (columns === 'all') readTogether([...byPaper.values()].flat());
-    return papers.map((p) => byPaper.get(p.id)!);
-  });
+function authorsOf(ctx: Context, paper: ListedPaper, columns: AuthorColumns): MaybePromise<AuthorRow[]> {
+  return loadTogether(paper, columns === 'names' ? 'authorNames' : 'authors', (papers) =>
+    andThen(ctx.catalogue.authorsOfPapers(papers.map((p) => p.id), columns), (byPaper) => {
+      // Whole authors may be asked for their papers: those of all these authors
+      // are then one statement too. Names answer nothing that loads.
+      if (columns === 'all') readTogether([...byPaper.values()].flat());
+      return papers.map((p) => byPaper.get(p.id)!);
+    }),
+  );
 }
 
 /** What Paper.organization is loaded (or read) as, for its siblings. */
 const ORGANIZATION = 'organization';
 
 /** The organization of a paper: read with it, or loaded with its siblings' in one statement. */
-function organizationOf(ctx: Context, paper: ListedPaper): OrganizationRow | null {
+function organizationOf(ctx: Context, paper: ListedPaper): MaybePromise<OrganizationRow | null> {
   if (paper.organizationId === null) return null;
   return loadTogether(paper, ORGANIZATION, (papers) => {
     const ids = [...new Set(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))];
-    const byId = new Map(readTogether(organizationsByIds(ctx.db, ids)).map((org) => [org.id, org]));
-    return papers.map((p) => (p.organizationId === null ? null : (byId.get(p.organizationId) ?? null)));
+    return andThen(ctx.catalogue.organizationsByIds(ids), (organizations) => {
+      const byId = new Map(readTogether(organizations).map((org) => [org.id, org]));
+      return papers.map((p) => (p.organizationId === null ? null : (byId.get(p.organizationId) ?? null)));
+    });
   });
 }
 
@@ -297,8 +295,9 @@ PaperRef.implement({
       },
       resolve: (p, { asOf, window }, ctx) => {
         const asOfMs = asOf?.getTime() ?? ctx.defaultAsOf();
-        const history = historyOf(p, ctx);
-        return history.length > 0 ? momentum(history, p.listedOn, asOfMs, window ?? 'WEEK') : trendingScore(p.upvotes, p.listedOn, asOfMs, window ?? 'WEEK');
+        return andThen(historyOf(p, ctx), (history) =>
+          history.length > 0 ? momentum(history, p.listedOn, asOfMs, window ?? 'WEEK') : trendingScore(p.upvotes, p.listedOn, asOfMs, window ?? 'WEEK'),
+        );
       },
     }),
   }),
@@ -315,9 +314,10 @@ builder.queryFields((t) => ({
       const id = arxivIdFromInput(arxivId);
       if (id === null) throw badInput('arxivId', `is not an arXiv id like "2310.05869"; got ${JSON.stringify(arxivId)}`);
       const columns = paperColumns(info);
-      if (!asksForOrganization(info)) return readTogether(papersByArxivIds(ctx.db, [id], columns))[0] ?? null;
-      const [read] = papersWithOrganizationsByArxivIds(ctx.db, [id], columns);
-      return read ? readWithOrganizations([read.paper], [read.organization])[0] : null;
+      if (!asksForOrganization(info)) return andThen(ctx.catalogue.papersByArxivIds([id], columns), (papers) => readTogether(papers)[0] ?? null);
+      return andThen(ctx.catalogue.papersWithOrganizationsByArxivIds([id], columns), ([read]) =>
+        read ? readWithOrganizations([read.paper], [read.organization])[0]! : null,
+      );
     },
   }),
   papers: t.field({

@@ -2,7 +2,8 @@
 // a few liked papers and unlike disliked ones, each with the reasons why
 // (catalogue/related.ts computes them from the term index).
 import type { ListedPaper } from '../../catalogue/papers.ts';
-import { MAX_TASTE_PAPERS, paperIdsByArxivIds, reasonOf, tasteProblem, tooManyForTaste, recommendedPapers, relatedPapers, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
+import { all, andThen, type MaybePromise } from '../../catalogue/maybe.ts';
+import { MAX_TASTE_PAPERS, reasonOf, tasteProblem, tooManyForTaste, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
 import { listedWithin, type TrendingWindow as Window } from '../../catalogue/trending.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -78,18 +79,19 @@ builder.objectField(PaperRef, 'related', (t) =>
       const request = rankedRequest(args.first, args.after);
       const columns = paperColumns(info);
       // The related papers of every paper of the page, in one statement.
-      const page = loadTogether(paper, `related ${request.size} ${args.after ?? ''} ${columns}`, (papers) => {
-        const pages = relatedPapers(ctx.db, papers.map((p) => p.id), request, columns);
-        readTogether([...pages.values()].flatMap((p) => p.rows.map((r) => r.row.paper)));
-        return papers.map((p) => pages.get(p.id)!);
-      });
-      return asConnection(page);
+      const page = loadTogether(paper, `related ${request.size} ${args.after ?? ''} ${columns}`, (papers) =>
+        andThen(ctx.catalogue.relatedPapers(papers.map((p) => p.id), request, columns), (pages) => {
+          readTogether([...pages.values()].flatMap((p) => p.rows.map((r) => r.row.paper)));
+          return papers.map((p) => pages.get(p.id)!);
+        }),
+      );
+      return andThen(page, asConnection);
     },
   }),
 );
 
 /** Paper ids from Paper global ids, every one checked: a wrong type, a malformed id or an unknown paper is named. */
-export function paperIdsOf(ctx: Context, argument: string, ids: readonly (string | number)[]): number[] {
+export function paperIdsOf(ctx: Context, argument: string, ids: readonly (string | number)[]): MaybePromise<number[]> {
   const tooMany = tooManyForTaste(ids.length);
   if (tooMany) throw badInput(argument, tooMany);
   const arxivIds = ids.map((id, i) => {
@@ -97,12 +99,13 @@ export function paperIdsOf(ctx: Context, argument: string, ids: readonly (string
     if (decoded.type !== 'Paper') throw badInput(`${argument}[${i}]`, `is the id of an ${decoded.type}, not of a Paper`);
     return decoded.key;
   });
-  const found = paperIdsByArxivIds(ctx.db, arxivIds);
-  return arxivIds.map((arxivId, i) => {
-    const id = found.get(arxivId);
-    if (id === undefined) throw badInput(`${argument}[${i}]`, `names no paper of the catalogue (arXiv ${arxivId})`);
-    return id;
-  });
+  return andThen(ctx.catalogue.paperIdsByArxivIds(arxivIds), (found) =>
+    arxivIds.map((arxivId, i) => {
+      const id = found.get(arxivId);
+      if (id === undefined) throw badInput(`${argument}[${i}]`, `names no paper of the catalogue (arXiv ${arxivId})`);
+      return id;
+    }),
+  );
 }
 
 builder.queryField('recommendedPapers', (t) =>
@@ -120,17 +123,18 @@ builder.queryField('recommendedPapers', (t) =>
     resolve: (_root, args, ctx, info) => {
       const request = rankedRequest(args.first, args.after);
       if (args.liked.length === 0) throw badInput('liked', 'is empty: name at least one paper you liked');
-      const liked = paperIdsOf(ctx, 'liked', args.liked);
-      const disliked = paperIdsOf(ctx, 'disliked', args.disliked ?? []);
-      const taste = tasteProblem(liked, disliked);
-      if (taste) throw badInput(`${taste.list}${taste.index === null ? '' : `[${taste.index}]`}`, taste.problem);
       const filter = paperFilter(args.filter);
       // Listed in the window as trendingPapers counts it, up to the end of the latest listing day.
       const window = (args.window ?? 'MONTH') as Window;
       const listed = listedWithin(filter.listed, ctx.defaultAsOf(), window);
-      const page = recommendedPapers(ctx.db, liked, disliked, { ...filter, listed }, window !== 'ALL', request, paperColumns(info));
-      readTogether(page.rows.map((r) => r.row.paper));
-      return asConnection(page);
+      return andThen(all([paperIdsOf(ctx, 'liked', args.liked), paperIdsOf(ctx, 'disliked', args.disliked ?? [])]), ([liked, disliked]) => {
+        const taste = tasteProblem(liked!, disliked!);
+        if (taste) throw badInput(`${taste.list}${taste.index === null ? '' : `[${taste.index}]`}`, taste.problem);
+        return andThen(ctx.catalogue.recommendedPapers(liked!, disliked!, { ...filter, listed }, window !== 'ALL', request, paperColumns(info)), (page) => {
+          readTogether(page.rows.map((r) => r.row.paper));
+          return asConnection(page);
+        });
+      });
     },
   }),
 );

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ListedPaper } from '../../catalogue/papers.ts';
-import { countSearch, searchPapers, searchSortKeys, wordsStartingWith, type SearchHit } from '../../catalogue/search.ts';
-import { MAX_QUERY_LENGTH, MAX_TERMS, SearchSyntaxError, toMatchExpression } from '../../catalogue/search-query.ts';
+import { isPromise, andThen, type MaybePromise } from '../../catalogue/maybe.ts';
+import { searchSortKeys, type SearchHit } from '../../catalogue/search.ts';
+import { MAX_QUERY_LENGTH, MAX_TERMS, SearchSyntaxError } from '../../catalogue/search-query.ts';
+import type { Context } from '../context.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { pageRequest, toConnection } from '../pagination.ts';
@@ -52,29 +54,39 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
       orderBy: t.arg({ type: SearchOrder, required: false, defaultValue: 'RELEVANCE', description: 'Order; default RELEVANCE.' }),
       ...t.arg.connectionArgs(),
     },
-    resolve: (_root, args, { db }, info) => {
-      let expression: string;
-      try {
-        expression = toMatchExpression(args.query, (prefix) => wordsStartingWith(db, prefix));
-      } catch (error) {
-        if (error instanceof SearchSyntaxError) throw badInput('query', error.message);
-        throw error;
-      }
+    resolve: (_root, args, { catalogue }, info) =>
+      andThen(searchExpression(catalogue, args.query), (expression) => {
       const order = args.orderBy ?? 'RELEVANCE';
       const filter = paperFilter(args.filter);
       // The cursor belongs to this query: a cursor of another search is refused.
       const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
       const organization = asksForOrganization(info);
-      const page = searchPapers(db, expression, filter, order, pageRequest(args, cursorTag, searchSortKeys(order)), paperColumns(info), organization);
-      const papers = page.rows.map(({ row }) => row.paper);
-      if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization ?? null));
-      else readTogether(papers);
-      return toConnection(
-        page,
-        cursorTag,
-        () => countSearch(db, expression, filter),
-        ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
-      );
-    },
+      const request = pageRequest(args, cursorTag, searchSortKeys(order));
+      return andThen(catalogue.searchPapers(expression, filter, order, request, paperColumns(info), organization), (page) => {
+        const papers = page.rows.map(({ row }) => row.paper);
+        if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization ?? null));
+        else readTogether(papers);
+        return toConnection(
+          page,
+          cursorTag,
+          () => catalogue.countSearch(expression, filter),
+          ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
+        );
+      });
+    }),
   }),
 );
+
+/** The engine's expression for a search `query`; a query that cannot be searched is bad input naming it. */
+function searchExpression(catalogue: Context['catalogue'], query: string): MaybePromise<string> {
+  const refused = (error: unknown): never => {
+    if (error instanceof SearchSyntaxError) throw badInput('query', error.message);
+    throw error;
+  };
+  try {
+    const expression = catalogue.searchExpression(query);
+    return isPromise(expression) ? expression.catch(refused) : expression;
+  } catch (error) {
+    return refused(error);
+  }
+}

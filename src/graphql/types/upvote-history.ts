@@ -1,5 +1,6 @@
 // Paper.upvoteHistory: a paper's upvotes and stars on the days they changed.
-import { upvoteHistoryOf, type UpvoteCount } from '../../catalogue/history.ts';
+import type { UpvoteCount } from '../../catalogue/history.ts';
+import type { MaybePromise } from '../../catalogue/maybe.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { PaperRef } from '../refs.ts';
@@ -8,8 +9,8 @@ import { loadTogether } from '../siblings.ts';
 const HISTORY = Symbol('upvoteHistory');
 
 /** A paper's history, oldest first: one statement for it and the papers read with it (siblings.ts). */
-export const historyOf = (paper: { id: number }, ctx: Context): UpvoteCount[] =>
-  loadTogether(paper, HISTORY, (rows) => upvoteHistoryOf(ctx.db, rows.map((row) => row.id)));
+export const historyOf = (paper: { id: number }, ctx: Context): MaybePromise<UpvoteCount[]> =>
+  loadTogether(paper, HISTORY, (rows) => ctx.catalogue.upvoteHistoryOf(rows.map((row) => row.id)));
 
 const UpvoteCountRef = builder.objectRef<UpvoteCount>('UpvoteCount').implement({
   description: "A paper's counts as observed on one day (by a sync, or in an imported listing).",
