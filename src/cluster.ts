@@ -3,16 +3,14 @@
 // migrates and loads the seeds once, then forks; only the first worker
 // delivers mail (the others would only race it for the same rows).
 import cluster from 'node:cluster';
-import { openCatalogue } from './catalogue/index.ts';
 import type { Config } from './config.ts';
-import { loadSeedsIfNeeded } from './ingest/seeds.ts';
 import { log } from './log.ts';
+import { openServed } from './server.ts';
 
 /** In the primary: prepares the database, forks the workers, restarts a worker that dies, stops them all on SIGTERM / SIGINT. */
-export function runPrimary(config: Config): void {
-  const database = openCatalogue(config.databasePath);
-  if (config.seeds === 'auto') loadSeedsIfNeeded(database);
-  database.close();
+export async function runPrimary(config: Config): Promise<void> {
+  // Migrated and seeded once, before the workers open it.
+  await (await openServed(config)).close();
 
   let stopping = false;
   const fork = (index: number) => {

@@ -5,6 +5,10 @@ import { availableParallelism } from 'node:os';
 export interface Config {
   /** SQLite file of the catalogue; created, migrated and seeded on first start. */
   databasePath: string;
+  /** The catalogue on PostgreSQL instead (DATABASE_URL=postgres://…): migrated and seeded on first start the same way. */
+  databaseUrl: string | null;
+  /** PostgreSQL streaming replicas of DATABASE_URL that the reads go to. */
+  databaseReplicaUrls: string[];
   host: string;
   port: number;
   /** Load the bundled seeds into an empty catalogue on start ("auto"), or never ("off"). */
@@ -146,13 +150,22 @@ function url(env: Env, name: string, fallback: string | null, protocols: string[
   const raw = env[name] || fallback;
   if (raw === null) return null;
   let parsed: URL;
+  // A database's URL may hold its password: never repeated.
+  const shown = raw.replace(/\/\/([^:@/]*):[^@/]*@/u, '//$1:***@');
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be a URL; got "${raw}"`);
+    throw new ConfigError(`${name} must be a URL; got "${shown}"`);
   }
-  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL; got "${raw}"`);
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL; got "${shown}"`);
   return raw.replace(/\/+$/u, '');
+}
+
+/** DATABASE_REPLICA_URLS: comma-separated PostgreSQL URLs, only beside a DATABASE_URL. */
+function replicaUrls(env: Env): string[] {
+  const list = (env.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (list.length > 0 && !env.DATABASE_URL) throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a PostgreSQL primary');
+  return list.map((raw, i) => url({ [`DATABASE_REPLICA_URLS[${i}]`]: raw }, `DATABASE_REPLICA_URLS[${i}]`, null, ['postgres:', 'postgresql:'])!);
 }
 
 /** The base of links: PUBLIC_URL, or the address the server listens on. */
@@ -163,6 +176,8 @@ export function publicUrlOf(config: Config, port = config.port): string {
 export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     databasePath: env.DATABASE_PATH || './data/catalogue.db',
+    databaseUrl: url(env, 'DATABASE_URL', null, ['postgres:', 'postgresql:']),
+    databaseReplicaUrls: replicaUrls(env),
     host: env.HOST || '127.0.0.1',
     port: port(env, 'PORT', 4000),
     seeds: oneOf(env, 'SEEDS', ['auto', 'off'] as const, 'auto'),
@@ -223,6 +238,8 @@ interface Setting {
 
 const SETTINGS: Setting[] = [
   { name: 'DATABASE_PATH', about: 'SQLite file of the catalogue; its folder must exist', fallback: (c) => c.databasePath },
+  { name: 'DATABASE_URL', about: 'postgres://… : the catalogue on PostgreSQL instead of DATABASE_PATH', fallback: () => null },
+  { name: 'DATABASE_REPLICA_URLS', about: 'postgres://…,… : streaming replicas of DATABASE_URL that reads go to', fallback: () => null },
   { name: 'LOG_LEVEL', about: 'debug, info, warn, error or silent', fallback: (c) => c.logLevel },
   { name: 'HOST', about: 'address to listen on', fallback: (c) => c.host },
   { name: 'PORT', about: 'port to listen on (0: any free port)', fallback: (c) => c.port },

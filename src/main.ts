@@ -72,10 +72,10 @@ async function main(argv: string[]): Promise<number> {
 /** Checks the database can be served (written: subscriptions, mail), then serves until SIGTERM / SIGINT. */
 async function serve(config: Config): Promise<number> {
   const cluster = (await import('node:cluster')).default;
-  if (cluster.isPrimary) openCommandCatalogue(config, process.env, true).close();
+  if (cluster.isPrimary && !config.databaseUrl) openCommandCatalogue(config, process.env, true).close();
   if (config.workers > 1 && cluster.isPrimary) {
-    (await import('./cluster.ts')).runPrimary(config);
-    const banner = `Paper catalogue GraphQL API: ${config.workers} workers on http://${config.host}:${config.port}/graphql, serving ${served(config)}\n`;
+    await (await import('./cluster.ts')).runPrimary(config);
+    const banner = `Paper catalogue GraphQL API: ${config.workers} workers on http://${config.host}:${config.port}/graphql, serving ${await served(config)}\n`;
     cluster.once('listening', () => process.stdout.write(banner));
     return -1; // keep running
   }
@@ -106,13 +106,24 @@ async function serve(config: Config): Promise<number> {
   process.on('SIGINT', stop);
   // The banner last: whoever reads it and sends a signal finds the handlers in place.
   if (cluster.isPrimary) {
-    process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser), serving ${served(config)}; mail goes to ${running.mail}\n`);
+    process.stdout.write(`Paper catalogue GraphQL API at ${running.url} (GraphiQL in a browser), serving ${await served(config)}; mail goes to ${running.mail}\n`);
   }
   return -1; // keep running
 }
 
-/** "the file (n papers)", for the banner. */
-function served(config: Config): string {
+/** "the file (n papers)", or "the PostgreSQL database d on host (n papers)", for the banner. */
+async function served(config: Config): Promise<string> {
+  if (config.databaseUrl) {
+    const { openPostgres } = await import('./db/postgres.ts');
+    const postgres = await openPostgres(config.databaseUrl, { max: 1, watch: false });
+    try {
+      const [row] = await postgres.db.select({ n: count() }).from((await import('./db/pg-schema.ts')).papers);
+      const { host, pathname } = new URL(config.databaseUrl);
+      return `the PostgreSQL database ${pathname.slice(1)} on ${host} (${row?.n ?? 0} papers)`;
+    } finally {
+      await postgres.close();
+    }
+  }
   const database = openCommandCatalogue(config, process.env, false);
   try {
     const [row] = database.db.select({ n: count() }).from(papers).all();

@@ -2,16 +2,20 @@
 // serve, and stop cleanly on SIGTERM / SIGINT.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { sqliteCatalogue } from './catalogue/catalogue.ts';
 import { openCatalogue } from './catalogue/index.ts';
+import { postgresCatalogue } from './catalogue/pg-catalogue.ts';
+import { openPostgres } from './db/postgres.ts';
+import type { ImportSummary } from './ingest/importer.ts';
 import { publicUrlOf, type Config } from './config.ts';
 import { summarize } from './ingest/cli.ts';
-import { loadSeedsIfNeeded } from './ingest/seeds.ts';
+import { loadSeedsIfNeeded, loadSeedsIntoPostgres } from './ingest/seeds.ts';
 import { configureLogging, log } from './log.ts';
 import { deliversMail } from './cluster.ts';
 import { startOutboxWorker, type OutboxWorker } from './mail/delivery.ts';
 import { createMailTransport } from './mail/transport.ts';
 import { startSyncSchedule, type SyncSchedule } from './sync/schedule.ts';
-import { createRequestListener } from './yoga.ts';
+import { createRequestListener, type Served } from './yoga.ts';
 
 export interface Running {
   server: Server;
@@ -31,19 +35,42 @@ export interface ServerOptions {
   now?: () => Date;
 }
 
+/**
+ * The catalogue to serve: on PostgreSQL at DATABASE_URL (its replicas taking
+ * the reads), else in the SQLite file at DATABASE_PATH; migrated, and seeded
+ * if empty and SEEDS=auto.
+ */
+export async function openServed(config: Config): Promise<{ served: Served; close(): Promise<void> }> {
+  const started = Date.now();
+  const seeded = (summary: ImportSummary | null) => summary && log.info('loaded the bundled seeds', { summary: summarize(summary), ms: Date.now() - started });
+  if (config.databaseUrl) {
+    const postgres = await openPostgres(config.databaseUrl, { replicas: config.databaseReplicaUrls });
+    if (config.seeds === 'auto') {
+      try {
+        seeded(await loadSeedsIntoPostgres(postgres));
+      } catch (error) {
+        await postgres.close();
+        throw error;
+      }
+    }
+    return { served: { catalogue: postgresCatalogue(postgres), database: null }, close: () => postgres.close() };
+  }
+  const database = openCatalogue(config.databasePath);
+  if (config.seeds === 'auto') seeded(loadSeedsIfNeeded(database));
+  return { served: { catalogue: sqliteCatalogue(database), database }, close: async () => database.close() };
+}
+
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<Running> {
   configureLogging(config.logLevel);
-  const database = openCatalogue(config.databasePath);
-  if (config.seeds === 'auto') {
-    const started = Date.now();
-    const seeded = loadSeedsIfNeeded(database);
-    if (seeded) log.info('loaded the bundled seeds', { summary: summarize(seeded), ms: Date.now() - started });
-  }
+  const { served, close: closeCatalogue } = await openServed(config);
+  const { database } = served;
+  if (!database) log.warn('the catalogue is on PostgreSQL: this server answers the API, the feeds and the daily-papers API; digests by email and the scheduled sync still need a SQLite catalogue');
   const transport = createMailTransport(config.mail);
-  const outbox: OutboxWorker = deliversMail() ? startOutboxWorker(database.db, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
+  const outbox: OutboxWorker =
+    database && deliversMail() ? startOutboxWorker(database.db, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
   // A client sending its request slowly is cut off too (408), not only a slow execution.
-  const listener = createRequestListener(database, { mail, config });
+  const listener = createRequestListener(served, { mail, config });
   const server = createServer(
     {
       requestTimeout: config.limits.requestTimeoutMs,
@@ -64,7 +91,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // SYNC_INTERVAL: every worker tries; the sync's lease lets one process at a time run.
   const { intervalMs } = config.sync;
   const sync: SyncSchedule | null =
-    intervalMs === null ? null : startSyncSchedule(database, { ...config.sync, intervalMs }, { publicUrl: () => mail.publicUrl, nudge: outbox.nudge }, options.now);
+    intervalMs === null || !database ? null : startSyncSchedule(database, { ...config.sync, intervalMs }, { publicUrl: () => mail.publicUrl, nudge: outbox.nudge }, options.now);
   let closing: Promise<void> | null = null;
   const stop = async (): Promise<void> => {
     const deadline = Date.now() + config.shutdownGraceMs;
@@ -85,7 +112,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (!(await settlesBefore(outbox.stop(), deadline))) log.warn('shutdown grace time over: mail delivery still running');
     transport.close();
     await listener.close();
-    database.close();
+    await closeCatalogue();
   };
   return {
     server,

@@ -4,9 +4,9 @@ import { GraphQLError, specifiedRules, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Database } from './db/index.ts';
-import { sqliteCatalogue } from './catalogue/catalogue.ts';
+import { sqliteCatalogue, type Catalogue } from './catalogue/catalogue.ts';
 import { compiledQueries } from './graphql/compiled.ts';
-import { createContext, type Context } from './graphql/context.ts';
+import { createContext, createContextLater, type Context } from './graphql/context.ts';
 import { executionThreads, startExecutionThreads } from './graphql/execution-threads.ts';
 import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
@@ -74,29 +74,42 @@ export interface AppOptions {
   config?: Config;
 }
 
+/**
+ * What a server serves: the catalogue, and the SQLite database where the
+ * catalogue is one (digest subscriptions, execution threads and the count
+ * of statements are kept there).
+ */
+export interface Served {
+  catalogue: Catalogue;
+  database: Database | null;
+}
+
+/** A SQLite database is served as itself. */
+const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : { catalogue: sqliteCatalogue(source), database: source });
+
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
-function routes(database: Database, mail: MailSettings): Plugin {
+function routes({ catalogue, database }: Served, mail: MailSettings): Plugin {
   const root = home(schema);
   return {
     onRequest({ request, url, endResponse }) {
-      // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use.
-      const later = digestLinks(database.db, request, url) ?? graphiqlAssets(request, url);
+      // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds read the catalogue.
+      const later = (database && digestLinks(database.db, request, url)) ?? graphiqlAssets(request, url) ?? feeds(catalogue, mail.publicUrl, request, url) ?? dailyPapersApi(catalogue, request, url);
       if (later) return later.then(endResponse);
-      const response = feeds(database.db, mail.publicUrl, request, url) ?? dailyPapersApi(database.db, request, url) ?? embed(request, url) ?? root(request, url);
+      const response = embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
     },
   };
 }
 
-export function createApp(database: Database, options: AppOptions = {}) {
-  return assemble(database, options).yoga;
+export function createApp(source: Database | Served, options: AppOptions = {}) {
+  return assemble(servedOf(source), options).yoga;
 }
 
 export type App = ReturnType<typeof createApp>;
 
 /** What the server listens with: the app, behind the body limit for bodies sent without a length; close() stops its execution threads. */
-export function createRequestListener(database: Database, options: AppOptions = {}): RequestListener & { close(): Promise<void> } {
-  const { yoga, observed, config, threads } = assemble(database, options);
+export function createRequestListener(source: Database | Served, options: AppOptions = {}): RequestListener & { close(): Promise<void> } {
+  const { yoga, observed, config, threads } = assemble(servedOf(source), options);
   const refused = (req: IncomingMessage, status: number, started: number) =>
     observed.served({ id: requestIdFrom(req.headers[REQUEST_ID_HEADER]), method: req.method ?? 'POST', path: req.url?.split('?', 1)[0] ?? '/', status, started, operations: [] });
   threads?.start();
@@ -105,21 +118,22 @@ export function createRequestListener(database: Database, options: AppOptions = 
 }
 
 function assemble(
-  database: Database,
+  served: Served,
   {
     mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} },
     config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }),
   }: AppOptions,
 ) {
-  const catalogue = sqliteCatalogue(database.db);
+  const { catalogue, database } = served;
   const limiter = createRateLimiter(config.limits);
-  const observed = observability({ database, config });
-  // A private in-memory catalogue has nothing that another connection could read.
-  const file = database.sqlite.memory ? null : database.sqlite.name;
+  const observed = observability({ catalogue, config });
+  // A private in-memory catalogue has nothing that another connection could read; PostgreSQL answers off this thread anyway.
+  const file = database && !database.sqlite.memory ? database.sqlite.name : null;
   const threads = config.executionThreads > 0 && file ? startExecutionThreads(config.executionThreads, { file }, observed.registry) : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: () => createContext(catalogue, mail, database.db),
+    // An engine answering later has the latest listing day read before the resolvers ask for it.
+    context: database ? () => createContext(catalogue, mail, database.db) : () => createContextLater(catalogue, mail),
     graphqlEndpoint: '/graphql',
     batching: { limit: config.limits.maxBatch },
     // bodySizeLimit (and limitUnsizedBodies on the node:http side) enforce MAX_BODY_BYTES; yoga's own
@@ -156,13 +170,13 @@ function assemble(
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
-      routes(database, mail),
+      routes(served, mail),
       ...persistedOperations(config),
       mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds
       executionThreads(threads, database), // after the compiled execution is chosen, before the cache wraps it
-      ...responseCache(database, config.responseCacheTtlMs),
-      ...admission(schema, database, limiter, config), // every operation; after the cache, so that a refusal replaces a cached answer
+      ...responseCache(catalogue, config.responseCacheTtlMs),
+      ...admission(schema, catalogue, limiter, config), // every operation; after the cache, so that a refusal replaces a cached answer
       executionTimeout(config.limits.requestTimeoutMs),
       namedArgumentErrors,
       badVariablesCode,

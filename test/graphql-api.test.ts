@@ -247,7 +247,7 @@ describe('batching', () => {
     // The Paper type's own resolvers (the list decides what it reads, so a paper
     // without texts meets these only if that decision is wrong).
     const fields = (schema.getType('Paper') as GraphQLObjectType).getFields();
-    const context = createContext(sqliteCatalogue(db), { publicUrl: 'http://test', nudge: () => {} });
+    const context = createContext(sqliteCatalogue(api.database), { publicUrl: 'http://test', nudge: () => {} });
     const info = {} as GraphQLResolveInfo;
     const sql = await api.sql(async () => {
       const answers = await Promise.all(

@@ -2,7 +2,10 @@
 // embedded default, answering at once) or PostgreSQL (answering with
 // promises). The GraphQL layer, the feeds and the daily-papers routes read
 // through this interface alone and never learn which engine is under it.
-import type { Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
+import { dataVersion } from '../db/data-version.ts';
+import { readiness, type Readiness } from '../db/readiness.ts';
+import { syncStatus, type SyncStatus } from './sync-ledger.ts';
 import { authorsByIds, authorsOfPapers, countAuthors, largestAuthorCount, searchAuthors, type AuthorColumns, type AuthorRow } from './authors.ts';
 import type { Page, PageRequest } from './keyset.ts';
 import type { MaybePromise } from './maybe.ts';
@@ -27,11 +30,18 @@ import {
 } from './papers.ts';
 import { paperIdsByArxivIds, recommendedPapers, relatedPapers, type RankedPage, type RankedRequest } from './related.ts';
 import { countSearch, countWordsStartingWith, searchPapers, wordsStartingWith, type SearchHit, type SearchOrder } from './search.ts';
-import { toMatchExpression } from './search-query.ts';
+import { toMatchExpression, toNamePrefixExpression } from './search-query.ts';
 import { upvoteHistoryOf, type UpvoteCount } from './history.ts';
 
 export interface Catalogue {
   readonly engine: 'sqlite' | 'postgres';
+
+  /** Changes whenever the catalogue does, through this connection or another (another process's import): what caches are kept for. */
+  dataVersion(): string;
+  /** Whether the catalogue can be served: it answers, and has every migration this code ships with. */
+  readiness(): MaybePromise<Readiness>;
+  /** The state of the sync, for /metrics. */
+  syncStatus(): MaybePromise<SyncStatus>;
 
   /** Papers by arXiv id (those the catalogue has, in no particular order), whole or in a tier of columns. */
   papersByArxivIds<C extends PaperColumns>(arxivIds: readonly string[], columns: C): MaybePromise<PaperOf<C>[]>;
@@ -62,16 +72,17 @@ export interface Catalogue {
   authorsByIds(ids: readonly number[]): MaybePromise<AuthorRow[]>;
   /** The authors of each paper, in paper order. */
   authorsOfPapers(paperIds: readonly number[], columns: AuthorColumns): MaybePromise<Map<number, AuthorRow[]>>;
-  /** Authors whose name has a word starting with each word of `names` (search-query.ts: toNamePrefixExpression). */
-  searchAuthors(names: string, request: PageRequest): MaybePromise<Page<AuthorRow>>;
-  countAuthors(names: string): MaybePromise<number>;
+  /** Authors whose name has a word starting with each of `words` (search-query.ts: namePrefixWords). */
+  searchAuthors(words: readonly string[], request: PageRequest): MaybePromise<Page<AuthorRow>>;
+  countAuthors(words: readonly string[]): MaybePromise<number>;
   /** The most authors any paper has: what a list of authors is costed at (http/admission.ts). */
   largestAuthorCount(): MaybePromise<number>;
 
   organizationsByIds(ids: readonly number[]): MaybePromise<OrganizationRow[]>;
   organizationsBySlugs(slugs: readonly string[]): MaybePromise<OrganizationRow[]>;
-  listOrganizations(names: string | null, order: OrganizationOrder, request: PageRequest): MaybePromise<Page<OrganizationRow>>;
-  countOrganizations(names: string | null): MaybePromise<number>;
+  /** Organizations whose name or slug has a word starting with each of `words`; all of them for null. */
+  listOrganizations(words: readonly string[] | null, order: OrganizationOrder, request: PageRequest): MaybePromise<Page<OrganizationRow>>;
+  countOrganizations(words: readonly string[] | null): MaybePromise<number>;
 
   /**
    * A search in the query language (searchPapers' description), ready for
@@ -106,9 +117,13 @@ export interface Catalogue {
 }
 
 /** The catalogue in a SQLite file: every answer at once. */
-export function sqliteCatalogue(db: Db): Catalogue {
+export function sqliteCatalogue(database: Database): Catalogue {
+  const { db } = database;
   return {
     engine: 'sqlite',
+    dataVersion: () => dataVersion(database),
+    readiness: () => readiness(database),
+    syncStatus: () => syncStatus(db),
     papersByArxivIds: (arxivIds, columns) => papersByArxivIds(db, arxivIds, columns),
     papersWithOrganizationsByArxivIds: (arxivIds, columns) => papersWithOrganizationsByArxivIds(db, arxivIds, columns),
     paperIdsByArxivIds: (arxivIds) => paperIdsByArxivIds(db, arxivIds),
@@ -122,13 +137,13 @@ export function sqliteCatalogue(db: Db): Catalogue {
     upvoteHistoryOf: (paperIds) => upvoteHistoryOf(db, paperIds),
     authorsByIds: (ids) => authorsByIds(db, ids),
     authorsOfPapers: (paperIds, columns) => authorsOfPapers(db, paperIds, columns),
-    searchAuthors: (names, request) => searchAuthors(db, names, request),
-    countAuthors: (names) => countAuthors(db, names),
+    searchAuthors: (words, request) => searchAuthors(db, toNamePrefixExpression(words), request),
+    countAuthors: (words) => countAuthors(db, toNamePrefixExpression(words)),
     largestAuthorCount: () => largestAuthorCount(db),
     organizationsByIds: (ids) => organizationsByIds(db, ids),
     organizationsBySlugs: (slugs) => organizationsBySlugs(db, slugs),
-    listOrganizations: (names, order, request) => listOrganizations(db, names, order, request),
-    countOrganizations: (names) => countOrganizations(db, names),
+    listOrganizations: (words, order, request) => listOrganizations(db, words && toNamePrefixExpression(words), order, request),
+    countOrganizations: (words) => countOrganizations(db, words && toNamePrefixExpression(words)),
     searchExpression: (query) => toMatchExpression(query, (prefix) => wordsStartingWith(db, prefix)),
     searchPapers: (expression, filter, order, request, columns, organization) => searchPapers(db, expression, filter, order, request, columns, organization),
     countSearch: (expression, filter) => countSearch(db, expression, filter),

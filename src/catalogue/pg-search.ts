@@ -5,7 +5,7 @@
 // where PostgreSQL folds further: unaccent makes "ł", "ø" and "ß" "l", "o" and
 // "ss" (so "rod" finds "Rød"), and Porter stems two-letter words ("us" is "u").
 // The ranking (ts_rank_cd against bm25) may differ.
-import { and, gte, lt, sql } from 'drizzle-orm';
+import { and, count, gte, lt, sql } from 'drizzle-orm';
 import { papers, searchWords } from '../db/pg-schema.ts';
 import type { PgDb } from '../db/postgres.ts';
 import { MAX_PREFIX_WORDS, searchTerms, searchableWords, toTsQuery } from './search-query.ts';
@@ -22,6 +22,15 @@ export async function wordsStartingWith(db: PgDb, prefix: string): Promise<strin
     .orderBy(sql`length(${searchWords.word})`, word)
     .limit(MAX_PREFIX_WORDS);
   return rows.map((r) => r.word);
+}
+
+/** How many known words start with `prefix`: a prefix's cost (http/admission.ts). */
+export async function countWordsStartingWith(db: PgDb, prefix: string): Promise<number> {
+  const [start] = searchableWords(prefix);
+  if (!start) return 0;
+  const word = sql`${searchWords.word} COLLATE "C"`;
+  const [row] = await db.select({ n: count() }).from(searchWords).where(and(gte(word, start), lt(word, `${start}\u{10FFFF}`)));
+  return row?.n ?? 0;
 }
 
 /**

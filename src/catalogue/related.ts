@@ -96,7 +96,8 @@ const BECAUSE_TERMS = 5;
 const SEP = '\u001f';
 const split = (list: string | null, n = Infinity): string[] => (list ? [...new Set(list.split(SEP))].slice(0, n) : []);
 
-interface RankedRow {
+/** A row of the ranked lists' statements. */
+export interface RankedRow {
   pid: number;
   arxivId: string;
   score: number;
@@ -109,9 +110,32 @@ interface RankedRow {
 /** A page of a ranked list, and how many the whole list holds. */
 export type RankedPage<P> = Page<RelatedHit<P>> & { total: number };
 
-const papersIndexed = sql`(SELECT max(df, 1) FROM term_stats WHERE term = '')`;
-const idfOf = (df: SQL): SQL => sql`(ln((${papersIndexed} + 1.0) / (${df} + 1)) + 1)`;
-const dfCap = sql`max(10, ${papersIndexed} * ${DF_CAP})`;
+/**
+ * What the ranked lists' SQL writes differently on SQLite and on PostgreSQL;
+ * the rest of the statements is the same on both.
+ */
+export interface RankingDialect {
+  /** The ids of a list as a one-column table of `value`. */
+  ids(ids: readonly number[]): SQL;
+  greatest(a: SQL, b: SQL): SQL;
+  least(a: SQL, b: SQL): SQL;
+  /** `values` joined by the unit separator, in `order` if given. */
+  joined(values: SQL, order?: SQL): SQL;
+}
+
+export const SQLITE_RANKING: RankingDialect = {
+  ids: (ids) => sql`SELECT value FROM json_each(${JSON.stringify(ids)})`,
+  greatest: (a, b) => sql`max(${a}, ${b})`,
+  least: (a, b) => sql`min(${a}, ${b})`,
+  joined: (values, order) => sql`group_concat(${values}, char(31)${order ? sql` ORDER BY ${order}` : sql``})`,
+};
+
+/** A number of this module written into the SQL: a parameter would take the type of what it meets on PostgreSQL (0.1 against an integer). */
+const constant = (n: number): SQL => sql.raw(String(n));
+
+const papersIndexed = (d: RankingDialect) => sql`(SELECT ${d.greatest(sql`df`, sql`1`)} FROM term_stats WHERE term = '')`;
+const idfOf = (d: RankingDialect, df: SQL): SQL => sql`(ln((${papersIndexed(d)} + 1.0) / (${df} + 1)) + 1)`;
+const dfCap = (d: RankingDialect) => d.greatest(sql`10`, sql`${papersIndexed(d)} * ${constant(DF_CAP)}`);
 
 /**
  * The `n`-th strongest posting of each term of `top`, in index order (weight
@@ -121,26 +145,26 @@ const dfCap = sql`max(10, ${papersIndexed} * ${DF_CAP})`;
 const floors = (n: number): SQL => {
   const nth = (column: string) =>
     sql`(SELECT ${sql.raw(column)} FROM paper_terms p WHERE p.term = t.term ORDER BY weight DESC, paper_id LIMIT 1 OFFSET ${n - 1})`;
-  return sql`SELECT term, coalesce(${nth('weight')}, -1) AS weight, coalesce(${nth('paper_id')}, 9e18) AS paperId FROM (SELECT DISTINCT term FROM top) t`;
+  return sql`SELECT term, coalesce(${nth('weight')}, -1) AS weight, coalesce(${nth('paper_id')}, 9e18) AS "paperId" FROM (SELECT DISTINCT term FROM top) t`;
 };
 /** Whether posting `c` is in the head of its term's postings (`f`, from floors). Ties on weight are many, so the paper id decides among them. */
-const inHead = sql`c.weight >= f.weight AND (c.weight > f.weight OR c.paper_id <= f.paperId)`;
+const inHead = sql`c.weight >= f.weight AND (c.weight > f.weight OR c.paper_id <= f."paperId")`;
 
 const afterCondition = (request: RankedRequest): SQL =>
-  request.after ? sql`WHERE score < ${request.after[0]} OR (score = ${request.after[0]} AND arxivId > ${request.after[1]})` : sql``;
+  request.after ? sql`WHERE score < ${request.after[0]} OR (score = ${request.after[0]} AND "arxivId" > ${request.after[1]})` : sql``;
 
-/** Pages of ranked rows (one per `pid`), with their papers read in one more statement. */
-function pagesOf<C extends PaperColumns>(db: Db, ids: readonly number[], rows: RankedRow[], request: RankedRequest, columns: C): Map<number, RankedPage<PaperOf<C>>> {
-  const papers = new Map(papersByArxivIds(db, [...new Set(rows.map((r) => r.arxivId))], columns).map((p) => [p.arxivId, p]));
-  const pages = new Map<number, RankedPage<PaperOf<C>>>(ids.map((id) => [id, { rows: [], hasNextPage: false, hasPreviousPage: request.after !== null, total: 0 }]));
+/** Pages of ranked rows (one per `pid`), with their papers (read in one more statement) by arXiv id. */
+export function pagesOf<P extends { arxivId: string }>(ids: readonly number[], rows: RankedRow[], request: RankedRequest, papers: readonly P[]): Map<number, RankedPage<P>> {
+  const byArxivId = new Map(papers.map((p) => [p.arxivId, p]));
+  const pages = new Map<number, RankedPage<P>>(ids.map((id) => [id, { rows: [], hasNextPage: false, hasPreviousPage: request.after !== null, total: 0 }]));
   for (const row of rows) {
     const page = pages.get(row.pid)!;
-    page.total = row.total;
+    page.total = Number(row.total);
     if (page.rows.length === request.size) {
       page.hasNextPage = true;
       continue;
     }
-    const paper = papers.get(row.arxivId);
+    const paper = byArxivId.get(row.arxivId);
     if (!paper) continue;
     const because = { terms: split(row.terms, BECAUSE_TERMS), authors: split(row.authors), organization: row.organization };
     page.rows.push({ row: { paper, score: row.score, because }, key: [row.score, row.arxivId] as KeyValue[] });
@@ -148,11 +172,100 @@ function pagesOf<C extends PaperColumns>(db: Db, ids: readonly number[], rows: R
   return pages;
 }
 
+/** The arXiv ids of the papers that ranked rows name. */
+export const arxivIdsOf = (rows: readonly RankedRow[]): string[] => [...new Set(rows.map((r) => r.arxivId))];
+
 /**
- * The papers related to each of `ids` (paper ids), a page each, in one
- * statement (and one for the papers' rows). `authors: false` leaves the
- * shared-author signal out (the quality evaluation does, as it judges by it).
+ * The statement ranking the papers related to each of `ids` (paper ids), a
+ * page each. `authors: false` leaves the shared-author signal out (the
+ * quality evaluation does, as it judges by it).
  */
+export function relatedQuery(d: RankingDialect, ids: readonly number[], request: RankedRequest, signals: { authors: boolean } = { authors: true }): SQL {
+  const coauthored = signals.authors
+    ? sql`SELECT source.pid, b.paper_id AS cid, 0.0 AS content, NULL AS terms, 1 AS n, au.name AS names
+        FROM source JOIN paper_authors a ON a.paper_id = source.pid
+        JOIN authors au ON au.id = a.author_id AND au.paper_count <= ${MAX_AUTHOR_PAPERS}
+        JOIN paper_authors b ON b.author_id = a.author_id AND b.paper_id <> source.pid`
+    : sql`SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 1 = 0`;
+  return sql`
+    WITH source AS (SELECT value AS pid FROM (${d.ids(ids)}) ids),
+    weighted AS (
+      SELECT pt.paper_id AS pid, pt.term, ts.surface, ${idfOf(d, sql`ts.df`)} AS idf, pt.weight * ${idfOf(d, sql`ts.df`)} AS w
+      FROM source JOIN paper_terms pt ON pt.paper_id = source.pid JOIN term_stats ts ON ts.term = pt.term
+      WHERE ts.df > 1 AND ts.df <= ${dfCap(d)}),
+    top AS MATERIALIZED (
+      SELECT pid, term, surface, idf, w / sqrt(sum(w * w) OVER (PARTITION BY pid)) AS w
+      FROM (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY w DESC, term) AS rn FROM weighted) numbered WHERE rn <= ${QUERY_TERMS}),
+    floors AS MATERIALIZED (${floors(POSTINGS.related)}),
+    shared AS (
+      SELECT top.pid, c.paper_id AS cid, top.w * c.weight * top.idf AS content, top.surface AS terms, 0 AS n, NULL AS names
+      FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}
+      WHERE c.paper_id <> top.pid
+      UNION ALL ${coauthored}),
+    combined AS (
+      SELECT pid, cid, sum(content) AS content, ${d.joined(sql`terms`, sql`content DESC`)} AS terms,
+        sum(n) AS n, ${d.joined(sql`names`)} AS names
+      FROM shared GROUP BY pid, cid),
+    scored AS (
+      SELECT combined.pid, cp.arxiv_id AS "arxivId", combined.terms, combined.names AS authors,
+        CASE WHEN cp.organization_id = sp.organization_id THEN (SELECT name FROM organizations WHERE id = cp.organization_id) END AS organization,
+        content + ${constant(SIGNALS.author)} * ${d.least(sql`n`, sql`3`)} + CASE WHEN cp.organization_id = sp.organization_id THEN ${constant(SIGNALS.organization)} ELSE 0 END AS score,
+        count(*) OVER (PARTITION BY combined.pid) AS total
+      FROM combined JOIN papers cp ON cp.id = combined.cid JOIN papers sp ON sp.id = combined.pid),
+    ranked AS (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY score DESC, "arxivId") AS rank FROM scored ${afterCondition(request)})
+    SELECT pid, "arxivId", score, terms, authors, organization, total FROM ranked WHERE rank <= ${request.size + 1} ORDER BY pid, rank`;
+}
+
+/**
+ * The statement ranking the papers under `conditions` (on `papers`; the
+ * caller puts the window in them) that best fit the liked papers and least
+ * the disliked ones, none of them liked or disliked themselves: a page. A
+ * `bounded` window (a few months at most) is read paper by paper, the
+ * taste's terms looked up in each; an unbounded one from the head of each
+ * term's postings.
+ */
+export function recommendedQuery(
+  d: RankingDialect,
+  liked: readonly number[],
+  disliked: readonly number[],
+  conditions: SQL | undefined,
+  bounded: boolean,
+  request: RankedRequest,
+): SQL {
+  const where = conditions ? sql`AND ${conditions}` : sql``;
+  const postings = bounded
+    ? sql`SELECT c.paper_id, c.term, c.weight FROM papers JOIN paper_terms c ON c.paper_id = papers.id WHERE c.term IN (SELECT term FROM top) ${where}`
+    : sql`SELECT c.paper_id, c.term, c.weight FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}`;
+  const score = sql`sum(top.w * c.weight * top.idf)`;
+  return sql`
+    WITH liked AS (SELECT value AS pid FROM (${d.ids(liked)}) ids),
+    disliked AS (SELECT value AS pid FROM (${d.ids(disliked)}) ids),
+    taste AS (
+      SELECT pt.term, ts.surface, ${idfOf(d, sql`ts.df`)} AS idf,
+        sum(pt.weight * ${idfOf(d, sql`ts.df`)} * CASE WHEN pt.paper_id IN (SELECT pid FROM liked)
+          THEN 1.0 / ${constant(liked.length)} ELSE ${constant(-DISLIKED_WEIGHT)} / ${constant(Math.max(disliked.length, 1))} END) AS w
+      FROM paper_terms pt JOIN term_stats ts ON ts.term = pt.term
+      WHERE (pt.paper_id IN (SELECT pid FROM liked) OR pt.paper_id IN (SELECT pid FROM disliked)) AND ts.df > 1 AND ts.df <= ${dfCap(d)}
+      GROUP BY pt.term, ts.surface, ts.df),
+    top AS MATERIALIZED (
+      SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w DESC, term) AS rn FROM taste WHERE w > 0) liking WHERE rn <= ${QUERY_TERMS}
+      UNION ALL
+      SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w, term) AS rn FROM taste WHERE w < 0) disliking WHERE rn <= ${NEGATIVE_TERMS}),
+    floors AS MATERIALIZED (${floors(POSTINGS.recommended)}),
+    postings AS (${postings}),
+    scored AS (
+      SELECT 0 AS pid, papers.arxiv_id AS "arxivId", ${score} AS score,
+        ${d.joined(sql`CASE WHEN top.w > 0 THEN top.surface END`, sql`top.w * c.weight DESC`)} AS terms,
+        NULL AS authors, NULL AS organization
+      FROM postings c JOIN top ON top.term = c.term JOIN papers ON papers.id = c.paper_id
+      WHERE c.paper_id NOT IN (SELECT pid FROM liked) AND c.paper_id NOT IN (SELECT pid FROM disliked) ${where}
+      GROUP BY c.paper_id, papers.arxiv_id HAVING ${score} > 0),
+    counted AS (SELECT *, count(*) OVER () AS total FROM scored),
+    ranked AS (SELECT * FROM counted ${afterCondition(request)})
+    SELECT * FROM ranked ORDER BY score DESC, "arxivId" LIMIT ${request.size + 1}`;
+}
+
+/** The papers related to each of `ids` (paper ids), a page each, in one statement (and one for the papers' rows). */
 export function relatedPapers<C extends PaperColumns>(
   db: Db,
   ids: readonly number[],
@@ -161,49 +274,14 @@ export function relatedPapers<C extends PaperColumns>(
   signals: { authors: boolean } = { authors: true },
 ): Map<number, RankedPage<PaperOf<C>>> {
   if (ids.length === 0) return new Map();
-  const coauthored = signals.authors
-    ? sql`SELECT source.pid, b.paper_id AS cid, 0.0 AS content, NULL AS terms, 1 AS n, au.name AS names
-        FROM source JOIN paper_authors a ON a.paper_id = source.pid
-        JOIN authors au ON au.id = a.author_id AND au.paper_count <= ${MAX_AUTHOR_PAPERS}
-        JOIN paper_authors b ON b.author_id = a.author_id AND b.paper_id <> source.pid`
-    : sql`SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0`;
-  const rows = db.all<RankedRow>(sql`
-    WITH source AS (SELECT value AS pid FROM json_each(${JSON.stringify(ids)})),
-    weighted AS (
-      SELECT pt.paper_id AS pid, pt.term, ts.surface, ${idfOf(sql`ts.df`)} AS idf, pt.weight * ${idfOf(sql`ts.df`)} AS w
-      FROM source JOIN paper_terms pt ON pt.paper_id = source.pid JOIN term_stats ts ON ts.term = pt.term
-      WHERE ts.df > 1 AND ts.df <= ${dfCap}),
-    top AS MATERIALIZED (
-      SELECT pid, term, surface, idf, w / sqrt(sum(w * w) OVER (PARTITION BY pid)) AS w
-      FROM (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY w DESC, term) AS rn FROM weighted) WHERE rn <= ${QUERY_TERMS}),
-    floors AS MATERIALIZED (${floors(POSTINGS.related)}),
-    shared AS (
-      SELECT top.pid, c.paper_id AS cid, top.w * c.weight * top.idf AS content, top.surface AS terms, 0 AS n, NULL AS names
-      FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}
-      WHERE c.paper_id <> top.pid
-      UNION ALL ${coauthored}),
-    combined AS (
-      SELECT pid, cid, sum(content) AS content, group_concat(terms, char(31) ORDER BY content DESC) AS terms,
-        sum(n) AS n, group_concat(names, char(31)) AS names
-      FROM shared GROUP BY pid, cid),
-    scored AS (
-      SELECT combined.pid, cp.arxiv_id AS arxivId, combined.terms, combined.names AS authors,
-        CASE WHEN cp.organization_id = sp.organization_id THEN (SELECT name FROM organizations WHERE id = cp.organization_id) END AS organization,
-        content + ${SIGNALS.author} * min(n, 3) + CASE WHEN cp.organization_id = sp.organization_id THEN ${SIGNALS.organization} ELSE 0 END AS score,
-        count(*) OVER (PARTITION BY combined.pid) AS total
-      FROM combined JOIN papers cp ON cp.id = combined.cid JOIN papers sp ON sp.id = combined.pid),
-    ranked AS (SELECT *, row_number() OVER (PARTITION BY pid ORDER BY score DESC, arxivId) AS rank FROM scored ${afterCondition(request)})
-    SELECT pid, arxivId, score, terms, authors, organization, total FROM ranked WHERE rank <= ${request.size + 1} ORDER BY pid, rank`);
-  return pagesOf(db, ids, rows, request, columns);
+  const rows = db.all<RankedRow>(relatedQuery(SQLITE_RANKING, ids, request, signals));
+  return pagesOf(ids, rows, request, papersByArxivIds(db, arxivIdsOf(rows), columns));
 }
 
 /**
- * The papers matching `filter` (the caller puts the window in it) that best
- * fit the liked papers and least the disliked ones, none of them liked or
- * disliked themselves: a page, in one statement and one for the papers' rows.
- * A `bounded` window (a few months at most) is read paper by paper, the taste's
- * terms looked up in each; an unbounded one from the head of each term's postings.
- * `matching` (an FTS5 expression, search-query.ts) narrows the papers to a search's.
+ * The recommendations for a taste under `filter` (recommendedQuery), a page in
+ * one statement and one for the papers' rows. `matching` (an FTS5 expression,
+ * search-query.ts) narrows the papers to a search's.
  */
 export function recommendedPapers<C extends PaperColumns>(
   db: Db,
@@ -216,37 +294,8 @@ export function recommendedPapers<C extends PaperColumns>(
   matching: string | null = null,
 ): RankedPage<PaperOf<C>> {
   const conditions = and(paperConditions(db, filter), matching === null ? undefined : sql`papers.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${matching})`);
-  const where = conditions ? sql`AND ${conditions}` : sql``;
-  const postings = bounded
-    ? sql`SELECT c.paper_id, c.term, c.weight FROM papers JOIN paper_terms c ON c.paper_id = papers.id WHERE c.term IN (SELECT term FROM top) ${where}`
-    : sql`SELECT c.paper_id, c.term, c.weight FROM top JOIN floors f ON f.term = top.term JOIN paper_terms c ON c.term = top.term AND ${inHead}`;
-  const rows = db.all<RankedRow>(sql`
-    WITH liked AS (SELECT value AS pid FROM json_each(${JSON.stringify(liked)})),
-    disliked AS (SELECT value AS pid FROM json_each(${JSON.stringify(disliked)})),
-    taste AS (
-      SELECT pt.term, ts.surface, ${idfOf(sql`ts.df`)} AS idf,
-        sum(pt.weight * ${idfOf(sql`ts.df`)} * CASE WHEN pt.paper_id IN (SELECT pid FROM liked)
-          THEN 1.0 / ${liked.length} ELSE -${DISLIKED_WEIGHT} / ${Math.max(disliked.length, 1)} END) AS w
-      FROM paper_terms pt JOIN term_stats ts ON ts.term = pt.term
-      WHERE (pt.paper_id IN (SELECT pid FROM liked) OR pt.paper_id IN (SELECT pid FROM disliked)) AND ts.df > 1 AND ts.df <= ${dfCap}
-      GROUP BY pt.term),
-    top AS MATERIALIZED (
-      SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w DESC, term) AS rn FROM taste WHERE w > 0) WHERE rn <= ${QUERY_TERMS}
-      UNION ALL
-      SELECT * FROM (SELECT *, row_number() OVER (ORDER BY w, term) AS rn FROM taste WHERE w < 0) WHERE rn <= ${NEGATIVE_TERMS}),
-    floors AS MATERIALIZED (${floors(POSTINGS.recommended)}),
-    postings AS (${postings}),
-    scored AS (
-      SELECT 0 AS pid, papers.arxiv_id AS arxivId, sum(top.w * c.weight * top.idf) AS score,
-        group_concat(CASE WHEN top.w > 0 THEN top.surface END, char(31) ORDER BY top.w * c.weight DESC) AS terms,
-        NULL AS authors, NULL AS organization
-      FROM postings c JOIN top ON top.term = c.term JOIN papers ON papers.id = c.paper_id
-      WHERE c.paper_id NOT IN (SELECT pid FROM liked) AND c.paper_id NOT IN (SELECT pid FROM disliked) ${where}
-      GROUP BY c.paper_id HAVING score > 0),
-    counted AS (SELECT *, count(*) OVER () AS total FROM scored),
-    ranked AS (SELECT * FROM counted ${afterCondition(request)})
-    SELECT * FROM ranked ORDER BY score DESC, arxivId LIMIT ${request.size + 1}`);
-  return pagesOf(db, [0], rows, request, columns).get(0)!;
+  const rows = db.all<RankedRow>(recommendedQuery(SQLITE_RANKING, liked, disliked, conditions, bounded, request));
+  return pagesOf([0], rows, request, papersByArxivIds(db, arxivIdsOf(rows), columns)).get(0)!;
 }
 
 /** Paper ids by arXiv id (unknown ones left out). */

@@ -169,8 +169,8 @@ export function toTsQuery(input: string, expand: PrefixExpander = () => [], fold
   return expression;
 }
 
-/** A name search (authors, organizations) for type-ahead: every word, as a prefix. */
-export function toNamePrefixExpression(input: string): string | null {
-  const words = wordsOf(input).slice(0, MAX_TERMS);
-  return words.length === 0 ? null : words.map((w) => `${quote(w)} *`).join(' ');
-}
+/** The words of a name search (authors, organizations) for type-ahead, each a prefix of a word of the name: at most MAX_TERMS. */
+export const namePrefixWords = (input: string): string[] => wordsOf(input).slice(0, MAX_TERMS);
+
+/** A name search as an FTS5 expression: every word, as a prefix. */
+export const toNamePrefixExpression = (words: readonly string[]): string => words.map((w) => `${quote(w)} *`).join(' ');

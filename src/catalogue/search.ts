@@ -63,8 +63,8 @@ function within(db: Db, filter: PaperFilter, bind: Bind): SQL | undefined {
 
 // Marks that cannot come from the text (private-use characters), turned into
 // <mark> tags after the text around them is HTML-escaped.
-const OPEN = '\u{F0001}';
-const CLOSE = '\u{F0002}';
+export const OPEN = '\u{F0001}';
+export const CLOSE = '\u{F0002}';
 
 export function markup(marked: string): string {
   return escapeHtml(marked)

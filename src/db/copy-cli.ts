@@ -40,7 +40,7 @@ export async function runCopy(argv: string[], out: NodeJS.WritableStream = proce
   if (!existsSync(values.from)) throw new CommandError(`copy: --from ${values.from}: no such file`);
   const source = openReadOnly(values.from);
   try {
-    const target = await openPostgres(values.to, { max: 1 }).catch((error: Error) => {
+    const target = await openPostgres(values.to, { max: 1, watch: false }).catch((error: Error) => {
       throw new CommandError(error.message);
     });
     try {

@@ -12,10 +12,25 @@ import * as schema from './pg-schema.ts';
 export type PgDb = NodePgDatabase<typeof schema> & { $primary?: NodePgDatabase<typeof schema> };
 
 export interface PostgresDatabase {
+  /** Reads (select) go to a replica, if there are any, and writes to the primary; `db.$primary` reads from the primary. */
   db: PgDb;
+  /** For reads only: every statement, raw SQL (execute) included, goes to a replica if there are any. */
+  reads: PgDb;
   pool: pg.Pool;
+  /** Statements run through `db` since it was opened, and a listener told the SQL of each (tests and benchmarks read them). */
+  readonly statements: { count: number; onQuery?: (sql: string) => void };
+  /**
+   * Changes whenever any connection to the database, in any process, commits
+   * a change to the catalogue and notifies CHANGES (every writer does): what
+   * response caches are kept for. While the server cannot be listened to, it
+   * changes on every call, so that nothing is served from a cache unchecked.
+   */
+  dataVersion(): string;
   close(): Promise<void>;
 }
+
+/** The channel a writer notifies, in its transaction, when it has changed the catalogue. */
+export const CHANGES = 'catalogue_changed';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle/pg', import.meta.url));
 
@@ -29,15 +44,29 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(?:ql)?:\/\//u.
  * primary, for a flow that must read what it has just written. A server that
  * cannot be reached is one line naming the database and host (never the password).
  */
-export async function openPostgres(url: string, { max = 10, replicas = [] }: { max?: number; replicas?: string[] } = {}): Promise<PostgresDatabase> {
+export async function openPostgres(
+  url: string,
+  { max = 10, replicas = [], watch = true }: { max?: number; replicas?: string[]; watch?: boolean } = {},
+): Promise<PostgresDatabase> {
   const pools = [url, ...replicas].map((connectionString) => {
     const pool = new pg.Pool({ connectionString, max });
     // An idle connection the server closed (a restart, a failover) is dropped and replaced on next use.
     pool.on('error', (error) => log.warn('a PostgreSQL connection was closed', { error: error.message }));
     return pool;
   });
-  const close = async () => void (await Promise.all(pools.map((p) => p.end())));
-  const [primary, ...readers] = pools.map((pool) => drizzle(pool, { schema }));
+  const statements: PostgresDatabase['statements'] = { count: 0 };
+  const logger = {
+    logQuery: (sql: string) => {
+      statements.count++;
+      statements.onQuery?.(sql);
+    },
+  };
+  const changes = watch ? watchChanges(url) : null;
+  const close = async () => {
+    await changes?.close();
+    await Promise.all(pools.map((p) => p.end()));
+  };
+  const [primary, ...readers] = pools.map((pool) => drizzle(pool, { schema, logger }));
   try {
     await migrate(primary!, { migrationsFolder });
   } catch (error) {
@@ -46,6 +75,57 @@ export async function openPostgres(url: string, { max = 10, replicas = [] }: { m
     const cause = (error as { cause?: Error }).cause ?? (error as Error);
     throw new Error(`cannot open the PostgreSQL database ${pathname.slice(1)} on ${host}: ${cause.message}`);
   }
-  const db: PgDb = readers.length > 0 ? withReplicas(primary!, readers as [typeof primary & {}, ...(typeof primary & {})[]]) : primary!;
-  return { db, pool: pools[0]!, close };
+  const onReplicas = readers as [typeof primary & {}, ...(typeof primary & {})[]];
+  const db: PgDb = readers.length > 0 ? withReplicas(primary!, onReplicas) : primary!;
+  // drizzle sends raw SQL to the primary: the catalogue's reads are raw SQL, so they name a replica themselves.
+  const replica = () => onReplicas[Math.floor(Math.random() * onReplicas.length)]!;
+  const reads = (readers.length > 0 ? { ...db, execute: (query: Parameters<PgDb['execute']>[0]) => replica().execute(query) } : primary!) as PgDb;
+  if (changes) await changes.ready;
+  let unwatched = 0;
+  return { db, reads, pool: pools[0]!, statements, dataVersion: () => changes?.version() ?? `unwatched-${++unwatched}`, close };
+}
+
+/**
+ * LISTEN on CHANGES with a connection of its own, counting the notifications;
+ * a connection lost is opened again a second later, and until then every
+ * version is new.
+ */
+function watchChanges(url: string) {
+  let seen = 0;
+  let listening = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const listen = async (): Promise<void> => {
+    const connection = new pg.Client({ connectionString: url });
+    const lost = () => {
+      listening = false;
+      connection.removeAllListeners();
+      connection.end().catch(() => {});
+      if (!closed) retry = setTimeout(() => void listen().catch(() => {}), 1_000);
+    };
+    connection.on('error', lost);
+    connection.on('notification', () => seen++);
+    try {
+      await connection.connect();
+      await connection.query(`LISTEN ${CHANGES}`);
+    } catch {
+      return lost();
+    }
+    if (closed) return void (await connection.end());
+    client = connection;
+    listening = true;
+    // Whatever was committed while nobody listened: a new version.
+    seen++;
+  };
+  let misses = 0;
+  return {
+    ready: listen(),
+    version: () => (listening ? `${seen}` : `unwatched-${++misses}`),
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { schema } from './schema.ts';
 
 const { file } = workerData as ThreadData;
 const database = openCatalogueReader(file);
-const catalogue = sqliteCatalogue(database.db);
+const catalogue = sqliteCatalogue(database);
 const prepare = compiledExecution();
 const mail = { publicUrl: '', nudge: () => {} }; // queries send no mail
 

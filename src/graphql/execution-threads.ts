@@ -203,7 +203,7 @@ function rebuilt(error: ThreadError, source: Source | undefined): GraphQLError {
  * in a thread. Register it after compiledQueries, whose execution it replaces,
  * and before the response cache, which then wraps (and stores) what it answers.
  */
-export function executionThreads(threads: ExecutionThreads | null, database: Database): Plugin {
+export function executionThreads(threads: ExecutionThreads | null, database: Database | null): Plugin {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       if (!threads?.available) return;
@@ -219,8 +219,8 @@ export function executionThreads(threads: ExecutionThreads | null, database: Dat
         const answer = await threads.run({ query: source.body, operationName: args.operationName, variables: args.variableValues, deadline });
         if (!answer) return { errors: [deadlineError(deadline)] };
         for (const sql of answer.sql) {
-          database.statements.count++;
-          database.statements.onQuery?.(sql);
+          database!.statements.count++;
+          database!.statements.onQuery?.(sql);
         }
         return answer.errors ? { data: answer.data, errors: answer.errors.map((e) => rebuilt(e, source)) } : { data: answer.data };
       });

@@ -39,13 +39,11 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { largestAuthorCount } from '../catalogue/authors.ts';
+import type { Catalogue } from '../catalogue/catalogue.ts';
+import { isPromise, type MaybePromise } from '../catalogue/maybe.ts';
 import { searchTerms } from '../catalogue/search-query.ts';
-import { countWordsStartingWith } from '../catalogue/search.ts';
 import type { Config } from '../config.ts';
-import type { Database } from '../db/index.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/pagination.ts';
-import { dataVersion } from './caching.ts';
 import { rateLimitedError, rateStateOf, type RateLimiter } from './limits.ts';
 
 /**
@@ -224,33 +222,62 @@ export function limitBroken(measured: Measure, limits: Config['limits']): GraphQ
   return null;
 }
 
-/** The catalogue's bounds, read again when the data changes. */
-function catalogueBounds(database: Database): () => CatalogueBounds {
-  let version = '';
-  let bounds: CatalogueBounds = { authorsPerPaper: 0, wordsStartingWith: () => 0 };
-  const counted = (): CatalogueBounds['wordsStartingWith'] => {
-    const counts = new Map<string, number>();
-    return (prefix) => {
-      let n = counts.get(prefix);
-      if (n === undefined) {
-        n = countWordsStartingWith(database.db, prefix);
-        if (counts.size >= 10_000) counts.clear();
+/**
+ * The catalogue's bounds, read again when the data changes. A catalogue that
+ * answers later (PostgreSQL) has its counts read as a measure asks for them:
+ * `pending` is then what the measure lacked, and it measures again once read.
+ */
+function catalogueBounds(catalogue: Catalogue) {
+  let version: string | null = null;
+  let authorsPerPaper: MaybePromise<number> = 0;
+  const counts = new Map<string, number>();
+  const waiting: Promise<unknown>[] = [];
+  const bounds: CatalogueBounds = {
+    get authorsPerPaper() {
+      if (isPromise(authorsPerPaper)) {
+        waiting.push(authorsPerPaper);
+        return 0;
+      }
+      return authorsPerPaper;
+    },
+    wordsStartingWith(prefix) {
+      const known = counts.get(prefix);
+      if (known !== undefined) return known;
+      const n = catalogue.countWordsStartingWith(prefix);
+      if (counts.size >= 10_000) counts.clear();
+      if (!isPromise(n)) {
         counts.set(prefix, n);
+        return n;
       }
-      return n;
-    };
+      waiting.push(n.then((read) => counts.set(prefix, read)));
+      return 0;
+    },
   };
-  return () => {
-    try {
-      const now = dataVersion(database);
-      if (now !== version) {
-        bounds = { authorsPerPaper: largestAuthorCount(database.db), wordsStartingWith: counted() };
-        version = now;
+  return {
+    /** The bounds as of the catalogue's data now. */
+    current(): CatalogueBounds {
+      try {
+        const now = catalogue.dataVersion();
+        if (now !== version) {
+          version = now;
+          counts.clear();
+          authorsPerPaper = catalogue.largestAuthorCount();
+          if (isPromise(authorsPerPaper)) {
+            const read = authorsPerPaper;
+            read.then((n) => authorsPerPaper === read && (authorsPerPaper = n), () => (version = null));
+          }
+        }
+      } catch {
+        // The catalogue cannot be read: the operation fails on its own, and says so with its request.
       }
-    } catch {
-      // The catalogue cannot be read: the operation fails on its own, and says so with its request.
-    }
-    return bounds;
+      return bounds;
+    },
+    /** What the last measure lacked, read; null when it lacked nothing. */
+    pending(): Promise<unknown> | null {
+      if (waiting.length === 0) return null;
+      const all = Promise.all(waiting.splice(0));
+      return all.then(undefined, () => undefined);
+    },
   };
 }
 
@@ -285,8 +312,8 @@ function documentCache(maxTokens: number, size = 1_000) {
  * response cache: all onParams hooks run, and the last result set wins, so a
  * refusal replaces a cached answer.
  */
-export function admission(schema: GraphQLSchema, database: Database, limiter: RateLimiter, { limits, production }: Config): Plugin[] {
-  const bounds = catalogueBounds(database);
+export function admission(schema: GraphQLSchema, catalogue: Catalogue, limiter: RateLimiter, { limits, production }: Config): Plugin[] {
+  const bounds = catalogueBounds(catalogue);
   const parsed = documentCache(limits.maxTokens);
   const admit: Plugin = {
     onParams({ params, request, context, setResult }) {
@@ -295,7 +322,7 @@ export function admission(schema: GraphQLSchema, database: Database, limiter: Ra
       const operation = document && getOperationAST(document, params.operationName ?? undefined);
       if (!document || !operation) return;
       const given = params.variables !== null && typeof params.variables === 'object' ? (params.variables as Variables) : {};
-      const measured = measure(schema, document, operation, given, bounds());
+      const admitted = (measured: Measure) => {
       const broken = limitBroken(measured, limits);
       if (broken) return setResult({ errors: [broken] });
       const points = pointsOf(measured.nodes);
@@ -313,6 +340,11 @@ export function admission(schema: GraphQLSchema, database: Database, limiter: Ra
         points,
         budget: rate ? { remaining: rate.decision.remaining, limit: limits.rateBurst, resetSeconds: rate.decision.resetSeconds } : null,
       };
+      };
+      const measured = measure(schema, document, operation, given, bounds.current());
+      const pending = bounds.pending();
+      // Measured again once the counts it lacked are read: the same measure, the same checks, on every engine.
+      return pending ? pending.then(() => admitted(measure(schema, document, operation, given, bounds.current()))) : admitted(measured);
     },
     onExecutionResult({ result, setResult, context }) {
       const cost = (context as Costed)[COST];

@@ -8,42 +8,10 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
-import type { Statement } from 'better-sqlite3';
+import type { Catalogue } from '../catalogue/catalogue.ts';
 import type { Config } from '../config.ts';
-import type { Database } from '../db/index.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-interface VersionReader {
-  otherCommits: Statement;
-  ownChanges: Statement;
-  /** data_version as last read, until the event loop turns. */
-  other: number | null;
-}
-
-const versionReaders = new WeakMap<Database, VersionReader>();
-
-/**
- * Changes whenever this connection or another one commits. Other processes'
- * commits (PRAGMA data_version, a few microseconds) are read once per turn of
- * the event loop, so the requests that arrive together share the read; this
- * connection's own writes (total_changes(), next to free) are seen at once.
- */
-export function dataVersion(database: Database): string {
-  let reader = versionReaders.get(database);
-  if (!reader) {
-    const { sqlite } = database;
-    // Rows as objects: the default mode, which a statement shared through the connection's cache keeps.
-    reader = { otherCommits: sqlite.prepare('PRAGMA data_version'), ownChanges: sqlite.prepare('SELECT total_changes() AS n'), other: null };
-    versionReaders.set(database, reader);
-  }
-  if (reader.other === null) {
-    reader.other = (reader.otherCommits.get() as { data_version: number }).data_version;
-    const read = reader;
-    setImmediate(() => (read.other = null));
-  }
-  return `${reader.other}.${(reader.ownChanges.get() as { n: number }).n}`;
-}
 
 /** A small LRU of results that only answers for the current data version. */
 class VersionedCache implements Cache {
@@ -80,7 +48,7 @@ class VersionedCache implements Cache {
   }
 }
 
-export function responseCache(database: Database, ttlMs: number): Plugin[] {
+export function responseCache(catalogue: Pick<Catalogue, 'dataVersion'>, ttlMs: number): Plugin[] {
   if (ttlMs === 0) return [];
   const cache = new VersionedCache(1_000);
   const maxAge = Math.floor(ttlMs / 1000);
@@ -90,7 +58,7 @@ export function responseCache(database: Database, ttlMs: number): Plugin[] {
       onRequest({ request }) {
         let version: string;
         try {
-          version = dataVersion(database);
+          version = catalogue.dataVersion();
         } catch {
           version = `unreadable-${Date.now()}`; // the request will fail on its own; cache nothing for it
         }

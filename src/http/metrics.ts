@@ -3,6 +3,7 @@
 // Label values that clients choose (operation names, paths, operation types)
 // are bounded, so a client cannot grow the registry without bound.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MaybePromise } from '../catalogue/maybe.ts';
 import type { SyncStatus } from '../catalogue/sync-ledger.ts';
 
 const GRAPHQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/u;
@@ -108,7 +109,7 @@ export interface MetricsOptions {
   /** Operation names that always have their own label (the allow-list's), on top of the 200 others. */
   knownOperations?: Iterable<string>;
   /** The state of the sync, read from the database at each scrape (the same for every worker). */
-  sync?: () => SyncStatus;
+  sync?: () => MaybePromise<SyncStatus>;
 }
 
 export function createMetrics({ registry = new Registry(), knownOperations = [], sync }: MetricsOptions = {}) {
@@ -168,16 +169,16 @@ export function createMetrics({ registry = new Registry(), knownOperations = [],
 }
 
 /** The last successful sync, its age and what it added; runs that failed (an upstream that could not be reached, a day that failed). */
-function syncMetrics(registers: Registry[], status: () => SyncStatus): void {
-  let read: { at: number; status: SyncStatus | null } | null = null;
+function syncMetrics(registers: Registry[], status: () => MaybePromise<SyncStatus>): void {
+  let read: { at: number; status: Promise<SyncStatus | null> } | null = null;
   // One read of the database per scrape, shared by the gauges; none when it cannot be read (the scrape goes on).
-  const current = (): SyncStatus | null => {
+  const current = (): Promise<SyncStatus | null> => {
     if (!read || read.at !== Date.now()) {
-      let value: SyncStatus | null = null;
+      let value: Promise<SyncStatus | null>;
       try {
-        value = status();
+        value = Promise.resolve(status()).catch(() => null);
       } catch {
-        value = null;
+        value = Promise.resolve(null);
       }
       read = { at: Date.now(), status: value };
     }
@@ -188,8 +189,8 @@ function syncMetrics(registers: Registry[], status: () => SyncStatus): void {
       name,
       help,
       registers,
-      collect() {
-        const s = current();
+      async collect() {
+        const s = await current();
         const v = s === null ? null : value(s);
         if (v === null) this.reset();
         else this.set(v);

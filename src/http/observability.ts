@@ -10,15 +10,14 @@ import { Kind, getOperationAST, parse, type DocumentNode, type ExecutionResult }
 import { maskError, type Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
-import type { Database } from '../db/index.ts';
+import type { Catalogue } from '../catalogue/catalogue.ts';
+import { andThen } from '../catalogue/maybe.ts';
 import { log, logs } from '../log.ts';
-import { syncStatus } from '../catalogue/sync-ledger.ts';
 import { createMetrics } from './metrics.ts';
-import { readiness } from './readiness.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 
 export interface ObservabilityOptions {
-  database: Database;
+  catalogue: Catalogue;
   /**
    * Its logLevel also applies to the request lines (apps in tests are 'silent');
    * the operations of an allow-list of persisted operations always have their own label in the metrics.
@@ -112,8 +111,8 @@ function allowedOperationNames(config: ObservabilityOptions['config']): string[]
   );
 }
 
-export function observability({ database, config, registry }: ObservabilityOptions): Observability {
-  const metrics = createMetrics({ registry, knownOperations: allowedOperationNames(config), sync: () => syncStatus(database.db) });
+export function observability({ catalogue, config, registry }: ObservabilityOptions): Observability {
+  const metrics = createMetrics({ registry, knownOperations: allowedOperationNames(config), sync: () => catalogue.syncStatus() });
   // The state of a request is kept on Yoga's Request, which the operations are
   // also given, and that of an operation on its context (one per operation,
   // even in a batch): not in WeakMaps keyed by them (test/memory.test.ts).
@@ -209,11 +208,11 @@ export function observability({ database, config, registry }: ObservabilityOptio
         return;
       }
       if (url.pathname === '/ready') {
-        const state = readiness(database);
-        const body = state.ready ? { status: 'ready', migrations: state.migrations, pid: process.pid } : { status: 'not ready', reason: state.reason };
-        const headers = { 'content-type': 'application/json; charset=utf-8', ...NO_STORE };
-        endResponse(new fetchAPI.Response(JSON.stringify(body), { status: state.ready ? 200 : 503, headers }));
-        return;
+        return andThen(catalogue.readiness(), (state) => {
+          const body = state.ready ? { status: 'ready', migrations: state.migrations, pid: process.pid } : { status: 'not ready', reason: state.reason };
+          const headers = { 'content-type': 'application/json; charset=utf-8', ...NO_STORE };
+          endResponse(new fetchAPI.Response(JSON.stringify(body), { status: state.ready ? 200 : 503, headers }));
+        });
       }
       return metrics.registry.metrics().then((text) => {
         endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType, ...NO_STORE } }));

@@ -2,7 +2,11 @@
 // time the server starts on an empty catalogue.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { openCatalogue } from '../catalogue/index.ts';
+import { copyCatalogue, CopyError } from '../db/copy.ts';
 import type { Database } from '../db/index.ts';
+import type { PostgresDatabase } from '../db/postgres.ts';
 import { getMeta, setMeta } from '../catalogue/meta.ts';
 import { countPapers } from '../catalogue/papers.ts';
 import { importFiles, listInputFiles, type ImportSummary } from './importer.ts';
@@ -26,4 +30,30 @@ export function loadSeedsIfNeeded(database: Database): ImportSummary | null {
   const summary = importFiles(database, seedFiles());
   if (summary.rejected === 0) setMeta(database.db, 'seeds', 'loaded');
   return summary;
+}
+
+const hasPapers = async ({ db }: PostgresDatabase): Promise<boolean> => (await db.execute(sql`SELECT EXISTS (SELECT 1 FROM papers) AS found`)).rows[0]!.found === true;
+
+/**
+ * Seeds an empty catalogue on PostgreSQL: the seeds go through the same
+ * importer into a private SQLite catalogue in memory, which is then copied
+ * over in one transaction (db/copy.ts), checked table by table. Null when
+ * the catalogue has papers already, another instance having seeded it first
+ * included.
+ */
+export async function loadSeedsIntoPostgres(postgres: PostgresDatabase): Promise<ImportSummary | null> {
+  if (await hasPapers(postgres)) return null;
+  const scratch = openCatalogue(':memory:');
+  try {
+    const summary = loadSeedsIfNeeded(scratch);
+    try {
+      await copyCatalogue(scratch.db, postgres.db);
+    } catch (error) {
+      if (error instanceof CopyError && (await hasPapers(postgres))) return null;
+      throw error;
+    }
+    return summary;
+  } finally {
+    scratch.close();
+  }
 }

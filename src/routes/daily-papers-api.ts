@@ -10,13 +10,12 @@
 // does not keep (author ids, media, the submitter) is left out. The importer
 // reads the answers back as it reads the upstream's.
 import { createHash } from 'node:crypto';
-import { authorsOfPapers } from '../catalogue/authors.ts';
+import type { Catalogue } from '../catalogue/catalogue.ts';
 import { addDays, dayStart, isDay, monthStart, periodContaining } from '../catalogue/dates.ts';
 import { arxivIdFromInput } from '../catalogue/identity.ts';
-import { organizationsByIds, type OrganizationRow } from '../catalogue/organizations.ts';
-import { latestListingDay, listPapers, papersByArxivIds, type PaperOrder, type PaperRow } from '../catalogue/papers.ts';
+import type { OrganizationRow } from '../catalogue/organizations.ts';
+import type { PaperOrder, PaperRow } from '../catalogue/papers.ts';
 import { WINDOW_HOURS, type TrendingWindow } from '../catalogue/trending.ts';
-import type { Db } from '../db/index.ts';
 
 export const DAILY_PAPERS_PATH = '/api/daily_papers';
 const PAPER_PATH = /^\/api\/papers\/([^/]+)$/u;
@@ -47,7 +46,7 @@ function isoWeekStart(week: string): string | null {
 }
 
 /** The listing days asked for, and the trending window that ranks them. */
-function periodOf(db: Db, params: URLSearchParams): { from: string; to: string; window: TrendingWindow } | null {
+async function periodOf(catalogue: Catalogue, params: URLSearchParams): Promise<{ from: string; to: string; window: TrendingWindow } | null> {
   const given = (['date', 'week', 'month'] as const).filter((name) => params.has(name));
   if (given.length > 1) throw new BadParameter(given[1]!, `cannot be combined with ${given[0]}: ask for one day, week or month`);
   const week = params.get('week');
@@ -61,7 +60,7 @@ function periodOf(db: Db, params: URLSearchParams): { from: string; to: string; 
     if (!/^\d{4}-\d{2}$/u.test(month) || !isDay(`${month}-01`)) throw new BadParameter('month', `must be a month like 2026-06; got ${JSON.stringify(month)}`);
     return { from: `${month}-01`, to: addDays(monthStart(`${month}-01`, 1), -1), window: 'MONTH' };
   }
-  const date = params.get('date') ?? latestListingDay(db);
+  const date = params.get('date') ?? (await catalogue.latestListingDay());
   if (date === null) return null;
   if (!isDay(date)) throw new BadParameter('date', `must be a day like 2026-06-30; got ${JSON.stringify(date)}`);
   return { from: date, to: date, window: 'DAY' };
@@ -76,10 +75,10 @@ function count(params: URLSearchParams, name: string, fallback: number, min: num
 }
 
 /** Papers in the upstream's item shape, with their authors and organizations read for all of them at once. */
-function items(db: Db, papers: PaperRow[]): unknown[] {
-  const authors = authorsOfPapers(db, papers.map((p) => p.id));
+async function items(catalogue: Catalogue, papers: PaperRow[]): Promise<unknown[]> {
+  const authors = await catalogue.authorsOfPapers(papers.map((p) => p.id), 'all');
   const organizations = new Map<number, OrganizationRow>(
-    organizationsByIds(db, [...new Set(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))]).map((o) => [o.id, o]),
+    (await catalogue.organizationsByIds([...new Set(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))])).map((o) => [o.id, o]),
   );
   return papers.map((p) => {
     const organization = p.organizationId === null ? undefined : organizations.get(p.organizationId);
@@ -114,8 +113,8 @@ function items(db: Db, papers: PaperRow[]): unknown[] {
   });
 }
 
-function dailyPapers(db: Db, params: URLSearchParams): unknown[] {
-  const period = periodOf(db, params);
+async function dailyPapers(catalogue: Catalogue, params: URLSearchParams): Promise<unknown[]> {
+  const period = await periodOf(catalogue, params);
   const page = count(params, 'p', 0, 0, MAX_OFFSET);
   const limit = count(params, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
   const sort = params.get('sort') ?? 'trending';
@@ -129,8 +128,8 @@ function dailyPapers(db: Db, params: URLSearchParams): unknown[] {
     sort === 'trending'
       ? { field: 'TRENDING', direction: 'DESC', asOfMs, window: period.window }
       : { field: 'PUBLISHED_AT', direction: 'DESC' };
-  const rows = listPapers(db, { listed: { from: period.from, to: period.to } }, order, { forward: true, size: (page + 1) * limit, after: null }).rows;
-  return items(db, rows.slice(page * limit).map((r) => r.row));
+  const { rows } = await catalogue.listPapers({ listed: { from: period.from, to: period.to } }, order, { forward: true, size: (page + 1) * limit, after: null }, 'all');
+  return items(catalogue, rows.slice(page * limit).map((r) => r.row));
 }
 
 /** A JSON answer cached as feeds are: an ETag of its bytes, public for 15 minutes, 304 when the client has it. */
@@ -143,20 +142,24 @@ function cached(request: Request, body: unknown): Response {
 }
 
 /** The answer to a request for the daily-papers API, or null when the request is for another path. */
-export function dailyPapersApi(db: Db, request: Request, url: URL): Response | null {
+export function dailyPapersApi(catalogue: Catalogue, request: Request, url: URL): Promise<Response> | null {
   const paperMatch = PAPER_PATH.exec(url.pathname);
   if (url.pathname !== DAILY_PAPERS_PATH && !paperMatch) return null;
+  return answer(catalogue, request, url, paperMatch);
+}
+
+async function answer(catalogue: Catalogue, request: Request, url: URL, paperMatch: RegExpExecArray | null): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'use GET' }, { allow: 'GET, HEAD' });
   try {
     if (paperMatch) {
       const text = decodeURIComponent(paperMatch[1]!);
       const arxivId = arxivIdFromInput(text);
       if (arxivId === null) throw new BadParameter('arxivId', `is not an arXiv id like 2310.05869; got ${JSON.stringify(text)}`);
-      const [paper] = papersByArxivIds(db, [arxivId]);
+      const [paper] = await catalogue.papersByArxivIds([arxivId], 'all');
       if (!paper) return json(404, { error: `paper ${arxivId} is not in the catalogue` });
-      return cached(request, (items(db, [paper])[0] as { paper: unknown }).paper);
+      return cached(request, ((await items(catalogue, [paper]))[0] as { paper: unknown }).paper);
     }
-    return cached(request, dailyPapers(db, url.searchParams));
+    return cached(request, await dailyPapers(catalogue, url.searchParams));
   } catch (error) {
     if (error instanceof BadParameter) return json(400, { error: error.message, parameter: error.parameter });
     throw error;

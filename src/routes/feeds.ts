@@ -11,15 +11,12 @@
 // list for the latest day, week or month: the upstream of the catalogue, the
 // same papers ranked by the same upvotes; this server has no HTML list.
 import { createHash } from 'node:crypto';
-import { authorsOfPapers } from '../catalogue/authors.ts';
+import type { Catalogue } from '../catalogue/catalogue.ts';
 import { addDays, dayStart, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
 import { arxivIdFromInput } from '../catalogue/identity.ts';
-import { organizationsByIds, organizationsBySlugs } from '../catalogue/organizations.ts';
-import { latestListingDay, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
-import { paperIdsByArxivIds, reasonOf, recommendedPapers, tasteProblem, tooManyForTaste, type Because } from '../catalogue/related.ts';
-import { searchPapers, wordsStartingWith } from '../catalogue/search.ts';
+import type { PaperFilter, PaperRow } from '../catalogue/papers.ts';
+import { reasonOf, tasteProblem, tooManyForTaste, type Because } from '../catalogue/related.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
-import type { Db } from '../db/index.ts';
 import { escapeHtml as xml } from './html.ts';
 
 export const FEED_ENTRIES = 100;
@@ -67,7 +64,7 @@ const badRequest = (message: string): Response => new Response(`${message}\n`, {
 const shown = (value: string): string => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
 /** ?liked= and ?disliked=: arXiv ids, comma-separated or repeated, each a paper of the catalogue; or the 400 naming what is wrong. */
-function tasteOf(db: Db, url: URL): Taste | Response {
+async function tasteOf(catalogue: Catalogue, url: URL): Promise<Taste | Response> {
   const taste: Taste = { liked: [], disliked: [], given: { liked: [], disliked: [] } };
   for (const name of ['liked', 'disliked'] as const) {
     const given = url.searchParams.getAll(name).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
@@ -76,7 +73,7 @@ function tasteOf(db: Db, url: URL): Taste | Response {
     const arxivIds = given.map(arxivIdFromInput);
     const malformed = given.find((_, i) => arxivIds[i] === null);
     if (malformed !== undefined) return badRequest(`${name}: ${shown(malformed)} is not an arXiv id (${name}= takes arXiv ids such as 2310.05869, comma-separated)`);
-    const found = paperIdsByArxivIds(db, arxivIds as string[]);
+    const found = await catalogue.paperIdsByArxivIds(arxivIds as string[]);
     const unknown = (arxivIds as string[]).filter((id) => !found.has(id));
     if (unknown.length) return badRequest(`${name}: no paper ${unknown.join(', ')} in the catalogue`);
     taste[name] = (arxivIds as string[]).map((id) => found.get(id)!);
@@ -92,29 +89,33 @@ interface Selected {
   because?: Because;
 }
 
-function selectPapers(db: Db, filter: PaperFilter, q: string | null, taste: Taste): Selected[] {
-  const expression = q ? toMatchExpression(q, (prefix) => wordsStartingWith(db, prefix)) : null;
+async function selectPapers(catalogue: Catalogue, filter: PaperFilter, q: string | null, taste: Taste): Promise<Selected[]> {
+  const expression = q ? await catalogue.searchExpression(q) : null;
   if (taste.liked.length > 0) {
     // A feed spans three months at most: read paper by paper, as recommendedPapers reads its bounded windows.
-    const page = recommendedPapers(db, taste.liked, taste.disliked, filter, true, { size: FEED_ENTRIES, after: null }, 'all', expression);
+    const page = await catalogue.recommendedPapers(taste.liked, taste.disliked, filter, true, { size: FEED_ENTRIES, after: null }, 'all', expression);
     return page.rows.map((r) => ({ paper: r.row.paper, because: r.row.because }));
   }
   const request = { forward: true, size: FEED_ENTRIES, after: null } as const;
   const papers = expression
-    ? searchPapers(db, expression, filter, 'UPVOTES', request).rows.map((r) => r.row.paper)
-    : listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request).rows.map((r) => r.row);
+    ? (await catalogue.searchPapers(expression, filter, 'UPVOTES', request, 'all', false)).rows.map((r) => r.row.paper)
+    : (await catalogue.listPapers(filter, { field: 'UPVOTES', direction: 'DESC' }, request, 'all')).rows.map((r) => r.row);
   return papers.sort((a, b) => (a.listedOn === b.listedOn ? b.upvotes - a.upvotes : a.listedOn < b.listedOn ? 1 : -1)).map((paper) => ({ paper }));
 }
 
-export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Response | null {
+/** The answer to a request for a feed; null for another path. */
+export function feeds(catalogue: Catalogue, publicUrl: string, request: Request, url: URL): Promise<Response> | null {
   const match = /^\/feeds\/([a-z]+\.atom)$/u.exec(url.pathname);
-  if (!match) return null;
-  const feed = FEEDS[match[1]!];
+  return match ? feed(catalogue, publicUrl, request, url, match[1]!) : null;
+}
+
+async function feed(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, name: string): Promise<Response> {
+  const feed = FEEDS[name];
   if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
 
   const organizations = [...new Set(url.searchParams.getAll('organization').map((s) => s.trim().toLowerCase()).filter(Boolean))];
-  const named = new Map(organizationsBySlugs(db, organizations).map((o) => [o.slug, o.name]));
+  const named = new Map((await catalogue.organizationsBySlugs(organizations)).map((o) => [o.slug, o.name]));
   const unknown = organizations.filter((slug) => !named.has(slug));
   if (unknown.length) {
     return new Response(`unknown organization${unknown.length === 1 ? '' : 's'}: ${unknown.map((slug) => JSON.stringify(slug)).join(', ')} (organization= takes a slug, as Query.organization(slug:) does)\n`, {
@@ -131,14 +132,14 @@ export function feeds(db: Db, publicUrl: string, request: Request, url: URL): Re
       throw error;
     }
   }
-  const taste = tasteOf(db, url);
+  const taste = await tasteOf(catalogue, url);
   if (taste instanceof Response) return taste;
-  const latest = latestListingDay(db);
+  const latest = await catalogue.latestListingDay();
   const span = latest ? feed.span(latest) : null;
-  const selected = span ? selectPapers(db, { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null }, q, taste) : [];
+  const selected = span ? await selectPapers(catalogue, { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null }, q, taste) : [];
   const papers = selected.map((s) => s.paper);
-  const authors = authorsOfPapers(db, papers.map((p) => p.id));
-  const orgs = new Map(organizationsByIds(db, papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId]))).map((o) => [o.id, o]));
+  const authors = await catalogue.authorsOfPapers(papers.map((p) => p.id), 'all');
+  const orgs = new Map((await catalogue.organizationsByIds(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))).map((o) => [o.id, o]));
 
   const self = `${publicUrl}${url.pathname}${url.search}`;
   const updated = instant(papers.map((p) => p.listedOn).sort().at(-1) ?? latest ?? '1970-01-01');

@@ -1,6 +1,6 @@
 import { AUTHOR_SORT } from '../../catalogue/authors.ts';
 import { andThen } from '../../catalogue/maybe.ts';
-import { toNamePrefixExpression } from '../../catalogue/search-query.ts';
+import { namePrefixWords } from '../../catalogue/search-query.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
 import { resolveConnection } from '../pagination.ts';
@@ -9,11 +9,11 @@ import { loadTogether, pageReadTogether } from '../siblings.ts';
 import { paperConnections } from './paper.ts';
 import { PaperOrderInput } from './paper-filter.ts';
 
-/** The name search for a `query` argument, which must hold at least one word. */
-export function namePrefixes(query: string): string {
-  const expression = toNamePrefixExpression(query);
-  if (expression === null) throw badInput('query', `contains no letters or digits to search for; got ${JSON.stringify(query)}`);
-  return expression;
+/** The words of a name search for a `query` argument, which must hold at least one. */
+export function namePrefixes(query: string): string[] {
+  const words = namePrefixWords(query);
+  if (words.length === 0) throw badInput('query', `contains no letters or digits to search for; got ${JSON.stringify(query)}`);
+  return words;
 }
 
 AuthorRef.implement({

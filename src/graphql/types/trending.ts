@@ -1,4 +1,5 @@
 import { listedWithin, windowDays, type TrendingWindow as TrendingWindowName } from '../../catalogue/trending.ts';
+import { andThen } from '../../catalogue/maybe.ts';
 import { builder } from '../builder.ts';
 import { PaperConnection } from '../refs.ts';
 import { paperConnection } from './paper.ts';
@@ -27,7 +28,7 @@ asOf defaults to the end of the latest day that has papers in the catalogue, so 
       const { from, to } = windowDays(asOfMs, window);
       const ranked = from === undefined ? { listed: listedWithin(filter.listed, asOfMs, window) } : { listed: listedWithin(filter.listed, asOfMs, 'ALL'), activeWithin: { from, to } };
       const connection = paperConnection(ctx, info, args, { ...filter, ...ranked }, { field: 'TRENDING', direction: 'DESC', asOfMs, window });
-      return Object.assign(connection, { ranking: { asOf: new Date(asOfMs), window } });
+      return andThen(connection, (ranked) => Object.assign(ranked, { ranking: { asOf: new Date(asOfMs), window } }));
     },
   }),
 );

@@ -2,7 +2,7 @@
 // with: a load balancer should not send traffic to an instance whose database
 // is closed, or older (or newer) than its code.
 import { readFileSync } from 'node:fs';
-import type { Database } from '../db/index.ts';
+import type { Database } from './index.ts';
 import { log } from '../log.ts';
 
 const journal = JSON.parse(readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] };
