@@ -3,7 +3,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { addDays, periodContaining } from '../src/catalogue/dates.ts';
-import { client } from './helpers.ts';
+import { allArxivIds, client } from './helpers.ts';
 import { oraclePapers, type OraclePaper } from './oracle.ts';
 import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
 
@@ -142,6 +142,84 @@ describe('Atom feeds', () => {
         expect(parsed.entry!.every((e) => e.link.length === 1 && e.link[0]!['@rel'] === 'alternate' && e.link[0]!['@href'] === e.id)).toBe(true);
       }
     }
+  });
+});
+
+describe('the feed of one period, ?date=', () => {
+  /** The period's papers, all of them, most upvoted first (ties by arXiv id), as its digest lists them. */
+  const periodPapers = (period: 'DAY' | 'WEEK' | 'MONTH', day: string, match: (p: OraclePaper) => boolean = () => true) => {
+    const { start, end } = periodContaining(period, day);
+    return [...oraclePapers().values()].filter((p) => p.listedOn >= start && p.listedOn <= end && match(p)).sort((a, b) => b.upvotes - a.upvotes || (a.arxivId < b.arxivId ? -1 : 1));
+  };
+  const ids = (papers: OraclePaper[]) => papers.map((p) => `https://arxiv.org/abs/${p.arxivId}`);
+  /** Every paper of a connection field (searchPapers, recommendedPapers), page after page, as entry ids. */
+  const allPages = async (field: string, declared: string, args: string, variables: Record<string, unknown>) =>
+    (await allArxivIds((q, v) => api.data(q, v), field, declared, args, variables)).map((id) => `https://arxiv.org/abs/${id}`);
+  // A week of the catalogue with more papers than a feed of the latest span holds (100), older than its 4 weeks.
+  const WEEK = '2026-05-13';
+
+  it('holds all the papers of the day, ISO week or month that contains the date, most upvoted first, whichever day of it is given', async () => {
+    expect(periodContaining('WEEK', WEEK).end < addDays(periodContaining('WEEK', latest()).start, -21)).toBe(true);
+    for (const [name, period, day] of [['daily.atom', 'DAY', '2026-05-13'], ['weekly.atom', 'WEEK', WEEK], ['monthly.atom', 'MONTH', WEEK]] as const) {
+      const papers = periodPapers(period, day);
+      const { feed: dated } = await feed(`/feeds/${name}?date=${day}`);
+      expect(dated.entry!.map((e) => e.id), name).toEqual(ids(papers));
+      const { start, end } = periodContaining(period, day);
+      for (const other of [start, end]) expect((await feed(`/feeds/${name}?date=${other}`)).feed.entry!.map((e) => e.id)).toEqual(ids(papers));
+    }
+    expect(periodPapers('WEEK', WEEK).length).toBeGreaterThan(200);
+    expect(periodPapers('MONTH', WEEK).length).toBeGreaterThan(600);
+  });
+
+  it('says its period in its title and links Hugging Face’s page of that period', async () => {
+    const { feed: weekly } = await feed(`/feeds/weekly.atom?date=${WEEK}&organization=nvidia`);
+    const { nvidia } = await api.data<{ nvidia: { name: string } }>('{ nvidia: organization(slug: "nvidia") { name } }');
+    expect(weekly.title).toBe(`Weekly papers 2026-05-11 to 2026-05-17 from ${nvidia.name}`);
+    expect(weekly.entry!.map((e) => e.id)).toEqual(ids(periodPapers('WEEK', WEEK, (p) => p.org === 'nvidia')));
+    expect(weekly.link.find((l) => l['@rel'] === 'alternate')!['@href']).toBe(`https://huggingface.co/papers/week/${isoWeek(WEEK)}`);
+    const { feed: daily } = await feed('/feeds/daily.atom?date=2026-05-13');
+    expect(daily.title).toBe('Daily papers 2026-05-13');
+    expect(daily.link.find((l) => l['@rel'] === 'alternate')!['@href']).toBe('https://huggingface.co/papers/date/2026-05-13');
+    const { feed: monthly } = await feed('/feeds/monthly.atom?date=2026-05-13&q=diffusion');
+    expect(monthly.title).toBe('Monthly papers 2026-05-01 to 2026-05-31 matching “diffusion”');
+    // The search's own reading of the words (stems, keywords): the API's, most upvoted first.
+    const searched = await allPages('searchPapers', '$filter: PaperFilter', 'query: "diffusion", orderBy: UPVOTES, filter: $filter', { filter: { listed: { from: '2026-05-01', to: '2026-05-31' } } });
+    expect(searched.length).toBeGreaterThan(30);
+    expect(monthly.entry!.map((e) => e.id)).toEqual(searched);
+    expect(monthly.link.find((l) => l['@rel'] === 'alternate')!['@href']).toBe('https://huggingface.co/papers/month/2026-05');
+  });
+
+  it('with ?liked= holds all the period’s papers like them, as recommendedPapers ranks them', async () => {
+    const { start, end } = periodContaining('MONTH', latest());
+    const [a, b] = periodPapers('MONTH', latest()).map((p) => p.arxivId);
+    const { feed: dated } = await feed(`/feeds/monthly.atom?date=${latest()}&liked=${a},${b}`);
+    const edges = await allPages('recommendedPapers', '$liked: [ID!]!, $filter: PaperFilter', 'liked: $liked, window: MONTH, filter: $filter', {
+      liked: [a!, b!].map((id) => encodeGlobalID('Paper', id)),
+      filter: { listed: { from: start, to: end } },
+    });
+    expect(edges.length).toBeGreaterThan(100);
+    expect(dated.entry!.map((e) => e.id)).toEqual(edges);
+  });
+
+  it('is empty for a period without papers', async () => {
+    const { feed: empty } = await feed('/feeds/weekly.atom?date=2010-01-06');
+    expect(empty.title).toBe('Weekly papers 2010-01-04 to 2010-01-10');
+    expect(empty.entry).toBeUndefined();
+  });
+
+  it.each([
+    ['daily.atom?date=2026-5-13', 'date: "2026-5-13" is not a day (date= takes a day such as 2026-06-24, YYYY-MM-DD, and names the day that contains it)'],
+    ['weekly.atom?date=2026-02-30', 'date: "2026-02-30" is not a day (date= takes a day such as 2026-06-24, YYYY-MM-DD, and names the ISO week that contains it)'],
+    ['monthly.atom?date=yesterday', 'date: "yesterday" is not a day (date= takes a day such as 2026-06-24, YYYY-MM-DD, and names the month that contains it)'],
+    ['monthly.atom?date=', 'date: "" is not a day (date= takes a day such as 2026-06-24, YYYY-MM-DD, and names the month that contains it)'],
+    ['weekly.atom?date=9999-12-31', 'date: "9999-12-31": its ISO week must lie in the years 1000 to 9999 (1000-01-01 to 9999-12-31)'],
+    ['daily.atom?date=0999-12-31', 'date: "0999-12-31": its day must lie in the years 1000 to 9999 (1000-01-01 to 9999-12-31)'],
+    ['weekly.atom?date=2026-05-13&date=2026-05-20', 'date is given 2 times: it takes one day, naming one ISO week'],
+  ])('refuses /feeds/%s with a 400 naming the parameter and the value', async (path, message) => {
+    const response = await get(`/feeds/${path}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await response.text()).toBe(`${message}\n`);
   });
 });
 

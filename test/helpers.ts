@@ -59,3 +59,27 @@ export function client(database: Database = seededCatalogue(), options?: AppOpti
     },
   };
 }
+
+/**
+ * The arXiv ids of every node of a connection field (searchPapers,
+ * recommendedPapers…), page after page of 100, asked through `data`:
+ * `declared` are the variables `args` uses.
+ */
+export async function allArxivIds(
+  data: (query: string, variables: Record<string, unknown>) => Promise<any>,
+  field: string,
+  declared: string,
+  args: string,
+  variables: Record<string, unknown>,
+): Promise<string[]> {
+  const found: string[] = [];
+  let after: string | null = null;
+  do {
+    const { page } = (await data(`query ($after: String, ${declared}) { page: ${field}(${args}, first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { arxivId } } } }`, { ...variables, after })) as {
+      page: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { arxivId: string } }[] };
+    };
+    found.push(...page.edges.map((e) => e.node.arxivId));
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  } while (after);
+  return found;
+}

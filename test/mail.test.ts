@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { XMLParser } from 'fast-xml-parser';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { periodContaining } from '../src/catalogue/dates.ts';
@@ -13,7 +14,7 @@ import { runDigest } from '../src/mail/cli.ts';
 import { createMailTransport } from '../src/mail/transport.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { openCatalogue } from '../src/catalogue/index.ts';
-import { scratchFolder, seededCatalogue } from './helpers.ts';
+import { allArxivIds, scratchFolder, seededCatalogue } from './helpers.ts';
 import { byArxivId, oraclePapers } from './oracle.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
 import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
@@ -45,6 +46,25 @@ function weekPapers(day: string) {
   return [...oraclePapers().values()]
     .filter((p) => p.listedOn >= start && p.listedOn <= end)
     .sort((a, b) => b.upvotes - a.upvotes || byArxivId(a, b));
+}
+
+/** The arXiv ids a digest lists, in its order. */
+const listedIn = (mail: ParsedMail): string[] => [...(mail.text ?? '').matchAll(/^ {3}https:\/\/arxiv\.org\/abs\/(\S+)$/gmu)].map((m) => m[1]!);
+
+/** "…and N more: <link>" of a digest, text and HTML alike. */
+function moreIn(mail: ParsedMail): { count: number; link: string } {
+  const [, count, link] = /^…and (\d+) more: (\S+)$/mu.exec(mail.text ?? '') ?? [];
+  if (!link) throw new Error(`no "…and N more" in: ${mail.text}`);
+  expect(/<a href="([^"]+)">…and (\d+) more\.<\/a>/u.exec(mail.html as string)?.slice(1)).toEqual([link.replaceAll('&', '&amp;'), count]);
+  return { count: Number(count), link };
+}
+
+/** The arXiv ids an Atom feed lists, in its order, fetched as a feed reader does. */
+async function feedEntries(link: string): Promise<string[]> {
+  const response = await fetch(link);
+  expect(response.status, link).toBe(200);
+  const parsed = new XMLParser({ isArray: (name) => name === 'entry' }).parse(await response.text());
+  return ((parsed.feed.entry ?? []) as { id: string }[]).map((e) => e.id.replace('https://arxiv.org/abs/', ''));
 }
 
 let smtp: TestSmtp;
@@ -146,6 +166,53 @@ describe('the subscription round trip', () => {
   });
 });
 
+describe('“…and N more”', () => {
+  /** The ten organizations with the most papers in May 2026. */
+  const busiest = () => {
+    const counts = new Map<string, number>();
+    for (const p of oraclePapers().values()) if (p.org && p.listedOn.startsWith('2026-05')) counts.set(p.org, (counts.get(p.org) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 10).map(([slug]) => slug);
+  };
+  const cases: [string, Record<string, unknown>, string, () => Promise<string[]>][] = [
+    // 109 papers, of which the feed of the latest 4 weeks (100 at most), the link before, held 22.
+    ['a week of more papers than a feed of the latest weeks holds', { period: 'WEEK' }, '2026-06-24', async () => weekPapers('2026-06-24').map((p) => p.arxivId)],
+    // Long before the 4 weeks of the feed of the latest weeks.
+    ['a week long past', { period: 'WEEK' }, '2025-10-15', async () => weekPapers('2025-10-15').map((p) => p.arxivId)],
+    [
+      'a month narrowed to organizations and a search',
+      { period: 'MONTH', organizations: busiest(), query: 'model' },
+      '2026-05-13',
+      // The catalogue's reading of the search (stems, keywords), most upvoted first.
+      () =>
+        allArxivIds(async (q, v) => (await graphql(q, v)).data, 'searchPapers', '$filter: PaperFilter', 'query: "model", orderBy: UPVOTES, filter: $filter', {
+          filter: { listed: { from: '2026-05-01', to: '2026-05-31' }, organizations: busiest() },
+        }),
+    ],
+  ];
+
+  it.each(cases)('in a digest of %s leads to the feed of its period: the papers the mail lists, then all those it does not', async (_, input, date, catalogue) => {
+    await subscribe({ email: ADDRESS, ...input });
+    const [confirmation] = await smtp.waitFor(1);
+    await follow(linkIn(confirmation!, 'confirm'));
+    expect(await send(date, input.period as string)).toBe(0);
+    const [, digest] = await smtp.waitFor(2);
+
+    const expected = await catalogue();
+    expect(expected.length).toBeGreaterThan(30);
+    const listed = listedIn(digest!);
+    expect(listed).toEqual(expected.slice(0, 30));
+    const more = moreIn(digest!);
+    expect(more.count).toBe(expected.length - listed.length);
+    const { start } = periodContaining(input.period as 'WEEK' | 'MONTH', date);
+    expect(new URL(more.link).searchParams.get('date')).toBe(start);
+
+    const entries = await feedEntries(more.link);
+    expect(entries.slice(0, listed.length)).toEqual(listed);
+    expect(entries.slice(listed.length)).toEqual(expected.slice(listed.length));
+    expect(entries).toHaveLength(listed.length + more.count);
+  });
+});
+
 describe('a digest that follows liked papers', () => {
   const paperId = (arxivId: string) => encodeGlobalID('Paper', arxivId);
   /** Liked: the two most upvoted papers of May; disliked: the third. */
@@ -218,6 +285,16 @@ describe('a digest that follows liked papers', () => {
     const feed = await fetch(more);
     expect(feed.status).toBe(200);
     expect(await feed.text()).toContain('Why: ');
+    // …to all of them: the 30 of the mail, then the rest, as recommendedPapers ranks the month.
+    const entries = await feedEntries(more);
+    expect(entries.slice(0, 30)).toEqual(recommendedPapers.edges.map((e) => e.node.arxivId));
+    const all = await allArxivIds(async (q, v) => (await graphql(q, v)).data, 'recommendedPapers', '$liked: [ID!]!, $disliked: [ID!], $filter: PaperFilter', 'liked: $liked, disliked: $disliked, window: MONTH, filter: $filter', {
+      liked: liked.map(paperId),
+      disliked: disliked.map(paperId),
+      filter: { listed: { from: start, to: end } },
+    });
+    expect(all).toHaveLength(recommendedPapers.totalCount);
+    expect(entries).toEqual(all);
   });
 
   const id = (arxivId: string) => encodeGlobalID('Paper', arxivId);

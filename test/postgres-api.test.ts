@@ -162,6 +162,7 @@ describe.skipIf(skipReason(POSTGRESQL))('the API on PostgreSQL', () => {
       '/feeds/weekly.atom',
       '/feeds/monthly.atom?organization=nvidia&q=diffusion',
       '/feeds/daily.atom?liked=2310.05869',
+      '/feeds/weekly.atom?date=2026-03-04&q=model',
       '/api/daily_papers?date=2026-03-04',
       '/api/daily_papers?week=2026-W10&sort=publishedAt&limit=7&p=1',
       '/api/papers/2310.05869',

@@ -2,7 +2,7 @@
 // embedded default, answering at once) or PostgreSQL (answering with
 // promises). The GraphQL layer, the feeds and the daily-papers routes read
 // through this interface alone and never learn which engine is under it.
-import type { Database } from '../db/index.ts';
+import type { Database, Db } from '../db/index.ts';
 import { dataVersion } from '../db/data-version.ts';
 import { readiness, type Readiness } from '../db/readiness.ts';
 import { syncStatus, type SyncStatus } from './sync-ledger.ts';
@@ -116,14 +116,23 @@ export interface Catalogue {
   ): MaybePromise<RankedPage<PaperOf<C>>>;
 }
 
+/** What the catalogue reads, without what the server asks of its engine. */
+export type CatalogueReads = Omit<Catalogue, 'engine' | 'dataVersion' | 'readiness' | 'syncStatus'>;
+
 /** The catalogue in a SQLite file: every answer at once. */
 export function sqliteCatalogue(database: Database): Catalogue {
-  const { db } = database;
   return {
     engine: 'sqlite',
     dataVersion: () => dataVersion(database),
     readiness: () => readiness(database),
-    syncStatus: () => syncStatus(db),
+    syncStatus: () => syncStatus(database.db),
+    ...sqliteReads(database.db),
+  };
+}
+
+/** The reads of a SQLite catalogue: every answer at once (mail/digests.ts reads them inside its write transaction). */
+export function sqliteReads(db: Db): CatalogueReads {
+  return {
     papersByArxivIds: (arxivIds, columns) => papersByArxivIds(db, arxivIds, columns),
     papersWithOrganizationsByArxivIds: (arxivIds, columns) => papersWithOrganizationsByArxivIds(db, arxivIds, columns),
     paperIdsByArxivIds: (arxivIds) => paperIdsByArxivIds(db, arxivIds),

@@ -14,6 +14,12 @@ export function isDay(text: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/u.test(text) && !Number.isNaN(dayStart(text)) && dayOf(dayStart(text)) === text;
 }
 
+// Days are compared as text and written with four-digit years: a period must lie within these.
+export const FIRST_DAY = '1000-01-01';
+export const LAST_DAY = '9999-12-31';
+/** True for a day from FIRST_DAY to LAST_DAY. (A day past 9999 is written "+010000-…", which sorts before "1000-…".) */
+export const inCalendar = (day: string): boolean => /^\d{4}-/u.test(day) && day >= FIRST_DAY && day <= LAST_DAY;
+
 /** The first day of the month `n` months after the month of `day` (n may be negative). */
 export function monthStart(day: string, n = 0): string {
   const date = new Date(dayStart(day));

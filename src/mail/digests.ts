@@ -7,10 +7,11 @@
 import { authorsOfPapers } from '../catalogue/authors.ts';
 import { addDays, dayOf, periodContaining, type Period } from '../catalogue/dates.ts';
 import { organizationsByIds } from '../catalogue/organizations.ts';
-import { countPapers, listPapers, type PaperFilter, type PaperRow } from '../catalogue/papers.ts';
-import { reasonOf, recommendedPapers, type Because } from '../catalogue/related.ts';
-import { countSearch, searchPapers, wordsStartingWith } from '../catalogue/search.ts';
-import { toMatchExpression } from '../catalogue/search-query.ts';
+import { sqliteReads } from '../catalogue/catalogue.ts';
+import { digestPapers, type DigestPapers, type RankedPaper } from '../catalogue/digest-papers.ts';
+import { atOnce } from '../catalogue/maybe.ts';
+import type { PaperFilter } from '../catalogue/papers.ts';
+import { reasonOf } from '../catalogue/related.ts';
 import { activeSubscriptions, issueToken, tasteOf, type Subscription, type Taste } from '../catalogue/subscriptions.ts';
 import { enqueueMail, hasMail, mailByKey } from '../catalogue/outbox.ts';
 import type { Db } from '../db/index.ts';
@@ -30,36 +31,15 @@ export function latestCompletePeriodDay(period: Period, now: Date): string {
   return addDays(periodContaining('MONTH', today).start, -1);
 }
 
-interface Selected {
-  paper: PaperRow;
-  /** Why, for a subscription ranked by its liked papers. */
-  because?: Because;
-}
-
-/**
- * The papers of the span for one subscription, and how many there are in
- * all: the most upvoted, or with liked papers those like them (the span is a
- * month at most: bounded, as recommendedPapers' windows), with how many the
- * span holds in all (`periodPapers`).
- */
-function selectPapers(db: Db, subscription: Subscription, taste: Taste, span: { start: string; end: string }): { papers: Selected[]; total: number; periodPapers: number } {
+/** The span's papers for one subscription, the first PAPERS_PER_MAIL of them, in the order of its feed of the period. */
+function selectPapers(db: Db, subscription: Subscription, taste: Taste, span: { start: string; end: string }): DigestPapers {
   const organizations = JSON.parse(subscription.organizations) as string[];
   const filter: PaperFilter = { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null };
-  const expression = subscription.query ? toMatchExpression(subscription.query, (prefix) => wordsStartingWith(db, prefix)) : null;
-  const periodPapers = expression ? countSearch(db, expression, filter) : countPapers(db, filter);
-  if (taste.liked.length > 0) {
-    const ids = (papers: Taste['liked']) => papers.map((p) => p.id);
-    const page = recommendedPapers(db, ids(taste.liked), ids(taste.disliked), filter, true, { size: PAPERS_PER_MAIL, after: null }, 'all', expression);
-    return { papers: page.rows.map((r) => ({ paper: r.row.paper, because: r.row.because })), total: page.total, periodPapers };
-  }
-  const request = { forward: true, size: PAPERS_PER_MAIL, after: null } as const;
-  const papers = expression
-    ? searchPapers(db, expression, filter, 'UPVOTES', request).rows.map((r) => ({ paper: r.row.paper }))
-    : listPapers(db, filter, { field: 'UPVOTES', direction: 'DESC' }, request).rows.map((r) => ({ paper: r.row }));
-  return { papers, total: periodPapers, periodPapers };
+  const ids = (papers: Taste['liked']) => papers.map((p) => p.id);
+  return atOnce(digestPapers(sqliteReads(db), filter, subscription.query, { liked: ids(taste.liked), disliked: ids(taste.disliked) }, PAPERS_PER_MAIL));
 }
 
-function toDigestPapers(db: Db, selected: Selected[]): DigestPaper[] {
+function toDigestPapers(db: Db, selected: RankedPaper[]): DigestPaper[] {
   const papers = selected.map((s) => s.paper);
   const authors = authorsOfPapers(db, papers.map((p) => p.id));
   const orgIds = papers.map((p) => p.organizationId).filter((id) => id !== null);
@@ -78,15 +58,18 @@ function toDigestPapers(db: Db, selected: Selected[]): DigestPaper[] {
 
 const FEEDS = { DAY: 'daily', WEEK: 'weekly', MONTH: 'monthly' } as const;
 
-/** The Atom feed of the subscription's period, narrowing and taste (routes/feeds.ts): where "…and N more" leads. */
-function feedUrl(publicUrl: string, subscription: Subscription, taste: Taste): string {
-  const params = new URLSearchParams();
+/**
+ * Where "…and N more" leads: the Atom feed of this digest's period (?date=,
+ * routes/feeds.ts) with its narrowing and taste, which lists all the
+ * period's papers in the mail's order, those the mail shows first.
+ */
+function feedUrl(publicUrl: string, subscription: Subscription, taste: Taste, periodStart: string): string {
+  const params = new URLSearchParams({ date: periodStart });
   for (const slug of JSON.parse(subscription.organizations) as string[]) params.append('organization', slug);
   if (subscription.query) params.set('q', subscription.query);
   if (taste.liked.length) params.set('liked', taste.liked.map((p) => p.arxivId).join(','));
   if (taste.disliked.length) params.set('disliked', taste.disliked.map((p) => p.arxivId).join(','));
-  const search = params.size > 0 ? `?${params}` : '';
-  return `${publicUrl}/feeds/${FEEDS[subscription.period]}.atom${search}`;
+  return `${publicUrl}/feeds/${FEEDS[subscription.period]}.atom?${params}`;
 }
 
 export interface SendReport {
@@ -125,7 +108,7 @@ export function queueDigests(
     keys.push(key);
     if (hasMail(db, key)) continue; // queued by a run that did not finish: deliver it below
     const taste = tasteOf(db, subscription.id);
-    const { papers, total, periodPapers } = selectPapers(db, subscription, taste, span);
+    const { papers, total, spanPapers } = selectPapers(db, subscription, taste, span);
     if (total === 0) {
       keys.pop();
       report.empty++;
@@ -138,10 +121,10 @@ export function queueDigests(
         startDate: span.start,
         endDate: span.end,
         narrowing: describeNarrowing(JSON.parse(subscription.organizations) as string[], subscription.query),
-        taste: taste.liked.length ? { liked: taste.liked.length, periodPapers } : null,
+        taste: taste.liked.length ? { liked: taste.liked.length, periodPapers: spanPapers } : null,
         papers: toDigestPapers(tx, papers),
         more: total - papers.length,
-        moreUrl: feedUrl(publicUrl, subscription, taste),
+        moreUrl: feedUrl(publicUrl, subscription, taste, span.start),
         unsubscribeUrl,
       });
       const headers = { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };

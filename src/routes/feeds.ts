@@ -6,16 +6,28 @@
 // ?liked=<arXiv id>,… (and &disliked=…) they are the span's papers most like
 // the liked ones, as recommendedPapers ranks them, most alike first, each
 // summary opening with the reason. An unknown
-// organization is a 404, as the API refuses it. The feed's own page (its
-// rel=alternate, where a reader goes from the feed's title) is Hugging Face's
-// list for the latest day, week or month: the upstream of the catalogue, the
-// same papers ranked by the same upvotes; this server has no HTML list.
+// organization is a 404, as the API refuses it.
+//
+// ?date=YYYY-MM-DD makes it the feed of one period instead, the day, ISO week
+// or month that contains the date, as digest(period:, date:) does: all of
+// that period's papers in the order of its digest mail (most upvoted first,
+// or most alike first), which links here for "…and N more". All of them, not
+// 100 nor pages: the mail promises the rest, a feed reader reads one document
+// and does not follow paging links (RFC 5005), and a period bounds the feed
+// (the bundled catalogue's largest month, 631 papers, is a 1.5 MB feed made
+// in about 40 ms).
+//
+// The feed's own page (its rel=alternate, where a reader goes from the
+// feed's title) is Hugging Face's list for the latest day, week or month, or
+// for the period of ?date=: the upstream of the catalogue, the same papers
+// ranked by the same upvotes; this server has no HTML list.
 import { createHash } from 'node:crypto';
 import type { Catalogue } from '../catalogue/catalogue.ts';
-import { addDays, dayStart, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
+import { addDays, dayStart, FIRST_DAY, inCalendar, isDay, LAST_DAY, monthStart, periodContaining, type Period } from '../catalogue/dates.ts';
+import { digestPapers } from '../catalogue/digest-papers.ts';
 import { arxivIdFromInput } from '../catalogue/identity.ts';
-import type { PaperFilter, PaperRow } from '../catalogue/papers.ts';
-import { reasonOf, tasteProblem, tooManyForTaste, type Because } from '../catalogue/related.ts';
+import type { PaperFilter } from '../catalogue/papers.ts';
+import { reasonOf, tasteProblem, tooManyForTaste } from '../catalogue/related.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
 import { escapeHtml as xml } from './html.ts';
 
@@ -31,24 +43,27 @@ function isoWeek(day: string): string {
 
 const UPSTREAM = 'https://huggingface.co/papers';
 
-const FEEDS: Record<string, { period: Period; title: string; span: (latest: string) => { start: string; end: string }; page: (latest: string) => string }> = {
+const FEEDS: Record<string, { period: Period; name: string; title: string; span: (latest: string) => { start: string; end: string }; page: (day: string) => string }> = {
   'daily.atom': {
     period: 'DAY',
+    name: 'day',
     title: 'Daily papers',
     span: (latest) => ({ start: addDays(latest, -6), end: latest }),
-    page: (latest) => `${UPSTREAM}/date/${latest}`,
+    page: (day) => `${UPSTREAM}/date/${day}`,
   },
   'weekly.atom': {
     period: 'WEEK',
+    name: 'ISO week',
     title: 'Weekly papers',
     span: (latest) => ({ start: addDays(periodContaining('WEEK', latest).start, -21), end: periodContaining('WEEK', latest).end }),
-    page: (latest) => `${UPSTREAM}/week/${isoWeek(latest)}`,
+    page: (day) => `${UPSTREAM}/week/${isoWeek(day)}`,
   },
   'monthly.atom': {
     period: 'MONTH',
+    name: 'month',
     title: 'Monthly papers',
     span: (latest) => ({ start: monthStart(latest, -2), end: periodContaining('MONTH', latest).end }),
-    page: (latest) => `${UPSTREAM}/month/${latest.slice(0, 7)}`,
+    page: (day) => `${UPSTREAM}/month/${day.slice(0, 7)}`,
   },
 };
 
@@ -84,32 +99,25 @@ async function tasteOf(catalogue: Catalogue, url: URL): Promise<Taste | Response
   return taste;
 }
 
-interface Selected {
-  paper: PaperRow;
-  because?: Because;
-}
-
-async function selectPapers(catalogue: Catalogue, filter: PaperFilter, q: string | null, taste: Taste): Promise<Selected[]> {
-  const expression = q ? await catalogue.searchExpression(q) : null;
-  if (taste.liked.length > 0) {
-    // A feed spans three months at most: read paper by paper, as recommendedPapers reads its bounded windows.
-    const page = await catalogue.recommendedPapers(taste.liked, taste.disliked, filter, true, { size: FEED_ENTRIES, after: null }, 'all', expression);
-    return page.rows.map((r) => ({ paper: r.row.paper, because: r.row.because }));
-  }
-  const request = { forward: true, size: FEED_ENTRIES, after: null } as const;
-  const papers = expression
-    ? (await catalogue.searchPapers(expression, filter, 'UPVOTES', request, 'all', false)).rows.map((r) => r.row.paper)
-    : (await catalogue.listPapers(filter, { field: 'UPVOTES', direction: 'DESC' }, request, 'all')).rows.map((r) => r.row);
-  return papers.sort((a, b) => (a.listedOn === b.listedOn ? b.upvotes - a.upvotes : a.listedOn < b.listedOn ? 1 : -1)).map((paper) => ({ paper }));
+/** ?date=: the period of the feed's length that contains the day; null without it; or the 400 naming what is wrong. */
+function periodOf(url: URL, feed: (typeof FEEDS)[string]): { start: string; end: string } | null | Response {
+  const given = url.searchParams.getAll('date');
+  if (given.length === 0) return null;
+  if (given.length > 1) return badRequest(`date is given ${given.length} times: it takes one day, naming one ${feed.name}`);
+  const day = given[0]!.trim();
+  if (!isDay(day)) return badRequest(`date: ${shown(day)} is not a day (date= takes a day such as 2026-06-24, YYYY-MM-DD, and names the ${feed.name} that contains it)`);
+  const period = periodContaining(feed.period, day);
+  if (!inCalendar(period.start) || !inCalendar(period.end)) return badRequest(`date: ${shown(day)}: its ${feed.name} must lie in the years 1000 to 9999 (${FIRST_DAY} to ${LAST_DAY})`);
+  return period;
 }
 
 /** The answer to a request for a feed; null for another path. */
 export function feeds(catalogue: Catalogue, publicUrl: string, request: Request, url: URL): Promise<Response> | null {
   const match = /^\/feeds\/([a-z]+\.atom)$/u.exec(url.pathname);
-  return match ? feed(catalogue, publicUrl, request, url, match[1]!) : null;
+  return match ? feedAnswer(catalogue, publicUrl, request, url, match[1]!) : null;
 }
 
-async function feed(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, name: string): Promise<Response> {
+async function feedAnswer(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, name: string): Promise<Response> {
   const feed = FEEDS[name];
   if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
@@ -134,9 +142,14 @@ async function feed(catalogue: Catalogue, publicUrl: string, request: Request, u
   }
   const taste = await tasteOf(catalogue, url);
   if (taste instanceof Response) return taste;
+  const dated = periodOf(url, feed);
+  if (dated instanceof Response) return dated;
   const latest = await catalogue.latestListingDay();
-  const span = latest ? feed.span(latest) : null;
-  const selected = span ? await selectPapers(catalogue, { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null }, q, taste) : [];
+  const span = dated ?? (latest ? feed.span(latest) : null);
+  const filter: PaperFilter | null = span ? { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null } : null;
+  const selected = filter ? (await digestPapers(catalogue, filter, q, taste, dated ? 'all' : FEED_ENTRIES)).papers : [];
+  // The latest span reads as a timeline, newest listing first; a period keeps its digest's order.
+  if (!dated && taste.liked.length === 0) selected.sort((a, b) => (a.paper.listedOn === b.paper.listedOn ? b.paper.upvotes - a.paper.upvotes : a.paper.listedOn < b.paper.listedOn ? 1 : -1));
   const papers = selected.map((s) => s.paper);
   const authors = await catalogue.authorsOfPapers(papers.map((p) => p.id), 'all');
   const orgs = new Map((await catalogue.organizationsByIds(papers.flatMap((p) => (p.organizationId === null ? [] : [p.organizationId])))).map((o) => [o.id, o]));
@@ -151,7 +164,13 @@ async function feed(catalogue: Catalogue, publicUrl: string, request: Request, u
     .filter(Boolean)
     .join(', ');
   const listed = span ? ` listed ${span.start} to ${span.end}` : '';
-  const subtitle = taste.liked.length ? `The papers${listed} most like the liked papers, most alike first.` : `The most upvoted papers${listed}, newest first.`;
+  const subtitle = taste.liked.length
+    ? `The papers${listed} most like the liked papers, most alike first.`
+    : dated
+      ? `All the papers${listed}, most upvoted first.`
+      : `The most upvoted papers${listed}, newest first.`;
+  const period = dated ? ` ${dated.start === dated.end ? dated.start : `${dated.start} to ${dated.end}`}` : '';
+  const pageDay = dated?.start ?? latest;
   const entries = selected.map(({ paper: p, because }) => {
     const reason = because ? `Why: ${reasonOf(because)}.\n` : '';
     const org = p.organizationId === null ? undefined : orgs.get(p.organizationId);
@@ -168,10 +187,10 @@ ${(authors.get(p.id) ?? []).map((a) => `    <author><name>${xml(a.name)}</name><
   const body = `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>${xml(self)}</id>
-  <title>${xml(`${feed.title}${narrowing ? ` ${narrowing}` : ''}`)}</title>
+  <title>${xml(`${feed.title}${period}${narrowing ? ` ${narrowing}` : ''}`)}</title>
   <subtitle>${subtitle}</subtitle>
   <link rel="self" type="application/atom+xml" href="${xml(self)}"/>
-${latest ? `  <link rel="alternate" type="text/html" href="${xml(feed.page(latest))}"/>\n` : ''}  <updated>${updated}</updated>
+${pageDay ? `  <link rel="alternate" type="text/html" href="${xml(feed.page(pageDay))}"/>\n` : ''}  <updated>${updated}</updated>
   <author><name>Paper catalogue</name></author>
   <generator>paper-catalogue</generator>
 ${entries.join('')}</feed>

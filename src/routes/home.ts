@@ -34,7 +34,7 @@ ${FEEDS.map(([href, text]) => `<link rel="alternate" type="application/atom+xml"
 <li>${link('/graphql', 'GraphiQL')}: write and run queries against the API, with its documentation. Programs POST to the same address.</li>
 <li>${link('/schema.graphql', 'The schema')} (SDL), for code generators and editors.</li>
 <li>${link('/embed', 'The paper list widget')}: show papers on your own page.</li>
-<li>Atom feeds: ${FEEDS.map(([href, text]) => `${link(href, href.slice('/feeds/'.length))} (${escapeHtml(text)})`).join(', ')}; add <code>?organization=slug</code> or <code>?q=words</code> to narrow one.</li>
+<li>Atom feeds: ${FEEDS.map(([href, text]) => `${link(href, href.slice('/feeds/'.length))} (${escapeHtml(text)})`).join(', ')}; add <code>?organization=slug</code> or <code>?q=words</code> to narrow one, <code>?date=YYYY-MM-DD</code> for all the papers of the day, week or month holding that date.</li>
 </ul>
 </body></html>
 `;

@@ -1,4 +1,4 @@
-import { periodContaining, type Period } from '../../catalogue/dates.ts';
+import { FIRST_DAY, inCalendar, LAST_DAY, periodContaining, type Period } from '../../catalogue/dates.ts';
 import { andThen } from '../../catalogue/maybe.ts';
 import { builder } from '../builder.ts';
 import { badInput } from '../errors.ts';
@@ -12,12 +12,6 @@ interface DigestShape {
 }
 
 const digestOf = (period: Period, day: string): DigestShape => ({ period, ...periodContaining(period, day) });
-
-// Days are compared as text and written with four-digit years: a period must lie within these.
-const FIRST_DAY = '1000-01-01';
-const LAST_DAY = '9999-12-31';
-/** (A day past 9999 is written "+010000-…", which sorts before "1000-…".) */
-const allowed = (day: string): boolean => /^\d{4}-/u.test(day) && day >= FIRST_DAY && day <= LAST_DAY;
 
 export const DigestPeriod = builder.enumType('DigestPeriod', {
   description: 'The length of a digest period.',
@@ -76,7 +70,7 @@ A WEEK is an ISO week (Monday to Sunday); a MONTH is a calendar month. A period 
       const day = date ?? ctx.latestDay();
       if (day === null) return null;
       const digest = digestOf(period, day);
-      if (!allowed(digest.start) || !allowed(digest.end)) {
+      if (!inCalendar(digest.start) || !inCalendar(digest.end)) {
         throw badInput('date', `must lie in the years 1000 to 9999, and so must the whole ${period} around it (${FIRST_DAY} to ${LAST_DAY}); got "${day}".`);
       }
       return digest;
