@@ -6,7 +6,12 @@ import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meta } from '../src/db/pg-schema.ts';
-import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
+import { CHANGES, openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
+import { copyCatalogue } from '../src/db/copy.ts';
+import { loadConfig } from '../src/config.ts';
+import { openServed } from '../src/server.ts';
+import { createApp } from '../src/yoga.ts';
+import { seededCatalogue } from './helpers.ts';
 import { startPostgres, type PostgresReplica, type PostgresServer } from './postgres.ts';
 import { POSTGRESQL, skipReason } from './prerequisites.ts';
 
@@ -22,8 +27,12 @@ describe.skipIf(noPostgres !== null)(`read replicas${noPostgres ? ` (${noPostgre
 
   beforeAll(async () => {
     primary = await startPostgres();
-    // Migrated, then copied (pg_basebackup) as a replica is made from a running primary.
-    await (await openPostgres(primary.url)).close();
+    // Migrated and given the seeded catalogue, then copied (pg_basebackup) as a replica is made from a running primary.
+    const seeded = seededCatalogue();
+    const target = await openPostgres(primary.url, { watch: false });
+    await copyCatalogue(seeded.db, target.db);
+    await target.close();
+    seeded.close();
     replica = await primary.startReplica();
     database = await openPostgres(primary.url, { replicas: [replica.url] });
   }, 120_000);
@@ -53,6 +62,35 @@ describe.skipIf(noPostgres !== null)(`read replicas${noPostgres ? ` (${noPostgre
     expect(row).toEqual({ key: 'own write' });
     const own = await database.db.$primary!.select({ value: meta.value, served }).from(meta).where(eq(meta.key, 'own write'));
     expect(own).toEqual([{ value: '1', served: { port: primary.port, standby: false } }]);
+  });
+
+  it('serves the API from the replica with DATABASE_REPLICA_URLS, and what the primary wrote once the replica has it', async () => {
+    const { served, close } = await openServed(loadConfig({ DATABASE_URL: primary.url, DATABASE_REPLICA_URLS: replica.url, SEEDS: 'off', LOG_LEVEL: 'silent' }));
+    const app = createApp(served);
+    const title = async () => {
+      const response = await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ paper(arxivId: "2310.05869") { title } }' }) });
+      return ((await response.json()) as { data: { paper: { title: string } } }).data.paper.title;
+    };
+    const onReplica = new pg.Client({ connectionString: replica.url });
+    const onPrimary = new pg.Client({ connectionString: primary.url });
+    await Promise.all([onReplica.connect(), onPrimary.connect()]);
+    try {
+      const original = await title();
+      // The replica stops replaying what the primary writes: the API's reads, from the replica, still see the old title.
+      await onReplica.query('SELECT pg_wal_replay_pause()');
+      await onPrimary.query(`UPDATE papers SET title = 'Written on the primary' WHERE arxiv_id = '2310.05869'`);
+      await onPrimary.query(`NOTIFY ${CHANGES}`);
+      expect((await onPrimary.query(`SELECT title FROM papers WHERE arxiv_id = '2310.05869'`)).rows).toEqual([{ title: 'Written on the primary' }]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await title()).toBe(original);
+      // Replaying again, the replica catches up, and so does the API.
+      await onReplica.query('SELECT pg_wal_replay_resume()');
+      await expect.poll(title, { timeout: 10_000 }).toBe('Written on the primary');
+    } finally {
+      await onReplica.query('SELECT pg_wal_replay_resume()').catch(() => {});
+      await Promise.all([onReplica.end(), onPrimary.end()]);
+      await close();
+    }
   });
 
   it('the replica refuses writes', async () => {

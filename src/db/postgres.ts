@@ -61,7 +61,7 @@ export async function openPostgres(
       statements.onQuery?.(sql);
     },
   };
-  const changes = watch ? watchChanges(url) : null;
+  const changes = watch ? watchChanges(url, pools.slice(1)) : null;
   const close = async () => {
     await changes?.close();
     await Promise.all(pools.map((p) => p.end()));
@@ -88,14 +88,37 @@ export async function openPostgres(
 /**
  * LISTEN on CHANGES with a connection of its own, counting the notifications;
  * a connection lost is opened again a second later, and until then every
- * version is new.
+ * version is new. With replicas, a change counts once every replica has
+ * replayed it: the primary's WAL position when the notice came, against each
+ * replica's replay position, checked every 50 ms. Until then every version is
+ * new too, so that nothing read from a replica that lags is cached as current.
  */
-function watchChanges(url: string) {
+function watchChanges(url: string, replicas: pg.Pool[]) {
   let seen = 0;
   let listening = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
+  let replaying = 0;
+  let misses = 0;
+
+  /** Counts a change once the replicas have it. */
+  const replayed = async (connection: pg.Client): Promise<void> => {
+    replaying++;
+    try {
+      // Where the primary has inserted WAL to (its write position lags it where commits are not flushed at once).
+      const { rows } = await connection.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+      for (const replica of replicas) {
+        while (!closed && !(await replica.query<{ done: boolean }>('SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true) AS done', [rows[0]!.lsn])).rows[0]!.done) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    } finally {
+      replaying--;
+      seen++;
+    }
+  };
+
   const listen = async (): Promise<void> => {
     const connection = new pg.Client({ connectionString: url });
     const lost = () => {
@@ -105,7 +128,10 @@ function watchChanges(url: string) {
       if (!closed) retry = setTimeout(() => void listen().catch(() => {}), 1_000);
     };
     connection.on('error', lost);
-    connection.on('notification', () => seen++);
+    connection.on('notification', () => {
+      seen++;
+      if (replicas.length > 0) replayed(connection).catch(() => {});
+    });
     try {
       await connection.connect();
       await connection.query(`LISTEN ${CHANGES}`);
@@ -118,10 +144,9 @@ function watchChanges(url: string) {
     // Whatever was committed while nobody listened: a new version.
     seen++;
   };
-  let misses = 0;
   return {
     ready: listen(),
-    version: () => (listening ? `${seen}` : `unwatched-${++misses}`),
+    version: () => (listening && replaying === 0 ? `${seen}` : `unsettled-${++misses}`),
     async close() {
       closed = true;
       clearTimeout(retry);
