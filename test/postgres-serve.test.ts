@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
+import { CHANGES, openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { seededCatalogue } from './helpers.ts';
 import { ROOT } from './ingest-helpers.ts';
 import { startPostgres, type PostgresServer } from './postgres.ts';
@@ -98,6 +98,28 @@ describe.skipIf(skipReason(POSTGRESQL))('serve with DATABASE_URL', { timeout: 18
     expect(b!.data).toEqual(a!.data);
     const ready = await fetch(instances[0]!.url.replace('/graphql', '/ready'));
     expect(ready.status).toBe(200);
+  });
+
+  it('answers from its cache until the catalogue changes, then both instances answer anew', async () => {
+    const query = '{ paper(arxivId: "2310.05869") { title } }';
+    const titles = async () => Promise.all(instances.map(async (i) => (await post(i.url, query)).data.paper.title as string));
+    const original = (await titles())[0]!;
+    const client = await database.pool.connect();
+    try {
+      // The copy and every writer notify in the transaction that changes the catalogue.
+      await client.query('BEGIN');
+      await client.query(`UPDATE papers SET title = 'Changed on another machine' WHERE arxiv_id = '2310.05869'`);
+      await client.query(`NOTIFY ${CHANGES}`);
+      await client.query('COMMIT');
+      await expect.poll(titles).toEqual(['Changed on another machine', 'Changed on another machine']);
+      await client.query('BEGIN');
+      await client.query(`UPDATE papers SET title = $1 WHERE arxiv_id = '2310.05869'`, [original]);
+      await client.query(`NOTIFY ${CHANGES}`);
+      await client.query('COMMIT');
+      await expect.poll(titles).toEqual([original, original]);
+    } finally {
+      client.release();
+    }
   });
 
   it('refuses a digest subscription with a clear error instead of losing it', async () => {

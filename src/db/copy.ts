@@ -9,7 +9,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from './index.ts';
 import * as pgSchema from './pg-schema.ts';
-import { CHANGES, type PgDb } from './postgres.ts';
+import { CHANGES, LOCKS, type PgDb } from './postgres.ts';
 import * as sqliteSchema from './schema.ts';
 
 /** The tables in an order that satisfies their foreign keys, each by its primary key's columns. */
@@ -53,9 +53,6 @@ export interface CopiedTable {
 
 export class CopyError extends Error {}
 
-/** The advisory lock a copy holds for its transaction. */
-const COPY_LOCK = 7_261_203;
-
 type Row = Record<string, unknown>;
 
 /** A table's checksum: each row's values in column order, as JSON, one line each. */
@@ -77,7 +74,7 @@ const ordered = (table: SQLiteTable | PgTable, primaryKey: readonly string[]) =>
 export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> {
   return to.transaction(async (tx) => {
     // One copy at a time into a database (two instances seeding it on their first start): the second then finds it full.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${COPY_LOCK})`);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCKS.copy})`);
     const occupied: string[] = [];
     for (const [name] of TABLES) {
       const [{ n }] = (await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${pgSchema[name]}`)).rows as [{ n: number }];

@@ -68,7 +68,7 @@ export async function openPostgres(
   };
   const [primary, ...readers] = pools.map((pool) => drizzle(pool, { schema, logger }));
   try {
-    await migrate(primary!, { migrationsFolder });
+    await migrated(pools[0]!);
   } catch (error) {
     await close();
     const { host, pathname } = new URL(url);
@@ -83,6 +83,24 @@ export async function openPostgres(
   if (changes) await changes.ready;
   let unwatched = 0;
   return { db, reads, pool: pools[0]!, statements, dataVersion: () => changes?.version() ?? `unwatched-${++unwatched}`, close };
+}
+
+/** Advisory lock keys: one migration, one seeding and one copy at a time across every process on the database. */
+export const LOCKS = { migrate: 7_261_201, seed: 7_261_202, copy: 7_261_203 };
+
+/**
+ * Applies the pending migrations holding the migration lock: instances that
+ * start together on a new database would otherwise create the same tables at once.
+ */
+async function migrated(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCKS.migrate]);
+    await migrate(drizzle(client, { schema }), { migrationsFolder });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [LOCKS.migrate]).catch(() => {});
+    client.release();
+  }
 }
 
 /**

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { openCatalogue } from '../catalogue/index.ts';
-import { copyCatalogue, CopyError } from '../db/copy.ts';
+import { copyCatalogue } from '../db/copy.ts';
 import type { Database } from '../db/index.ts';
-import type { PostgresDatabase } from '../db/postgres.ts';
+import { LOCKS, type PostgresDatabase } from '../db/postgres.ts';
 import { getMeta, setMeta } from '../catalogue/meta.ts';
 import { countPapers } from '../catalogue/papers.ts';
 import { importFiles, listInputFiles, type ImportSummary } from './importer.ts';
@@ -39,21 +39,24 @@ const hasPapers = async ({ db }: PostgresDatabase): Promise<boolean> => (await d
  * importer into a private SQLite catalogue in memory, which is then copied
  * over in one transaction (db/copy.ts), checked table by table. Null when
  * the catalogue has papers already, another instance having seeded it first
- * included.
+ * included (the seeding lock lets one instance at a time look).
  */
 export async function loadSeedsIntoPostgres(postgres: PostgresDatabase): Promise<ImportSummary | null> {
-  if (await hasPapers(postgres)) return null;
-  const scratch = openCatalogue(':memory:');
+  // One instance seeds; those starting with it wait, then find the papers there.
+  const lock = await postgres.pool.connect();
   try {
-    const summary = loadSeedsIfNeeded(scratch);
+    await lock.query('SELECT pg_advisory_lock($1)', [LOCKS.seed]);
+    if (await hasPapers(postgres)) return null;
+    const scratch = openCatalogue(':memory:');
     try {
+      const summary = loadSeedsIfNeeded(scratch);
       await copyCatalogue(scratch.db, postgres.db);
-    } catch (error) {
-      if (error instanceof CopyError && (await hasPapers(postgres))) return null;
-      throw error;
+      return summary;
+    } finally {
+      scratch.close();
     }
-    return summary;
   } finally {
-    scratch.close();
+    await lock.query('SELECT pg_advisory_unlock($1)', [LOCKS.seed]).catch(() => {});
+    lock.release();
   }
 }
