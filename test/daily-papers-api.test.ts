@@ -141,8 +141,8 @@ describe('GET /api/daily_papers', () => {
     expect(other.status).toBe(200);
   });
 
+  const limited = client(seededCatalogue(), { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '3', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }) });
   it('is rate-limited: a point a request, 429 once the burst is spent', async () => {
-    const limited = client(seededCatalogue(), { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '3', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }) });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await get(i % 2 ? '/api/papers/2310.05869' : '/api/daily_papers', {}, limited.app)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -185,5 +185,5 @@ describe('reading our own output back', () => {
     expect(original.length).toBeGreaterThan(50);
     expect(summary.papersAdded).toBe(original.length);
     expect(await listedPapers(days[0]!, days.at(-1)!, copy)).toEqual(original);
-  });
+  }, 120_000); // on PostgreSQL, the copy of the imported catalogue is made here
 });

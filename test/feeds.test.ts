@@ -3,7 +3,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { addDays, periodContaining } from '../src/catalogue/dates.ts';
-import { allArxivIds, client } from './helpers.ts';
+import { allArxivIds, client, ENGINE } from './helpers.ts';
 import { oraclePapers, type OraclePaper } from './oracle.ts';
 import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
 
@@ -99,8 +99,11 @@ describe('Atom feeds', () => {
   });
 
   it('answers 404 naming the organizations it does not know, on every feed, as the API refuses the slug', async () => {
-    const refused = await api.query('mutation { subscribeToDigest(input: { email: "a@example.org", period: DAY, organizations: ["nope"] }) { __typename } }');
-    expect(refused.errors?.[0]?.message).toContain('"nope"');
+    // Digest subscriptions are kept on SQLite only, so far.
+    if (ENGINE === 'sqlite') {
+      const refused = await api.query('mutation { subscribeToDigest(input: { email: "a@example.org", period: DAY, organizations: ["nope"] }) { __typename } }');
+      expect(refused.errors?.[0]?.message).toContain('"nope"');
+    }
     await expect(api.data('{ organization(slug: "nope") { name } }')).resolves.toEqual({ organization: null });
     for (const name of ['daily.atom', 'weekly.atom', 'monthly.atom']) {
       const response = await get(`/feeds/${name}?organization=nope`);
@@ -302,7 +305,8 @@ describe('Atom feeds that follow liked papers', () => {
   });
 });
 
-describe('digest links', () => {
+// Digest subscriptions, and so their links, are kept on SQLite only, so far.
+describe.skipIf(ENGINE === 'postgres')('digest links', () => {
   it('shows a page for unknown or missing tokens, and refuses methods other than GET and POST', async () => {
     const unknown = await get('/digest/confirm?token=abc');
     expect(unknown.status).toBe(410);

@@ -47,7 +47,8 @@ describe('trendingPapers', () => {
       expect(trendingPapers.edges.map((e: any) => e.node.arxivId), window).toEqual(expected.slice(0, 50).map((p) => p.arxivId));
       for (const { score, node } of trendingPapers.edges) {
         expect(score, window).toBeCloseTo(expectedScore(oraclePapers().get(node.arxivId)!, Date.parse(asOf), window), 12);
-        expect(node.trendingScore, window).toBe(score);
+        // The same score (PostgreSQL ranks by its SQL function, whose last digit may round apart from JavaScript's).
+        expect(node.trendingScore, window).toBeCloseTo(score, 12);
       }
     }
   });

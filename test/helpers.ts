@@ -1,6 +1,11 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
-import { expect, inject } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { postgresCatalogue } from '../src/catalogue/pg-catalogue.ts';
+import { copyCatalogue } from '../src/db/copy.ts';
+import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
 import { createApp, type App, type AppOptions } from '../src/yoga.ts';
 
@@ -22,9 +27,45 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
 }
 
-/** The whole server, in-process: POST /graphql through yoga.fetch. */
+/**
+ * The engine the API tests run on: SQLite, or PostgreSQL in the "postgres"
+ * project (test/vitest.config.ts), which runs the API's test files again
+ * against a real server with the same catalogue.
+ */
+export const ENGINE: 'sqlite' | 'postgres' = process.env.TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * The app over `database` copied into a PostgreSQL database of its own on the
+ * run's server (test/postgres-setup.ts), made when first asked; closed after
+ * the file's tests. Its statements are PostgreSQL's.
+ */
+function onPostgres(database: Database, options?: AppOptions): { app: App; statements: Database['statements'] } {
+  let postgres: PostgresDatabase | undefined;
+  const statements: Database['statements'] = { count: 0 };
+  const ready = (async () => {
+    const base = new URL(inject('postgresUrl'));
+    const name = `api_${randomUUID().replaceAll('-', '')}`;
+    const admin = new pg.Client({ connectionString: base.href });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
+    postgres = await openPostgres(Object.assign(new URL(base.href), { pathname: `/${name}` }).href);
+    await copyCatalogue(database.db, postgres.db);
+    postgres.statements.onQuery = (sql) => {
+      statements.count++;
+      statements.onQuery?.(sql);
+    };
+    return createApp({ catalogue: postgresCatalogue(postgres), database: null }, options);
+  })();
+  // Made before the file's tests, so that the first does not pay for the copy (a client made inside a test pays it there).
+  beforeAll(async () => void (await ready), 180_000);
+  afterAll(async () => postgres?.close());
+  const app = { fetch: async (...args: Parameters<App['fetch']>) => (await ready).fetch(...args) } as unknown as App;
+  return { app, statements };
+}
+
+/** The whole server, in-process: POST /graphql through yoga.fetch; on the engine of the run (ENGINE). */
 export function client(database: Database = seededCatalogue(), options?: AppOptions) {
-  const app: App = createApp(database, options);
+  const { app, statements } = ENGINE === 'postgres' ? onPostgres(database, options) : { app: createApp(database, options), statements: database.statements };
   return {
     app,
     database,
@@ -49,11 +90,11 @@ export function client(database: Database = seededCatalogue(), options?: AppOpti
     /** The SQL of the statements executed while `run` ran. */
     async sql(run: () => Promise<unknown>): Promise<string[]> {
       const seen: string[] = [];
-      database.statements.onQuery = (sql) => seen.push(sql);
+      statements.onQuery = (sql) => seen.push(sql);
       try {
         await run();
       } finally {
-        database.statements.onQuery = undefined;
+        statements.onQuery = undefined;
       }
       return seen;
     },

@@ -73,7 +73,8 @@ describe('importing the bundled seeds', () => {
     const before = snapshot(database);
     dry = { ...importCollecting(database, seedFiles(), { dryRun: true }), before, after: snapshot(database) };
     first = loadSeedsIfNeeded(database)!;
-  });
+    // Two whole imports of the seeds, on a machine that runs the other test files beside it.
+  }, 180_000);
 
   it('gives 4,216 papers (4,172 daily + 44 seed), 701 organizations and 23,908 authors, as counted from the files', () => {
     const figures = seedFigures();
