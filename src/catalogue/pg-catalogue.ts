@@ -324,7 +324,7 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
       const page = keysetQuery(keys, request);
       // The page is chosen first; only its papers are highlighted (ts_headline reads the whole text).
       const found = await rows(sql`
-        SELECT t.*,
+        SELECT t.*, ts_rank_cd(p.search, q.q) AS h_score,
           ts_headline('catalogue', p.title, q.q, ${`HighlightAll=true, StartSel=${OPEN}, StopSel=${CLOSE}`}) AS h_title,
           ts_headline('catalogue', p.abstract, q.q, ${`MaxWords=40, MinWords=20, ShortWord=0, StartSel=${OPEN}, StopSel=${CLOSE}`}) AS h_snippet,
           p.abstract AS h_abstract${organization ? sql`, ${ORGANIZATION}` : sql``}
@@ -343,7 +343,7 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
           key: k,
           row: {
             paper: paperOf<C>(row),
-            score: order === 'RELEVANCE' ? -(row.sort_key as number) : 0,
+            score: row.h_score as number,
             titleHighlight: markup(row.h_title as string),
             abstractSnippet: markup(snippet(row.h_snippet as string, row.h_abstract as string)),
             organization: organizations?.[i],
