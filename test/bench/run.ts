@@ -10,9 +10,12 @@
 // generated as daily-papers files (generate.ts) and imported with the
 // project's importer; the report then also gives generation and import times:
 //
-//   npm run bench                      the seeds (4,216 papers): about 2 minutes on 2 cores
-//   npm run bench -- --scale 100000    100,000 generated papers: about 5 to 6 minutes
+//   npm run bench                      the seeds (4,216 papers): about 2 minutes on 2 cores, SQLite alone
+//   npm run bench -- --scale 100000    100,000 generated papers: about 5 to 6 minutes, SQLite alone
 //                                      (generating 15–35 s, importing 2–3.5 min, 750 MiB in /tmp)
+//   With PostgreSQL beside SQLite (the default where it is installed), the copy into it and its
+//   server's rounds come on top: 7 minutes on the seeds and 9 at 20,000 papers while other work
+//   shared the two cores (the copy: 27 s and 96 s of it).
 //   npm run bench -- --catalogue <file>   a catalogue built before (e.g. kept from a --scale run), used as it is
 //
 // Both servers run in child processes (server.ts, raw-server.ts) so that
