@@ -36,13 +36,14 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | null {
 
 /**
  * Runs server.ts (or another script of the same protocol, such as
- * RAW_SERVER) on an existing catalogue file and resolves with its URL.
+ * RAW_SERVER) on an existing catalogue (a file, or for server.ts a
+ * PostgreSQL database's URL) and resolves with its URL.
  * The child also stops by itself when this process goes away (its stdin
  * closes) or when `lifetimeSeconds` are over.
  */
-export function startChildServer(databasePath: string, lifetimeSeconds: number, script = SERVER, env: Record<string, string> = {}): Promise<ChildServer> {
+export function startChildServer(catalogue: string, lifetimeSeconds: number, script = SERVER, env: Record<string, string> = {}): Promise<ChildServer> {
   const spawned = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', script, databasePath, String(Math.ceil(lifetimeSeconds))], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, catalogue, String(Math.ceil(lifetimeSeconds))], {
     cwd: ROOT,
     // As deployed: graphql-js reads NODE_ENV when it loads.
     env: { ...process.env, ...env, NODE_ENV: 'production' },

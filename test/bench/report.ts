@@ -29,60 +29,64 @@ export interface Measured {
   statements: number;
   /** Non-2xx responses, connection errors, timeouts and responses whose body differed from the checked one. */
   errors: number;
+  /** Each run was a number of requests, not a fixed time (marked with *). */
+  counted: boolean;
 }
 
 export interface Row {
   scenario: string;
-  graphql: Measured;
+  /** The GraphQL server on each engine, in the order of the table's engines. */
+  engines: Measured[];
   raw: Measured;
-  /** GraphQL with the response cache on: the same request repeated (only its rate and latencies are measured). */
+  /** GraphQL on SQLite with the response cache on: the same request repeated (only its rate and latencies are measured). */
   cached: Measured;
-  /** The number of requests each run was made of, when it was not a fixed time (marked with *). */
-  counted: boolean;
   /** Papers a search found (its totalCount); null for the other scenarios. */
   matches: number | null;
 }
-
-const HEADER = [
-  'Scenario',
-  'GraphQL req/s',
-  'Raw req/s',
-  'GraphQL / raw',
-  'GraphQL p50 / p99 ms',
-  'Raw p50 / p99 ms',
-  'Alone ms GraphQL / raw',
-  'Cached req/s',
-  'Cached / raw',
-  'SQL/request GraphQL / raw',
-  'Found',
-  'Errors GraphQL / raw / cached',
-];
-const RIGHT_ALIGNED = [false, true, true, true, true, true, true, true, true, true, true, true];
 
 const number = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rate = (n: number) => number(n, n < 10 ? 1 : 0);
 const ms = (n: number) => number(n, n < 10 ? 1 : 0);
 // autocannon reports 0 ms when no response came back in time.
 const latencies = (m: Measured) => (m.responses > 0 ? `${ms(m.p50)} / ${ms(m.p99)}` : '–');
+const requests = (m: Measured) => `${rate(m.requestsPerSecond)}${m.counted ? '*' : ''}`;
+const ratio = (m: Measured, raw: Measured) => (raw.requestsPerSecond > 0 ? `${number(m.requestsPerSecond / raw.requestsPerSecond, 2)}×` : '–');
 
-export function table(rows: Row[]): string {
+/** A Markdown table of the rows, with a column or a figure for each of the GraphQL server's engines (`engines`: their names). */
+export function table(rows: Row[], engines: string[]): string {
+  const each = (heading: (engine: string) => string) => engines.map(heading);
+  const all = engines.join(' / ');
+  const header = [
+    'Scenario',
+    ...each((e) => `GraphQL ${e} req/s`),
+    'Raw req/s',
+    ...each((e) => `${e} / raw`),
+    ...each((e) => `${e} p50 / p99 ms`),
+    'Raw p50 / p99 ms',
+    `Alone ms ${all} / raw`,
+    'Cached req/s',
+    'Cached / raw',
+    `SQL/request ${all} / raw`,
+    'Found',
+    `Errors ${all} / raw / cached`,
+  ];
   const cells = rows.map((r) => [
     `\`${r.scenario}\``,
-    `${rate(r.graphql.requestsPerSecond)}${r.counted ? '*' : ''}`,
-    `${rate(r.raw.requestsPerSecond)}${r.counted ? '*' : ''}`,
-    r.raw.requestsPerSecond > 0 ? `${number(r.graphql.requestsPerSecond / r.raw.requestsPerSecond, 2)}×` : '–',
-    latencies(r.graphql),
+    ...r.engines.map(requests),
+    requests(r.raw),
+    ...r.engines.map((m) => ratio(m, r.raw)),
+    ...r.engines.map(latencies),
     latencies(r.raw),
-    `${ms(r.graphql.alone)} / ${ms(r.raw.alone)}`,
+    [...r.engines, r.raw].map((m) => ms(m.alone)).join(' / '),
     rate(r.cached.requestsPerSecond),
-    r.raw.requestsPerSecond > 0 ? `${number(r.cached.requestsPerSecond / r.raw.requestsPerSecond, 2)}×` : '–',
-    `${r.graphql.statements} / ${r.raw.statements}`,
+    ratio(r.cached, r.raw),
+    [...r.engines, r.raw].map((m) => m.statements).join(' / '),
     r.matches === null ? '' : number(r.matches),
-    `${r.graphql.errors} / ${r.raw.errors} / ${r.cached.errors}`,
+    [...r.engines, r.raw, r.cached].map((m) => m.errors).join(' / '),
   ]);
-  const widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]) =>
-    `| ${values.map((v, i) => (RIGHT_ALIGNED[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (RIGHT_ALIGNED[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
-  return [line(HEADER), rule, ...cells.map(line)].join('\n');
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  // The scenario's name to the left, every figure to the right.
+  const line = (values: string[]) => `| ${values.map((v, i) => (i > 0 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i > 0 ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
+  return [line(header), rule, ...cells.map(line)].join('\n');
 }

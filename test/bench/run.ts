@@ -10,9 +10,12 @@
 // generated as daily-papers files (generate.ts) and imported with the
 // project's importer; the report then also gives generation and import times:
 //
-//   npm run bench                      the seeds (4,216 papers): about 2 minutes on 2 cores
-//   npm run bench -- --scale 100000    100,000 generated papers: about 5 to 6 minutes
+//   npm run bench                      the seeds (4,216 papers): about 2 minutes on 2 cores, SQLite alone
+//   npm run bench -- --scale 100000    100,000 generated papers: about 5 to 6 minutes, SQLite alone
 //                                      (generating 15–35 s, importing 2–3.5 min, 750 MiB in /tmp)
+//   With PostgreSQL beside SQLite (the default where it is installed), the copy into it and its
+//   server's rounds come on top: 7 minutes on the seeds and 9 at 20,000 papers while other work
+//   shared the two cores (the copy: 27 s and 96 s of it).
 //   npm run bench -- --catalogue <file>   a catalogue built before (e.g. kept from a --scale run), used as it is
 //
 // Both servers run in child processes (server.ts, raw-server.ts) so that
@@ -27,6 +30,14 @@
 // with the response cache on as deployed, is measured in the same rounds on
 // the same repeated request: what repeated anonymous reads get.
 //
+// The GraphQL server is measured on each engine that BENCH_ENGINES names
+// (engines.ts): SQLite, and PostgreSQL (a server of its own, started for the
+// run and stopped at the end, with the catalogue copied into it) where its
+// binaries are installed. Each engine's server gets the same requests in the
+// same rounds, its ratio is to the same raw baseline, and its statements are
+// counted in process as SQLite's are.
+//
+//   BENCH_ENGINES          sqlite,postgres (the default with PostgreSQL installed) or sqlite
 //   BENCH_SECONDS          measuring time of one run (one server, one round), default 2.5
 //   BENCH_ROUNDS           runs of each server per scenario, alternating, default 2
 //   BENCH_WARMUP_SECONDS   warm-up per scenario and server before measuring, default 1 (0: none)
@@ -36,11 +47,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type autocannon from 'autocannon';
 import os from 'node:os';
 import path from 'node:path';
-import { openCatalogue, type Database } from '../../src/catalogue/index.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createApp, type App } from '../../src/yoga.ts';
 import { existingCatalogue, seedCatalogue, syntheticCatalogue, type BenchCatalogue } from './catalogue.ts';
 import { HELLO_SERVER, RAW_SERVER, startChildServer, type ChildServer } from './child.ts';
+import { openEngines, selectedEngines, type Engine, type Engines } from './engines.ts';
 import { CONNECTIONS, REQUEST_TIMEOUT, load, type RunLength } from './load.ts';
 import { openRawApi, type RawApi } from './raw.ts';
 import { loadLine, machineLine, table, type Measured, type Row } from './report.ts';
@@ -84,11 +93,11 @@ function seconds(name: string, fallback: number, allowZero = false): number {
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 /** One request in this process; returns the checked body and the statements it ran. */
-async function inProcess(app: App, database: Database, scenario: Scenario): Promise<{ body: string; statements: number }> {
-  const before = database.statements.count;
-  const response = await app.fetch('http://bench.local/graphql', { method: 'POST', headers: requestHeaders(), body: requestBody(scenario) });
-  const statements = database.statements.count - before;
-  return { body: await checkResponse(scenario, response, 'in process'), statements };
+async function inProcess(engine: Engine, scenario: Scenario): Promise<{ body: string; statements: number }> {
+  const before = engine.statements();
+  const response = await engine.app.fetch('http://bench.local/graphql', { method: 'POST', headers: requestHeaders(), body: requestBody(scenario) });
+  const statements = engine.statements() - before;
+  return { body: await checkResponse(scenario, response, `in process, on ${engine.label}`), statements };
 }
 
 /**
@@ -129,11 +138,33 @@ function rawInProcess(raw: RawApi, scenario: Scenario): { body: string; statemen
 }
 
 /** Where two texts first differ, with some context of each, for the error message. */
-function firstDifference(graphql: string, raw: string): string {
+function firstDifference(graphql: string, raw: string, names: [string, string] = ['GraphQL', 'raw']): string {
   let i = 0;
   while (i < graphql.length && graphql[i] === raw[i]) i++;
   const around = (text: string) => JSON.stringify(text.slice(Math.max(0, i - 60), i + 100));
-  return `first difference at character ${i} of ${graphql.length} (raw: ${raw.length})\n  GraphQL: ${around(graphql)}\n  raw:     ${around(raw)}`;
+  const [first, second] = names.map((name) => `${name}:`.padEnd(Math.max(...names.map((n) => n.length)) + 1));
+  return `first difference at character ${i} of ${graphql.length} (${names[1]}: ${raw.length})\n  ${first} ${around(graphql)}\n  ${second} ${around(raw)}`;
+}
+
+/**
+ * Where another engine's answer differs from SQLite's, or null: compared
+ * without the request's cost, with scores to 12 digits (each engine's floating
+ * point sums them), and a search by the number of papers it finds alone, as
+ * its ranking, scores and highlights are the engine's own (ts_rank_cd and
+ * ts_headline against bm25 and FTS5's highlight).
+ */
+function differenceFromSqlite(scenario: Scenario, sqlite: string, other: string): string | null {
+  if (scenario.matches) {
+    const [a, b] = [sqlite, other].map((body) => scenario.matches!((JSON.parse(body) as { data: Record<string, unknown> }).data));
+    return a === b ? null : `${b} papers found, ${a} on SQLite`;
+  }
+  const comparable = (body: string) =>
+    JSON.stringify(JSON.parse(body, (key, value: unknown) => {
+      if (key === 'extensions') return undefined;
+      return (key === 'score' || key === 'trendingScore') && typeof value === 'number' ? Number(value.toPrecision(12)) : value;
+    }));
+  const [a, b] = [comparable(sqlite), comparable(other)];
+  return a === b ? null : firstDifference(a, b, ['SQLite', 'this engine']);
 }
 
 /** A raw request over HTTP, checked against the GraphQL answer. */
@@ -160,7 +191,7 @@ function runLength(aloneMs: number, measureSeconds: number): RunLength {
 const requestsFor = (aloneMs: number, measureSeconds: number) => Math.max(3 * CONNECTIONS, Math.ceil((measureSeconds * 1_000) / aloneMs));
 
 /** One server's rounds of one scenario, summed up. */
-function measured(results: autocannon.Result[], alone: number, statements: number): Measured {
+function measured(results: autocannon.Result[], length: RunLength, alone = Number.NaN, statements = 0): Measured {
   const responses = results.reduce((sum, r) => sum + r.requests.total, 0);
   return {
     // Not requests.average: that averages whole-second samples, wrong for runs under a second.
@@ -171,18 +202,78 @@ function measured(results: autocannon.Result[], alone: number, statements: numbe
     alone,
     statements,
     errors: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.mismatches, 0),
+    counted: !('seconds' in length),
   };
 }
 
 /** Asks the catalogue what the scenarios need: the busiest organization and the latest listing day. */
-async function catalogueFacts(app: App, database: Database, paperId: string): Promise<CatalogueFacts> {
-  const { body } = await inProcess(app, database, {
+async function catalogueFacts(engine: Engine, paperId: string): Promise<CatalogueFacts> {
+  const { body } = await inProcess(engine, {
     name: 'setup',
     query: SETUP_QUERY,
     missing: (data) => (data.organizations?.nodes?.[0]?.slug && data.digest?.startDate ? null : 'no organization or no listing day'),
   });
   const { data } = JSON.parse(body) as { data: { organizations: { nodes: { slug: string }[] }; digest: { startDate: string } } };
   return { organizationSlug: data.organizations.nodes[0]!.slug, latestDay: data.digest.startDate, paperId };
+}
+
+/** What one server answers a scenario, and how it is measured. */
+interface Checked {
+  body: string;
+  statements: number;
+  /** Milliseconds of one request alone, in process. */
+  alone: number;
+  length: RunLength;
+}
+
+/**
+ * Each scenario's answer on every engine and from the raw baseline, checked
+ * (the baseline's byte for byte against SQLite's, without the request's
+ * cost, which the baseline does not compute; another engine's against
+ * SQLite's), with its statements, its time alone and the length of its runs.
+ */
+async function checkScenarios(
+  list: Scenario[],
+  engines: Engine[],
+  raw: RawApi,
+  measureSeconds: number,
+): Promise<Map<Scenario, { engines: Checked[]; raw: Checked; matches: number | null }>> {
+  const checked = new Map<Scenario, { engines: Checked[]; raw: Checked; matches: number | null }>();
+  const differing: string[] = [];
+  for (const scenario of list) {
+    const answers = [];
+    for (const engine of engines) answers.push(await inProcess(engine, scenario));
+    const sqlite = answers[0]!.body;
+    const baseline = rawInProcess(raw, scenario);
+    const { extensions: _cost, ...answer } = JSON.parse(sqlite) as Record<string, unknown>;
+    const differences = [
+      baseline.body === JSON.stringify(answer) ? null : `the raw baseline's: ${firstDifference(JSON.stringify(answer), baseline.body)}`,
+      ...answers.slice(1).map(({ body }, i) => {
+        const difference = differenceFromSqlite(scenario, sqlite, body);
+        return difference && `${engines[i + 1]!.label}'s: ${difference}`;
+      }),
+    ].filter((d) => d !== null);
+    if (differences.length > 0) {
+      differing.push(`${scenario.name}: ${differences.join('\n')}`);
+      continue;
+    }
+    const matches = scenario.matches?.((JSON.parse(sqlite) as { data: Record<string, unknown> }).data) ?? null;
+    progress(`${scenario.name}: the answers agree (${sqlite.length} characters on SQLite); timing each alone`);
+    const onEngines: Checked[] = [];
+    for (const [i, engine] of engines.entries()) {
+      const alone = await aloneMs(() => inProcess(engine, scenario));
+      onEngines.push({ ...answers[i]!, alone, length: runLength(alone, measureSeconds) });
+    }
+    const rawAlone = await aloneMs(async () => rawInProcess(raw, scenario));
+    // A counted run of the baseline lasts about as long as GraphQL's on SQLite.
+    const { length } = onEngines[0]!;
+    const rawLength: RunLength = 'seconds' in length ? length : { requests: requestsFor(rawAlone, measureSeconds) };
+    checked.set(scenario, { engines: onEngines, raw: { ...baseline, alone: rawAlone, length: rawLength }, matches });
+  }
+  if (differing.length > 0) {
+    throw new Error(`the answers differ from the GraphQL server's on SQLite in ${differing.length} scenario(s):\n${differing.join('\n')}`);
+  }
+  return checked;
 }
 
 /** The target of the issue "Performance: close the gap to raw SQLite". */
@@ -196,8 +287,10 @@ async function main(): Promise<number> {
   if (!(Number.isSafeInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`BENCH_ROUNDS must be a whole number from 1 to 20; got "${process.env.BENCH_ROUNDS}"`);
   process.stdout.write(`Date: ${new Date().toISOString()}\n${machineLine()}\n${loadLine()}\n`);
 
+  const { names, notes } = selectedEngines();
+  for (const note of notes) progress(note);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'paper-catalogue-bench-'));
-  let database: Database | undefined;
+  let engines: Engines | undefined;
   let raw: RawApi | undefined;
   const servers: ChildServer[] = [];
   let failed: string[] = [];
@@ -209,142 +302,130 @@ async function main(): Promise<number> {
   try {
     const catalogue: BenchCatalogue =
       source === null ? seedCatalogue(dir) : 'scale' in source ? syntheticCatalogue(dir, source.scale) : existingCatalogue(source.file);
-    database = openCatalogue(catalogue.file);
-    const app = createApp(database, { config: loadConfig({ ...BENCH_ENV, LOG_LEVEL: 'silent' }) });
+    engines = await openEngines(catalogue.file, names, catalogue.papers);
+    const [sqlite] = engines.list;
+    const labels = engines.list.map((e) => e.label);
     raw = openRawApi(catalogue.file);
-    const list = scenarios(await catalogueFacts(app, database, catalogue.paperId));
-
-    interface Checked {
-      body: string;
-      /** The raw baseline's: GraphQL's without its extensions (the cost, which the baseline does not compute). */
-      rawBody: string;
-      statements: number;
-      rawStatements: number;
-      matches: number | null;
-      alone: number;
-      rawAlone: number;
-      length: RunLength;
-      rawLength: RunLength;
-    }
-    const checked = new Map<Scenario, Checked>();
-    const differing: string[] = [];
-    for (const scenario of list) {
-      const { body, statements } = await inProcess(app, database, scenario);
-      const baseline = rawInProcess(raw, scenario);
-      const { extensions: _cost, ...answer } = JSON.parse(body) as Record<string, unknown>;
-      if (baseline.body !== JSON.stringify(answer)) {
-        differing.push(`${scenario.name}: ${firstDifference(JSON.stringify(answer), baseline.body)}`);
-        continue;
-      }
-      const matches = scenario.matches?.((JSON.parse(body) as { data: Record<string, unknown> }).data) ?? null;
-      progress(`${scenario.name}: the raw answer equals GraphQL's (${body.length} characters); timing both alone`);
-      const alone = await aloneMs(() => inProcess(app, database!, scenario));
-      const rawAlone = await aloneMs(async () => rawInProcess(raw!, scenario));
-      const length = runLength(alone, measureSeconds);
-      // A counted run of the baseline lasts about as long as GraphQL's.
-      const rawLength: RunLength = 'seconds' in length ? length : { requests: requestsFor(rawAlone, measureSeconds) };
-      checked.set(scenario, { body, rawBody: baseline.body, statements, rawStatements: baseline.statements, matches, alone, rawAlone, length, rawLength });
-    }
-    if (differing.length > 0) {
-      throw new Error(`the raw baseline's answers differ from the GraphQL server's in ${differing.length} scenario(s):\n${differing.join('\n')}`);
-    }
-    // The servers open the file themselves; nothing here touches it while they are measured.
-    database.close();
-    database = undefined;
+    const list = scenarios(await catalogueFacts(sqlite, catalogue.paperId));
+    const checked = await checkScenarios(list, engines.list, raw, measureSeconds);
+    // The servers open the catalogue themselves; nothing here touches it while they are measured.
+    await Promise.all(engines.list.map((e) => e.close()));
     raw.close();
     raw = undefined;
 
     // Each scenario and server: warm-up + rounds of measuring (a number of
     // requests: three times as long as in process, or more) + draining the queue.
+    // Then the three clients' requests of three scenarios, on SQLite.
+    const serverSeconds = ({ alone, length }: { alone: number; length: RunLength }) =>
+      warmupSeconds + rounds * Math.max(measureSeconds, 'seconds' in length ? length.seconds : (3 * length.requests * alone) / 1_000) + REQUEST_TIMEOUT;
+    const cachedRun = { alone: 0, length: { seconds: measureSeconds } };
     const lifetime =
       60 +
-      [...checked.values()].reduce((sum, { alone, length }) => {
-        const measuring = 'seconds' in length ? length.seconds : (3 * length.requests * alone) / 1_000;
-        return sum + 3 * (warmupSeconds + rounds * Math.max(measureSeconds, measuring)) + 4 * REQUEST_TIMEOUT;
-      }, 0);
+      [...checked.values()].flatMap(({ engines: onEngines, raw: onRaw }) => [...onEngines, onRaw, cachedRun]).reduce((sum, run) => sum + serverSeconds(run), 0) +
+      CLIENTS.length * 3 * rounds * measureSeconds;
     const startedAt = performance.now();
-    const [graphql, baseline, cachedServer] = await Promise.all([
-      startChildServer(catalogue.file, lifetime),
+    const [baseline, cachedServer, graphql] = await Promise.all([
       startChildServer(catalogue.file, lifetime, RAW_SERVER),
       startChildServer(catalogue.file, lifetime, undefined, { BENCH_RESPONSE_CACHE: 'on' }),
+      Promise.all(engines.list.map((e) => startChildServer(e.target, lifetime))),
     ]);
-    servers.push(graphql, baseline, cachedServer);
+    servers.push(baseline, cachedServer, ...graphql);
     const startSeconds = (performance.now() - startedAt) / 1000;
-    const memoryAtStart = [graphql, baseline].map((server) => server.memory());
+    const measuredServers = [...graphql.map((server, i) => ({ name: `GraphQL on ${labels[i]}`, server })), { name: 'Raw', server: baseline }];
+    const memoryAtStart = measuredServers.map(({ server }) => server.memory());
     progress(
-      `GraphQL server (pid ${graphql.pid}) at ${graphql.url}, raw baseline (pid ${baseline.pid}) at ${baseline.url}, ` +
+      `${measuredServers.map(({ name, server }) => `${name} (pid ${server.pid}) at ${server.url}`).join(', ')}, ` +
         `GraphQL with the response cache (pid ${cachedServer.pid}) at ${cachedServer.url}, started in ${startSeconds.toFixed(1)} s`,
     );
 
     const rows: Row[] = [];
     for (const scenario of list) {
-      const { body, rawBody, statements, rawStatements, matches, alone, rawAlone, length, rawLength } = checked.get(scenario)!;
+      const { engines: onEngines, raw: onRaw, matches } = checked.get(scenario)!;
       const rawUrl = `${baseline.url}/${scenario.raw}`;
+      // Every server with the answer it must give, in the order they are measured: the engines, the baseline and
+      // the cached server (on SQLite), which is measured for a fixed window: repeats of one request are answered
+      // from memory after the first, and a count of requests that fast would be over before autocannon's own start-up is.
+      const answersAsChecked = (url: string, body: string) => async () => {
+        const text = await overHttp(url, scenario);
+        if (text !== body) throw new Error(`${scenario.name}: the server's response differs from the in-process one:\n${text}\n---\n${body}`);
+      };
+      const runs = [
+        ...graphql.map((server, i) => ({ url: server.url, ...onEngines[i]!, check: answersAsChecked(server.url, onEngines[i]!.body) })),
+        { url: rawUrl, ...onRaw, check: () => rawOverHttp(rawUrl, scenario, onRaw.body) },
+        {
+          url: cachedServer.url,
+          body: onEngines[0]!.body,
+          length: { seconds: measureSeconds },
+          alone: Number.NaN,
+          statements: 0,
+          check: answersAsChecked(cachedServer.url, onEngines[0]!.body),
+        },
+      ];
       const served = async () => {
-        for (const server of [graphql, cachedServer]) {
-          const text = await overHttp(server.url, scenario);
-          if (text !== body) throw new Error(`${scenario.name}: the server's response differs from the in-process one:\n${text}\n---\n${body}`);
-        }
-        await rawOverHttp(rawUrl, scenario, rawBody);
+        for (const { check } of runs) await check();
       };
       await served();
       if (warmupSeconds > 0) {
         progress(`${scenario.name}: warming up for ${warmupSeconds} s each`);
-        await load(graphql.url, scenario, { seconds: warmupSeconds }, body);
-        await load(rawUrl, scenario, { seconds: warmupSeconds }, rawBody);
-        await load(cachedServer.url, scenario, { seconds: warmupSeconds }, body);
+        for (const { url, body } of runs) await load(url, scenario, { seconds: warmupSeconds }, body);
         await served();
       }
       const describe = (l: RunLength) => ('seconds' in l ? `${l.seconds} s` : `${l.requests} requests`);
-      progress(`${scenario.name}: measuring ${rounds} rounds of GraphQL (${describe(length)}), raw (${describe(rawLength)}) and cached GraphQL (${measureSeconds} s)`);
-      const results = { graphql: [] as autocannon.Result[], raw: [] as autocannon.Result[], cached: [] as autocannon.Result[] };
+      progress(
+        `${scenario.name}: measuring ${rounds} rounds of ` +
+          `${onEngines.map((e, i) => `GraphQL on ${labels[i]} (${describe(e.length)})`).join(', ')}, raw (${describe(onRaw.length)}) and cached GraphQL (${measureSeconds} s)`,
+      );
+      const results = runs.map(() => [] as autocannon.Result[]);
       for (let round = 0; round < rounds; round++) {
-        results.graphql.push(await load(graphql.url, scenario, length, body));
-        await served();
-        results.raw.push(await load(rawUrl, scenario, rawLength, rawBody));
-        await served();
-        // Repeats of one request: after the first, answered from memory. Always a fixed window: a
-        // count of requests that fast would be over before autocannon's own start-up is.
-        results.cached.push(await load(cachedServer.url, scenario, { seconds: measureSeconds }, body));
-        await served();
+        for (const [i, { url, body, length }] of runs.entries()) {
+          results[i]!.push(await load(url, scenario, length, body));
+          await served();
+        }
       }
-      rows.push({
-        scenario: scenario.name,
-        graphql: measured(results.graphql, alone, statements),
-        raw: measured(results.raw, rawAlone, rawStatements),
-        cached: measured(results.cached, Number.NaN, 0),
-        counted: !('seconds' in length),
-        matches,
-      });
+      const figures = runs.map(({ length, alone, statements }, i) => measured(results[i]!, length, alone, statements));
+      rows.push({ scenario: scenario.name, engines: figures.slice(0, graphql.length), raw: figures.at(-2)!, cached: figures.at(-1)!, matches });
     }
 
-    const memoryAtEnd = [graphql, baseline].map((server) => server.memory());
+    const memoryAtEnd = measuredServers.map(({ server }) => server.memory());
     const mib = (n: number) => `${Math.round(n)} MiB`;
-    const footprint = (name: string, server: ChildServer, i: number) => {
+    const footprint = ({ name, server }: (typeof measuredServers)[number], i: number) => {
       const [start, end] = [memoryAtStart[i], memoryAtEnd[i]];
       const memory = start && end ? `; resident memory ${mib(start.rssMiB)} once up, ${mib(end.rssMiB)} after the scenarios (peak ${mib(end.peakMiB)})` : '';
       return `${name}: up in ${server.startSeconds.toFixed(1)} s${memory}`;
     };
-    const slow = rows.filter((r) => !(r.graphql.responses > 0 && r.graphql.p99 < P99_TARGET_MS)).map((r) => `\`${r.scenario}\``);
+    const slow = rows.flatMap((r) =>
+      r.engines.flatMap((m, i) => (m.responses > 0 && m.p99 < P99_TARGET_MS ? [] : [`\`${r.scenario}\`${labels.length > 1 ? ` on ${labels[i]}` : ''}`])),
+    );
+    const onPostgres = engines.list.some((e) => e.name === 'postgres');
     const out = [
       ...catalogue.facts,
-      `Servers: src/server.ts and the raw baseline (test/bench/raw-server.ts) in child processes on 127.0.0.1, all up in ${startSeconds.toFixed(1)} s (starting Node and tsx included). ` +
-        `${footprint('GraphQL', graphql, 0)}. ${footprint('Raw', baseline, 1)}.`,
+      ...engines.facts,
+      ...notes,
+      `Servers: src/server.ts on ${labels.join(' and on ')}, and the raw baseline (test/bench/raw-server.ts), in child processes on 127.0.0.1, all up in ${startSeconds.toFixed(1)} s (starting Node and tsx included). ` +
+        `${measuredServers.map(footprint).join('. ')}.`,
       `Load: autocannon, ${CONNECTIONS} connections; per scenario ${warmupSeconds} s warm-up of each server, then ${rounds} rounds of ` +
-        `${measureSeconds} s on GraphQL and ${measureSeconds} s on the raw baseline, alternately; every response compared with the checked one.`,
+        `${measureSeconds} s on ${labels.map((l) => `GraphQL on ${l}`).join(', ')} and the raw baseline, alternately; every response compared with the checked one.`,
       '',
-      table(rows),
+      table(rows, labels),
       '',
       'Raw: the same answers (byte for byte, checked before measuring) from hand-written SQL on better-sqlite3, each statement prepared once, ' +
-        'and JSON.stringify behind node:http: no GraphQL, no drizzle, no DataLoader. GraphQL / raw: the ratio of requests per second.',
+        `and JSON.stringify behind node:http: no GraphQL, no drizzle, no DataLoader. ${labels.map((l) => `${l} / raw`).join(', ')}: ` +
+        'the ratio of the GraphQL server\'s requests per second on that engine to the raw baseline\'s (on SQLite, in every row).',
+      ...(onPostgres
+        ? [
+            'PostgreSQL: the same requests and the same server (src/server.ts with DATABASE_URL); its answers checked against SQLite\'s before measuring: ' +
+              'the same but for a search\'s order, scores and highlights (ts_rank_cd and ts_headline), where the number of papers found is the same.',
+          ]
+        : []),
       `p50: the mean of the rounds' medians; p99: the worst round's. Target: GraphQL p99 < ${P99_TARGET_MS} ms at ${CONNECTIONS} connections — ` +
         (slow.length === 0 ? 'met in every scenario.' : `missed by ${slow.join(', ')}.`),
-      `Alone: the median of ${ALONE.min} to ${ALONE.max} requests one after another (${ALONE.seconds} s, after ${ALONE.warmup} not timed), in process: the same code and file, no HTTP, no queue. ` +
-        'SQL statements counted in process, for one request.',
-      'Cached: the GraphQL server as deployed, with the response cache on (src/http/caching.ts answers a repeated read from memory ' +
+      `Alone: the median of ${ALONE.min} to ${ALONE.max} requests one after another (${ALONE.seconds} s, after ${ALONE.warmup} not timed), in process: the same code and catalogue, no HTTP, no queue. ` +
+        'SQL statements counted in process, for one request' +
+        (onPostgres ? ' (on SQLite by Database.statements, on PostgreSQL by drizzle\'s logger, PostgresDatabase.statements).' : '.'),
+      'Cached: the GraphQL server on SQLite as deployed, with the response cache on (src/http/caching.ts answers a repeated read from memory ' +
         `until the data changes), the same request repeated for ${measureSeconds} s per round; Cached / raw: the ratio of requests per second.`,
-      'Errors (GraphQL / raw / cached): non-2xx responses, connection errors, timeouts and responses that differed from the checked one.',
-      ...(rows.some((r) => r.counted)
+      `Errors (${labels.join(' / ')} / raw / cached): non-2xx responses, connection errors, timeouts and responses that differed from the checked one.`,
+      ...(rows.some((r) => [...r.engines, r.raw].some((m) => m.counted))
         ? [
             `*: requests that would queue for over ${measureSeconds / 10} s, measured by a number of requests instead ` +
               `(${measureSeconds} s of work alone, ${3 * CONNECTIONS} at least), to the last response, so that the work still queued at the end of a window is not lost.`,
@@ -358,16 +439,16 @@ async function main(): Promise<number> {
     const byClient = list.filter((s) => s.raw === 'paper' || s.raw === 'trending').concat(list.find((s) => s.raw === 'search') ?? []);
     const clientLines: string[] = [];
     for (const scenario of byClient) {
-      const { body } = checked.get(scenario)!;
+      const body = checked.get(scenario)!.engines[0]!.body;
       const rawPerSecond = rows.find((r) => r.scenario === scenario.name)!.raw.requestsPerSecond;
       const figures: string[] = [];
       for (const client of CLIENTS) {
         progress(`${scenario.name}: as ${client} sends it`);
-        const text = await overHttp(graphql.url, scenario, client);
+        const text = await overHttp(graphql[0]!.url, scenario, client);
         if (text !== body) throw new Error(`${scenario.name}, as ${client} sends it: the response differs from the checked one:\n${text}\n---\n${body}`);
         const runs = [];
-        for (let round = 0; round < rounds; round++) runs.push(await load(graphql.url, scenario, { seconds: measureSeconds }, body, client));
-        const m = measured(runs, Number.NaN, 0);
+        for (let round = 0; round < rounds; round++) runs.push(await load(graphql[0]!.url, scenario, { seconds: measureSeconds }, body, client));
+        const m = measured(runs, { seconds: measureSeconds });
         if (m.errors > 0) failed.push(`${scenario.name} as ${client} sends it`);
         figures.push(`${client} ${Math.round(m.requestsPerSecond)} req/s (${(m.requestsPerSecond / rawPerSecond).toFixed(2)}×)`);
       }
@@ -390,7 +471,7 @@ async function main(): Promise<number> {
       const runs = [];
       for (let round = 0; round < rounds; round++) runs.push(await load(server.url, scenario, { seconds: measureSeconds }, body));
       await Promise.all(servers.splice(0).map((s) => s.stop()));
-      return measured(runs, Number.NaN, 0);
+      return measured(runs, { seconds: measureSeconds });
     };
     const floors = [
       {
@@ -420,7 +501,7 @@ async function main(): Promise<number> {
           .join('\n') +
         '\n',
     );
-    const cheap = list.filter((s) => s.raw === 'trending' || s.raw === 'paper').map((scenario) => ({ scenario, body: checked.get(scenario)!.body }));
+    const cheap = list.filter((s) => s.raw === 'trending' || s.raw === 'paper').map((scenario) => ({ scenario, body: checked.get(scenario)!.engines[0]!.body }));
     if (cheap.length > 0) {
       progress('workers: measuring 1 and 2 worker processes (npm start with WORKERS)');
       const workerRows = await measureWorkers(catalogue.file, cheap, { seconds: measureSeconds });
@@ -430,11 +511,11 @@ async function main(): Promise<number> {
           '\n',
       );
     }
-    failed.push(...rows.filter((r) => r.graphql.errors > 0 || r.raw.errors > 0 || r.cached.errors > 0).map((r) => r.scenario));
+    failed.push(...rows.filter((r) => [...r.engines, r.raw, r.cached].some((m) => m.errors > 0)).map((r) => r.scenario));
     for (const floor of floors) if (floor.measured.errors > 0) failed.push(floor.label);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
-    database?.close();
+    await engines?.stop();
     raw?.close();
     removeFiles();
     process.removeListener('exit', removeFiles);

@@ -1,21 +1,23 @@
 // The server under load, in a process of its own so that the load generator
 // (run.ts, in the parent) does not share its event loop.
 //
-//   tsx test/bench/server.ts <catalogue.db> <lifetime in seconds>
+//   tsx test/bench/server.ts <catalogue.db | postgres://…> <lifetime in seconds>
 //   BENCH_RESPONSE_CACHE=on tsx test/bench/server.ts …   the same with the response cache on
 //
-// Serves an already-built catalogue on 127.0.0.1, on a free port, and prints
+// Serves an already-built catalogue (a SQLite file, or a PostgreSQL database
+// as DATABASE_URL) on 127.0.0.1, on a free port, and prints
 // its URL as the first line on stdout. It stops on SIGTERM / SIGINT, when its
 // stdin closes (the parent went away), or at the end of its lifetime at the latest.
 import { loadConfig } from '../../src/config.ts';
+import { isPostgresUrl } from '../../src/db/postgres.ts';
 import { startServer } from '../../src/server.ts';
 import { BENCH_ENV } from './settings.ts';
 import { stopWhenAsked } from './lifecycle.ts';
 
-const [databasePath, lifetime] = process.argv.slice(2);
+const [catalogue, lifetime] = process.argv.slice(2);
 const lifetimeSeconds = Number(lifetime);
-if (!databasePath || !(lifetimeSeconds > 0)) {
-  process.stderr.write('usage: tsx test/bench/server.ts <catalogue.db> <lifetime in seconds>\n');
+if (!catalogue || !(lifetimeSeconds > 0)) {
+  process.stderr.write('usage: tsx test/bench/server.ts <catalogue.db | postgres://…> <lifetime in seconds>\n');
   process.exit(2);
 }
 
@@ -24,7 +26,7 @@ const cache = process.env.BENCH_RESPONSE_CACHE === 'on' ? { RESPONSE_CACHE_TTL_M
 // EXECUTION_THREADS=0: every query on the main thread (contention.ts compares).
 const threads = process.env.EXECUTION_THREADS ? { EXECUTION_THREADS: process.env.EXECUTION_THREADS } : {};
 const running = await startServer(
-  loadConfig({ DATABASE_PATH: databasePath, HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV, ...cache, ...threads }),
+  loadConfig({ ...(isPostgresUrl(catalogue) ? { DATABASE_URL: catalogue } : { DATABASE_PATH: catalogue }), HOST: '127.0.0.1', PORT: '0', SEEDS: 'off', ...BENCH_ENV, ...cache, ...threads }),
 );
 process.stdout.write(`${running.url}\n`);
 
