@@ -174,6 +174,19 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
 
   const query = (expression: string) => sql`(SELECT to_tsquery('catalogue', ${expression}) AS q) q`;
 
+  // Asked by every request (the default asOf): read again only when the catalogue changes.
+  let latest: { version: string; day: Promise<string | null> } | null = null;
+  function latestListingDay(): Promise<string | null> {
+    const version = database.dataVersion();
+    if (latest?.version !== version) {
+      const read = rows<{ day: string | null }>(sql`SELECT max(listed_on) AS day FROM papers`).then(([row]) => row?.day ?? null);
+      const memo = { version, day: read };
+      read.catch(() => latest === memo && (latest = null));
+      latest = memo;
+    }
+    return latest.day;
+  }
+
   const catalogue: Catalogue = {
     engine: 'postgres',
 
@@ -263,7 +276,7 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
       return new Map(found.map((r) => [r.id, r.n]));
     },
 
-    latestListingDay: async () => (await rows<{ day: string | null }>(sql`SELECT max(listed_on) AS day FROM papers`))[0]?.day ?? null,
+    latestListingDay,
 
     async adjacentListingDay(day, side) {
       const found = await rows<{ day: string | null }>(
@@ -285,10 +298,12 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
 
     async authorsOfPapers(paperIds, columns) {
       const byPaper = new Map<number, AuthorRow[]>(paperIds.map((id) => [id, []]));
+      // Joined from the list of ids, which the planner knows to be short: "= ANY(…)" made it hash the whole authors table.
       const found = await rows<AuthorRow & { paperId: number }>(sql`
         SELECT pa.paper_id AS "paperId", ${columns === 'names' ? sql`a.id, a.name` : AUTHOR}
-        FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
-        WHERE pa.paper_id = ANY(${sql.param([...byPaper.keys()])}::int[]) ORDER BY pa.paper_id, pa.position`);
+        FROM unnest(${sql.param([...byPaper.keys()])}::int[]) AS ids(id)
+        JOIN paper_authors pa ON pa.paper_id = ids.id JOIN authors a ON a.id = pa.author_id
+        ORDER BY pa.paper_id, pa.position`);
       for (const { paperId, ...author } of found) byPaper.get(paperId)!.push(author);
       return byPaper;
     },

@@ -92,6 +92,9 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
       for (let i = 0; i < rows.length; i += chunk) await tx.insert(target).values(rows.slice(i, i + chunk) as never);
       copied.push({ table: getTableName(target), rows: rows.length, checksum: checksumOf(rows, keys) });
     }
+    // Statistics first: without them the planner reads every paper's authors by hashing the whole
+    // authors table, and the search vectors took four times as long to write (test/bench/README.md).
+    await tx.execute(sql`ANALYZE`);
     await tx.execute(sql`SELECT refresh_paper_search(array_agg(id)) FROM papers`);
     for (const table of IDENTITY_TABLES) {
       await tx.execute(sql.raw(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce((SELECT max(id) FROM ${table}), 0) + 1, false)`));
