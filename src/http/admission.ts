@@ -323,28 +323,37 @@ export function admission(schema: GraphQLSchema, catalogue: Catalogue, limiter: 
       if (!document || !operation) return;
       const given = params.variables !== null && typeof params.variables === 'object' ? (params.variables as Variables) : {};
       const admitted = (measured: Measure) => {
-      const broken = limitBroken(measured, limits);
-      if (broken) return setResult({ errors: [broken] });
-      const points = pointsOf(measured.nodes);
-      const rate = rateStateOf(request);
-      if (rate) {
-        const decision = limiter.take(rate.client, points);
-        if (decision) {
-          rate.decision = decision;
-          if (!decision.allowed) return setResult({ errors: [rateLimitedError(limits, decision, points)] });
+        const broken = limitBroken(measured, limits);
+        if (broken) return setResult({ errors: [broken] });
+        const points = pointsOf(measured.nodes);
+        const rate = rateStateOf(request);
+        if (rate) {
+          const decision = limiter.take(rate.client, points);
+          if (decision) {
+            rate.decision = decision;
+            if (!decision.allowed) return setResult({ errors: [rateLimitedError(limits, decision, points)] });
+          }
         }
-      }
-      (context as Costed)[COST] = {
-        requestedNodes: measured.nodes,
-        maxNodes: limits.maxNodes,
-        points,
-        budget: rate ? { remaining: rate.decision.remaining, limit: limits.rateBurst, resetSeconds: rate.decision.resetSeconds } : null,
-      };
+        (context as Costed)[COST] = {
+          requestedNodes: measured.nodes,
+          maxNodes: limits.maxNodes,
+          points,
+          budget: rate ? { remaining: rate.decision.remaining, limit: limits.rateBurst, resetSeconds: rate.decision.resetSeconds } : null,
+        };
       };
       const measured = measure(schema, document, operation, given, bounds.current());
       const pending = bounds.pending();
-      // Measured again once the counts it lacked are read: the same measure, the same checks, on every engine.
-      return pending ? pending.then(() => admitted(measure(schema, document, operation, given, bounds.current()))) : admitted(measured);
+      if (!pending) return admitted(measured);
+      // Measured again once the counts it lacked are read: the same measure, the same checks, on every engine
+      // (a catalogue that cannot be read leaves them at 0 after three tries; the operation then fails on its own).
+      const again = async (tries: number): Promise<void> => {
+        const remeasured = measure(schema, document, operation, given, bounds.current());
+        const lacking = bounds.pending();
+        if (!lacking || tries === 0) return admitted(remeasured);
+        await lacking;
+        return again(tries - 1);
+      };
+      return pending.then(() => again(2));
     },
     onExecutionResult({ result, setResult, context }) {
       const cost = (context as Costed)[COST];

@@ -56,24 +56,24 @@ Query language: plain words must all match, stemmed ("reasoning" finds "reason")
     },
     resolve: (_root, args, { catalogue }, info) =>
       andThen(searchExpression(catalogue, args.query), (expression) => {
-      const order = args.orderBy ?? 'RELEVANCE';
-      const filter = paperFilter(args.filter);
-      // The cursor belongs to this query: a cursor of another search is refused.
-      const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
-      const organization = asksForOrganization(info);
-      const request = pageRequest(args, cursorTag, searchSortKeys(order));
-      return andThen(catalogue.searchPapers(expression, filter, order, request, paperColumns(info), organization), (page) => {
-        const papers = page.rows.map(({ row }) => row.paper);
-        if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization ?? null));
-        else readTogether(papers);
-        return toConnection(
-          page,
-          cursorTag,
-          () => catalogue.countSearch(expression, filter),
-          ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
-        );
-      });
-    }),
+        const order = args.orderBy ?? 'RELEVANCE';
+        const filter = paperFilter(args.filter);
+        // The cursor belongs to this query: a cursor of another search is refused.
+        const cursorTag = `search:${order}:${createHash('sha256').update(expression).digest('base64url').slice(0, 12)}`;
+        const organization = asksForOrganization(info);
+        const request = pageRequest(args, cursorTag, searchSortKeys(order));
+        return andThen(catalogue.searchPapers(expression, filter, order, request, paperColumns(info), organization), (page) => {
+          const papers = page.rows.map(({ row }) => row.paper);
+          if (organization) readWithOrganizations(papers, page.rows.map(({ row }) => row.organization ?? null));
+          else readTogether(papers);
+          return toConnection(
+            page,
+            cursorTag,
+            () => catalogue.countSearch(expression, filter),
+            ({ paper, score, titleHighlight, abstractSnippet }) => ({ node: paper, score, titleHighlight, abstractSnippet }),
+          );
+        });
+      }),
   }),
 );
 
