@@ -74,11 +74,14 @@ function conditions(filter: PaperFilter, table = 'p'): SQL | undefined {
     listed?.to ? sql`${p('listed_on')} <= ${listed.to}` : undefined,
     filter.minUpvotes != null ? sql`${p('upvotes')} >= ${filter.minUpvotes}` : undefined,
     filter.hasCode === true ? sql`${p('github_url')} IS NOT NULL` : filter.hasCode === false ? sql`${p('github_url')} IS NULL` : undefined,
-    // Listed in the span, or its upvotes changed in it (a history row there after its first).
+    // Listed in the span, or its upvotes changed in it (a history row there after its first): one set
+    // from two indexes (an OR of the two made PostgreSQL scan every paper: 24 ms for a week's trending, 5 so).
     activeWithin
-      ? sql`(${p('listed_on')} BETWEEN ${activeWithin.from} AND ${activeWithin.to} OR ${p('id')} IN (
+      ? sql`${p('id')} IN (
+          SELECT id FROM papers WHERE listed_on BETWEEN ${activeWithin.from} AND ${activeWithin.to}
+          UNION
           SELECT h.paper_id FROM upvote_history h WHERE h.date BETWEEN ${activeWithin.from} AND ${activeWithin.to}
-            AND EXISTS (SELECT 1 FROM upvote_history e WHERE e.paper_id = h.paper_id AND e.date < h.date)))`
+            AND EXISTS (SELECT 1 FROM upvote_history e WHERE e.paper_id = h.paper_id AND e.date < h.date))`
       : undefined,
   );
 }
