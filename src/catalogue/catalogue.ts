@@ -34,8 +34,6 @@ import { toMatchExpression, toNamePrefixExpression } from './search-query.ts';
 import { upvoteHistoryOf, type UpvoteCount } from './history.ts';
 
 export interface Catalogue {
-  readonly engine: 'sqlite' | 'postgres';
-
   /** Changes whenever the catalogue does, through this connection or another (another process's import): what caches are kept for. */
   dataVersion(): string;
   /** Whether the catalogue can be served: it answers, and has every migration this code ships with. */
@@ -117,12 +115,11 @@ export interface Catalogue {
 }
 
 /** What the catalogue reads, without what the server asks of its engine. */
-export type CatalogueReads = Omit<Catalogue, 'engine' | 'dataVersion' | 'readiness' | 'syncStatus'>;
+export type CatalogueReads = Omit<Catalogue, 'dataVersion' | 'readiness' | 'syncStatus'>;
 
 /** The catalogue in a SQLite file: every answer at once. */
 export function sqliteCatalogue(database: Database): Catalogue {
   return {
-    engine: 'sqlite',
     dataVersion: () => dataVersion(database),
     readiness: () => readiness(database),
     syncStatus: () => syncStatus(database.db),

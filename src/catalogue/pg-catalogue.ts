@@ -6,10 +6,8 @@
 // (drizzle/pg/0002_reading.sql); search is a tsquery over the weighted
 // tsvector (pg-search.ts).
 import { and, sql, type SQL } from 'drizzle-orm';
-import { readFileSync } from 'node:fs';
 import type { PostgresDatabase } from '../db/postgres.ts';
-import type { Readiness } from '../db/readiness.ts';
-import { log } from '../log.ts';
+import { migratedReadiness, SHIPPED_PG_MIGRATIONS, unreadable, type Readiness } from '../db/readiness.ts';
 import type { AuthorRow } from './authors.ts';
 import type { Catalogue } from './catalogue.ts';
 import { keysetQuery, type KeyValue, type Page, type PageRequest, type SortKey } from './keyset.ts';
@@ -108,17 +106,19 @@ function primaryKey(order: PaperOrder): { expr: SQL; type: SortKey['type'] } {
   }
 }
 
-/** Keys of rows of a subquery `t` that selected sort_key and tie_key. */
-const keysOf = (direction: 'asc' | 'desc', type: SortKey['type'], tieType: SortKey['type'], tieDirection: 'asc' | 'desc' = 'asc'): SortKey[] => [
+/** Keys of rows of a subquery `t` that selected sort_key and tie_key (ascending: the arXiv id, or a search's paper id). */
+const keysOf = (direction: 'asc' | 'desc', type: SortKey['type'], tieType: SortKey['type']): SortKey[] => [
   { expr: sql`t.sort_key`, direction, type },
-  { expr: sql`t.tie_key`, direction: tieDirection, type: tieType },
+  { expr: sql`t.tie_key`, direction: 'asc', type: tieType },
 ];
 
-const keyOf = (row: Row): KeyValue[] => [row.sort_key as KeyValue, row.tie_key as KeyValue];
+/** A list's sort key on papers `p`, and the keyset of its page over the subquery `t` that selected it, ties by arXiv id. */
+function orderedBy(order: PaperOrder, request: PageRequest) {
+  const { expr, type } = primaryKey(order);
+  return { expr, query: keysetQuery(keysOf(order.direction === 'ASC' ? 'asc' : 'desc', type, 'string'), request) };
+}
 
-const journal = JSON.parse(readFileSync(new URL('../../drizzle/pg/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] };
-/** The PostgreSQL migrations this code ships with. */
-export const SHIPPED_PG_MIGRATIONS = journal.entries.length;
+const keyOf = (row: Row): KeyValue[] => [row.sort_key as KeyValue, row.tie_key as KeyValue];
 
 export function postgresCatalogue(database: PostgresDatabase): Catalogue {
   // Every statement here reads: from a replica where there are replicas (DATABASE_REPLICA_URLS).
@@ -126,15 +126,13 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
   const rows = async <R = Row>(query: SQL): Promise<R[]> => (await db.execute(query)).rows as R[];
   const count = async (query: SQL): Promise<number> => Number((await rows<{ n: number }>(query))[0]?.n ?? 0);
 
-  /** A page of papers under `filter` in `order`, from papers `p` joined as `from` says. */
-  async function pageOfPapers<C extends PaperColumns>(filter: PaperFilter, order: PaperOrder, request: PageRequest, columns: C, from: SQL, extra?: SQL) {
-    const { expr, type } = primaryKey(order);
-    const keys = keysOf(order.direction === 'ASC' ? 'asc' : 'desc', type, 'string');
-    const query = keysetQuery(keys, request);
+  /** A page of papers under `filter` in `order`. */
+  async function pageOfPapers(filter: PaperFilter, order: PaperOrder, request: PageRequest, columns: PaperColumns): Promise<Page<Row>> {
+    const { expr, query } = orderedBy(order, request);
     const found = await rows(sql`
-      SELECT * FROM (SELECT ${columnsOf(columns)}, ${expr} AS sort_key, p.arxiv_id AS tie_key FROM ${from} ${where(conditions(filter), extra)}) t
+      SELECT * FROM (SELECT ${columnsOf(columns)}, ${expr} AS sort_key, p.arxiv_id AS tie_key FROM papers p ${where(conditions(filter))}) t
       ${where(query.where)} ORDER BY ${sql.join(query.orderBy, sql`, `)} LIMIT ${query.limit}`);
-    return query.page(found, keyOf) as Page<Row>;
+    return query.page(found, keyOf);
   }
 
   const toPapers = <C extends PaperColumns>(page: Page<Row>): Page<PaperOf<C>> => ({ ...page, rows: page.rows.map(({ row, key }) => ({ row: paperOf<C>(row), key })) });
@@ -191,19 +189,13 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
   }
 
   const catalogue: Catalogue = {
-    engine: 'postgres',
-
     dataVersion: () => database.dataVersion(),
 
     async readiness(): Promise<Readiness> {
       try {
-        const applied = await count(sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`);
-        if (applied !== SHIPPED_PG_MIGRATIONS) return { ready: false, reason: `database has ${applied} of ${SHIPPED_PG_MIGRATIONS} migrations` };
-        return { ready: true, migrations: applied };
+        return migratedReadiness(await count(sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`), SHIPPED_PG_MIGRATIONS);
       } catch (error) {
-        // The client gets a generic reason; the log gets the cause.
-        log.warn('readiness check failed', { error });
-        return { ready: false, reason: 'database error' };
+        return unreadable(error);
       }
     },
 
@@ -243,15 +235,13 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
       return new Map(found.map(({ id, ...texts }) => [id, texts]));
     },
 
-    listPapers: async (filter, order, request, columns) => toPapers(await pageOfPapers(filter, order, request, columns, sql`papers p`)),
+    listPapers: async (filter, order, request, columns) => toPapers(await pageOfPapers(filter, order, request, columns)),
 
     countPapers: (filter) => count(sql`SELECT count(*)::int AS n FROM papers p ${where(conditions(filter))}`),
 
     async listPapersByGroup<C extends PaperColumns>(group: PaperGroups, filter: PaperFilter, order: PaperOrder, request: PageRequest, columns: C) {
       const ids = sql.param([...group.ids]);
-      const { expr, type } = primaryKey(order);
-      const keys = keysOf(order.direction === 'ASC' ? 'asc' : 'desc', type, 'string');
-      const query = keysetQuery(keys, request);
+      const { expr, query } = orderedBy(order, request);
       const [from, groupId] =
         group.by === 'organization'
           ? [sql`papers p`, sql`p.organization_id`]
