@@ -4,7 +4,6 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { sqliteCatalogue } from './catalogue/catalogue.ts';
 import { openCatalogue } from './catalogue/index.ts';
-import { postgresCatalogue } from './catalogue/pg-catalogue.ts';
 import { openPostgres } from './db/postgres.ts';
 import type { ImportSummary } from './ingest/importer.ts';
 import { publicUrlOf, type Config } from './config.ts';
@@ -13,9 +12,10 @@ import { loadSeedsIfNeeded, loadSeedsIntoPostgres } from './ingest/seeds.ts';
 import { configureLogging, log } from './log.ts';
 import { deliversMail } from './cluster.ts';
 import { startOutboxWorker, type OutboxWorker } from './mail/delivery.ts';
+import { sqliteMailStore } from './mail/mail-store.ts';
 import { createMailTransport } from './mail/transport.ts';
 import { startSyncSchedule, type SyncSchedule } from './sync/schedule.ts';
-import { createRequestListener, type Served } from './yoga.ts';
+import { createRequestListener, postgresServed, type Served } from './yoga.ts';
 
 export interface Running {
   server: Server;
@@ -53,21 +53,21 @@ export async function openServed(config: Config): Promise<{ served: Served; clos
         throw error;
       }
     }
-    return { served: { catalogue: postgresCatalogue(postgres), database: null }, close: () => postgres.close() };
+    return { served: postgresServed(postgres), close: () => postgres.close() };
   }
   const database = openCatalogue(config.databasePath);
   if (config.seeds === 'auto') seeded(loadSeedsIfNeeded(database));
-  return { served: { catalogue: sqliteCatalogue(database), database }, close: async () => database.close() };
+  return { served: { catalogue: sqliteCatalogue(database), mailStore: sqliteMailStore(database.db), database }, close: async () => database.close() };
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<Running> {
   configureLogging(config.logLevel);
   const { served, close: closeCatalogue } = await openServed(config);
   const { database } = served;
-  if (!database) log.warn('the catalogue is on PostgreSQL: this server answers the API, the feeds and the daily-papers API; digests by email and the scheduled sync still need a SQLite catalogue');
+  if (!database && config.sync.intervalMs !== null) log.warn('SYNC_INTERVAL is ignored: the scheduled sync still needs a SQLite catalogue, and this one is on PostgreSQL');
   const transport = createMailTransport(config.mail);
-  const outbox: OutboxWorker =
-    database && deliversMail() ? startOutboxWorker(database.db, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
+  // On PostgreSQL every instance delivers: each due mail goes to one of them (mail/pg-mail-store.ts).
+  const outbox: OutboxWorker = deliversMail() ? startOutboxWorker(served.mailStore, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
   const mail = { publicUrl: publicUrlOf(config), nudge: outbox.nudge };
   // A client sending its request slowly is cut off too (408), not only a slow execution.
   const listener = createRequestListener(served, { mail, config });

@@ -22,6 +22,10 @@ import { observability, timeFromArrival } from './http/observability.ts';
 import { log } from './log.ts';
 import { mailRequestGuard } from './mail/request-guard.ts';
 import type { MailSettings } from './mail/subscriptions.ts';
+import { sqliteMailStore, type MailStore } from './mail/mail-store.ts';
+import { postgresMailStore } from './mail/pg-mail-store.ts';
+import { postgresCatalogue } from './catalogue/pg-catalogue.ts';
+import type { PostgresDatabase } from './db/postgres.ts';
 import { dailyPapersApi } from './routes/daily-papers-api.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
@@ -75,25 +79,30 @@ export interface AppOptions {
 }
 
 /**
- * What a server serves: the catalogue, and the SQLite database where the
- * catalogue is one (digest subscriptions, execution threads and the count
- * of statements are kept there).
+ * What a server serves: the catalogue, the digest subscriptions and their
+ * mail, and the SQLite database where the catalogue is one (execution
+ * threads and the count of statements are kept there).
  */
 export interface Served {
   catalogue: Catalogue;
+  mailStore: MailStore;
   database: Database | null;
 }
 
+/** A PostgreSQL database is served through its catalogue and its mail store. */
+export const postgresServed = (postgres: PostgresDatabase): Served => ({ catalogue: postgresCatalogue(postgres), mailStore: postgresMailStore(postgres), database: null });
+
 /** A SQLite database is served as itself. */
-const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : { catalogue: sqliteCatalogue(source), database: source });
+const servedOf = (source: Database | Served): Served =>
+  'catalogue' in source ? source : { catalogue: sqliteCatalogue(source), mailStore: sqliteMailStore(source.db), database: source };
 
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
-function routes({ catalogue, database }: Served, mail: MailSettings): Plugin {
+function routes({ catalogue, mailStore }: Served, mail: MailSettings): Plugin {
   const root = home(schema);
   return {
     onRequest({ request, url, endResponse }) {
       // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds read the catalogue.
-      const later = (database && digestLinks(database.db, request, url)) ?? graphiqlAssets(request, url) ?? feeds(catalogue, mail.publicUrl, request, url) ?? dailyPapersApi(catalogue, request, url);
+      const later = digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? feeds(catalogue, mail.publicUrl, request, url) ?? dailyPapersApi(catalogue, request, url);
       if (later) return later.then(endResponse);
       const response = embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
@@ -124,7 +133,7 @@ function assemble(
     config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }),
   }: AppOptions,
 ) {
-  const { catalogue, database } = served;
+  const { catalogue, mailStore, database } = served;
   const limiter = createRateLimiter(config.limits);
   const observed = observability({ catalogue, config });
   // A private in-memory catalogue has nothing that another connection could read; PostgreSQL answers off this thread anyway.
@@ -133,7 +142,7 @@ function assemble(
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     // An engine answering later has the latest listing day read before the resolvers ask for it.
-    context: database ? () => createContext(catalogue, mail, database.db) : () => createContextLater(catalogue, mail),
+    context: database ? () => createContext(catalogue, mailStore, mail) : () => createContextLater(catalogue, mailStore, mail),
     graphqlEndpoint: '/graphql',
     batching: { limit: config.limits.maxBatch },
     // bodySizeLimit (and limitUnsizedBodies on the node:http side) enforce MAX_BODY_BYTES; yoga's own

@@ -9,11 +9,12 @@ import { sqliteCatalogue } from '../src/catalogue/catalogue.ts';
 import { createContext } from '../src/graphql/context.ts';
 import { schema } from '../src/graphql/schema.ts';
 import { seededCatalogue } from './helpers.ts';
+import { sqliteMailStore } from '../src/mail/mail-store.ts';
 
 const database = seededCatalogue();
 const mail = { publicUrl: 'http://127.0.0.1:4000', nudge: () => {} };
 const yoga = (plugins: Parameters<typeof createYoga>[0]['plugins']) =>
-  createYoga({ schema, context: () => createContext(sqliteCatalogue(database), mail, database.db), logging: false, landingPage: false, plugins });
+  createYoga({ schema, context: () => createContext(sqliteCatalogue(database), sqliteMailStore(database.db), mail), logging: false, landingPage: false, plugins });
 
 const stats: CompiledStats = { compiled: 0, notCompiled: 0, badVariables: 0, redoneForErrors: 0 };
 const compiled = yoga([compiledQueries(stats)]);
@@ -87,10 +88,10 @@ describe('reads', () => {
     const document = parse(query);
     const compiledQuery = compileQuery(schema, document);
     if (!isCompiledQuery(compiledQuery)) throw new Error('not compiled');
-    const result = compiledQuery.query(undefined, createContext(sqliteCatalogue(database), mail, database.db), variables ?? {});
+    const result = compiledQuery.query(undefined, createContext(sqliteCatalogue(database), sqliteMailStore(database.db), mail), variables ?? {});
     expect(typeof (result as Promise<unknown>).then).toBe('undefined');
     expect((result as ExecutionResult).errors).toBeUndefined();
-    const expected = await execute({ schema, document, contextValue: createContext(sqliteCatalogue(database), mail, database.db), variableValues: variables });
+    const expected = await execute({ schema, document, contextValue: createContext(sqliteCatalogue(database), sqliteMailStore(database.db), mail), variableValues: variables });
     expect(JSON.stringify(result)).toBe(JSON.stringify(expected));
   });
 });

@@ -16,6 +16,7 @@ import { createContext } from '../src/graphql/context.ts';
 import { schema } from '../src/graphql/schema.ts';
 import { readTogether } from '../src/graphql/siblings.ts';
 import { client, seededCatalogue } from './helpers.ts';
+import { sqliteMailStore } from '../src/mail/mail-store.ts';
 
 const api = client();
 
@@ -247,7 +248,7 @@ describe('batching', () => {
     // The Paper type's own resolvers (the list decides what it reads, so a paper
     // without texts meets these only if that decision is wrong).
     const fields = (schema.getType('Paper') as GraphQLObjectType).getFields();
-    const context = createContext(sqliteCatalogue(api.database), { publicUrl: 'http://test', nudge: () => {} });
+    const context = createContext(sqliteCatalogue(api.database), sqliteMailStore(api.database.db), { publicUrl: 'http://test', nudge: () => {} });
     const info = {} as GraphQLResolveInfo;
     const sql = await api.sql(async () => {
       const answers = await Promise.all(

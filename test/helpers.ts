@@ -3,11 +3,10 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { postgresCatalogue } from '../src/catalogue/pg-catalogue.ts';
 import { copyCatalogue } from '../src/db/copy.ts';
 import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
-import { createApp, type App, type AppOptions } from '../src/yoga.ts';
+import { createApp, postgresServed, type App, type AppOptions } from '../src/yoga.ts';
 
 
 /** A folder of this test run, removed when the run ends. */
@@ -54,7 +53,7 @@ function onPostgres(database: Database, options?: AppOptions): { app: App; state
       statements.count++;
       statements.onQuery?.(sql);
     };
-    return createApp({ catalogue: postgresCatalogue(postgres), database: null }, options);
+    return createApp(postgresServed(postgres), options);
   })();
   // Made before the file's tests, so that the first does not pay for the copy (a client made inside a test pays it there).
   beforeAll(async () => void (await ready), 180_000);

@@ -9,9 +9,16 @@ import { issueToken } from '../src/catalogue/subscriptions.ts';
 import { deliverDueMail } from '../src/mail/delivery.ts';
 import { createMailTransport } from '../src/mail/transport.ts';
 import { runDigest } from '../src/mail/cli.ts';
-import { subscribe as subscribeDirect } from '../src/mail/subscriptions.ts';
+import { sqliteReads } from '../src/catalogue/catalogue.ts';
+import type { Database } from '../src/db/index.ts';
+import { sqliteMailStore } from '../src/mail/mail-store.ts';
+import { subscribe as subscribeWith, type MailSettings, type SubscribeInput } from '../src/mail/subscriptions.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { seededCatalogue } from './helpers.ts';
+
+/** Subscribes in `database` directly, as the mutation does, at a time of the test's choosing. */
+const subscribeDirect = (database: Database, mail: MailSettings, input: SubscribeInput, options?: { now?: Date }) =>
+  subscribeWith(sqliteMailStore(database.db), sqliteReads(database.db), mail, input, options);
 import { startSmtp, type TestSmtp } from './smtp.ts';
 
 const SUBSCRIBE = 'mutation($input: SubscribeToDigestInput!) { subscribeToDigest(input: $input) { ok } }';
@@ -154,7 +161,7 @@ describe('confirmations per address', () => {
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
     const queries = ['diffusion', 'robot', 'language', 'vision', 'agent', 'speech'];
     // Five in the last 24 hours, each more than ten minutes after the one before.
-    for (let i = 0; i < 5; i++) subscribeDirect(database.db, mail, { email: 'target@example.org', period: 'DAY', query: queries[i] }, { now: hoursAgo(20 - i) });
+    for (let i = 0; i < 5; i++) await subscribeDirect(database, mail, { email: 'target@example.org', period: 'DAY', query: queries[i] }, { now: hoursAgo(20 - i) });
     database.close();
     const sixth = await subscribe({ email: 'target@example.org', period: 'DAY', query: queries[5] });
     expect(codeOf(sixth)).toBe('MAIL_RATE_LIMITED');
@@ -162,7 +169,7 @@ describe('confirmations per address', () => {
     expect(rows().subscriptions).toBe(5);
     // A day after the first, one more may go.
     const later = openCatalogue(databasePath);
-    expect(() => subscribeDirect(later.db, mail, { email: 'target@example.org', period: 'DAY', query: queries[5] }, { now: hoursAgo(-4.5) })).not.toThrow();
+    await expect(subscribeDirect(later, mail, { email: 'target@example.org', period: 'DAY', query: queries[5] }, { now: hoursAgo(-4.5) })).resolves.toBeUndefined();
     later.close();
     expect(rows().subscriptions).toBe(6);
   });
@@ -210,7 +217,7 @@ describe('addresses', () => {
     enqueueMail(database.db, { key: 'old', kind: 'confirmation', subscriptionId: null, recipient: 'a\u0000@example.org', subject: 's', text: 't', html: 'h', headers: {} }, new Date());
     const transport = createMailTransport(config().mail);
     await server.close();
-    expect((await deliverDueMail(database.db, transport)).failed).toHaveLength(1);
+    expect((await deliverDueMail(sqliteMailStore(database.db), transport)).failed).toHaveLength(1);
     transport.close();
     database.close();
     expect(smtp.received).toHaveLength(0);

@@ -14,6 +14,10 @@ import { runDigest } from '../src/mail/cli.ts';
 import { createMailTransport } from '../src/mail/transport.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { openCatalogue } from '../src/catalogue/index.ts';
+import { sqliteReads } from '../src/catalogue/catalogue.ts';
+import type { Database } from '../src/db/index.ts';
+import { sqliteMailStore } from '../src/mail/mail-store.ts';
+import { subscribe as subscribeWith, type MailSettings, type SubscribeInput } from '../src/mail/subscriptions.ts';
 import { allArxivIds, scratchFolder, seededCatalogue } from './helpers.ts';
 import { byArxivId, oraclePapers } from './oracle.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
@@ -88,6 +92,10 @@ function config(extra: Record<string, string> = {}) {
 
 const send = (date: string, period = 'WEEK') => runDigest(['send', '--period', period, '--date', date], config(), () => seededOpen(), quiet, quiet);
 const seededOpen = () => openCatalogue(databasePath);
+
+/** Subscribes in `database` directly, as the mutation does, at a time of the test's choosing. */
+const subscribeDirect = (database: Database, mail: MailSettings, input: SubscribeInput, options?: { now?: Date }) =>
+  subscribeWith(sqliteMailStore(database.db), sqliteReads(database.db), mail, input, options);
 
 beforeEach(async () => {
   smtp = await startSmtp();
@@ -325,15 +333,14 @@ describe('a digest that follows liked papers', () => {
     expect(stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 1 });
 
     const database = seededOpen();
-    const { subscribe: subscribeDirect } = await import('../src/mail/subscriptions.ts');
     const ids = new Map((database.sqlite.prepare('SELECT arxiv_id AS arxivId, id FROM papers').all() as { arxivId: string; id: number }[]).map((r) => [r.arxivId, r.id]));
     const settings = { publicUrl: 'http://x', nudge: () => {} };
     const later = (minutes: number) => ({ now: new Date(Date.now() + minutes * 60_000) });
-    subscribeDirect(database.db, settings, { email: ADDRESS, period: 'WEEK', liked: [...liked].reverse().map((id) => ids.get(id)!) }, later(11));
+    await subscribeDirect(database, settings, { email: ADDRESS, period: 'WEEK', liked: [...liked].reverse().map((id) => ids.get(id)!) }, later(11));
     database.close();
     expect(stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 2 });
     const other = seededOpen();
-    subscribeDirect(other.db, settings, { email: ADDRESS, period: 'WEEK', liked: [ids.get(liked[0]!)!], disliked: [ids.get(disliked[0]!)!] }, later(22));
+    await subscribeDirect(other, settings, { email: ADDRESS, period: 'WEEK', liked: [ids.get(liked[0]!)!], disliked: [ids.get(disliked[0]!)!] }, later(22));
     other.close();
     expect(stored()).toMatchObject({ subscriptions: 2, papers: 4, outbox: 3 });
   });
@@ -382,8 +389,8 @@ describe('subscribing', () => {
     const dump = JSON.stringify(database.sqlite.prepare('SELECT * FROM subscription_tokens').all());
     expect(dump).not.toContain(token);
     const { confirm } = await import('../src/mail/subscriptions.ts');
-    expect(confirm(database.db, token, new Date(Date.now() + 8 * 86_400_000))).toEqual({ ok: false, period: null, state: 'invalid' });
-    expect(confirm(database.db, token)).toEqual({ ok: true, period: 'WEEK', state: 'done' });
+    expect(await confirm(sqliteMailStore(database.db), token, new Date(Date.now() + 8 * 86_400_000))).toEqual({ ok: false, period: null, state: 'invalid' });
+    expect(await confirm(sqliteMailStore(database.db), token)).toEqual({ ok: true, period: 'WEEK', state: 'done' });
     database.close();
   });
 });
@@ -459,16 +466,15 @@ describe('digest send', () => {
 
   it('retries a failed delivery with backoff', async () => {
     const database = seededOpen();
-    const { subscribe: subscribeDirect } = await import('../src/mail/subscriptions.ts');
-    subscribeDirect(database.db, { publicUrl: 'http://x', nudge: () => {} }, { email: 'late@example.org', period: 'DAY' });
+    await subscribeDirect(database, { publicUrl: 'http://x', nudge: () => {} }, { email: 'late@example.org', period: 'DAY' });
     const transport = createMailTransport(config().mail);
     await server.close();
     await smtp.stop();
     const t0 = Date.now();
-    expect((await deliverDueMail(database.db, transport, () => new Date(t0))).failed).toHaveLength(1);
+    expect((await deliverDueMail(sqliteMailStore(database.db), transport, () => new Date(t0))).failed).toHaveLength(1);
     await smtp.start();
-    expect(await deliverDueMail(database.db, transport, () => new Date(t0 + retryDelay(0) - 1))).toEqual({ sent: [], failed: [], busy: [] });
-    expect((await deliverDueMail(database.db, transport, () => new Date(t0 + retryDelay(0)))).sent).toHaveLength(1);
+    expect(await deliverDueMail(sqliteMailStore(database.db), transport, () => new Date(t0 + retryDelay(0) - 1))).toEqual({ sent: [], failed: [], busy: [] });
+    expect((await deliverDueMail(sqliteMailStore(database.db), transport, () => new Date(t0 + retryDelay(0)))).sent).toHaveLength(1);
     await smtp.waitFor(1);
     transport.close();
     database.close();
@@ -480,10 +486,9 @@ describe('without an SMTP server', () => {
   it('writes each mail as an .eml file into the outbox folder', async () => {
     const outbox = path.join(scratchFolder(), 'outbox');
     const database = seededOpen();
-    const { subscribe: subscribeDirect } = await import('../src/mail/subscriptions.ts');
-    subscribeDirect(database.db, { publicUrl: 'http://x', nudge: () => {} }, { email: 'file@example.org', period: 'WEEK' });
+    await subscribeDirect(database, { publicUrl: 'http://x', nudge: () => {} }, { email: 'file@example.org', period: 'WEEK' });
     const transport = createMailTransport(loadConfig({ OUTBOX_DIR: outbox }).mail);
-    expect((await deliverDueMail(database.db, transport)).sent).toHaveLength(1);
+    expect((await deliverDueMail(sqliteMailStore(database.db), transport)).sent).toHaveLength(1);
     const [file] = readdirSync(outbox);
     const mail = await simpleParser(readFileSync(path.join(outbox, file!)));
     expect(mail.subject).toBe('Confirm your weekly papers digest');

@@ -8,13 +8,12 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresCatalogue } from '../src/catalogue/pg-catalogue.ts';
 import { SHIPPED_PG_MIGRATIONS } from '../src/db/readiness.ts';
 import { loadConfig } from '../src/config.ts';
 import { copyCatalogue } from '../src/db/copy.ts';
 import type { Database } from '../src/db/index.ts';
 import { CHANGES, openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
-import { createApp, type App } from '../src/yoga.ts';
+import { createApp, postgresServed, type App } from '../src/yoga.ts';
 import { operation } from './arbitrary.ts';
 import { seededCatalogue } from './helpers.ts';
 import { startPostgres, type PostgresServer } from './postgres.ts';
@@ -85,7 +84,7 @@ describe.skipIf(skipReason(POSTGRESQL))('the API on PostgreSQL', () => {
     postgres = await openPostgres(server.url);
     await copyCatalogue(sqlite.db, postgres.db);
     onSqlite = createApp(sqlite);
-    onPostgres = createApp({ catalogue: postgresCatalogue(postgres), database: null });
+    onPostgres = createApp(postgresServed(postgres));
   }, 120_000);
 
   afterAll(async () => {
@@ -233,7 +232,7 @@ describe.skipIf(skipReason(POSTGRESQL))('the API on PostgreSQL', () => {
 
   it('serves its cached answer until another process changes the catalogue, then the new one', async () => {
     const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0', RESPONSE_CACHE_TTL_MS: '600000' });
-    const cached = createApp({ catalogue: postgresCatalogue(postgres), database: null }, { config });
+    const cached = createApp(postgresServed(postgres), { config });
     const title = async () => (await post(cached, '{ paper(arxivId: "2310.05869") { title } }')).data.paper.title as string;
     const original = await title();
     const other = await openPostgres(server.url, { watch: false });

@@ -8,7 +8,7 @@ import { mailQuota } from '../db/schema.ts';
 
 export type QuotaBucket = 'address' | 'ip';
 
-const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /** How many times `key` was charged in `bucket` after `since`. */
 export function quotaUsed(db: Db, bucket: QuotaBucket, key: string, since: Date): number {

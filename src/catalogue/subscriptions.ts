@@ -27,15 +27,15 @@ export interface Taste {
 
 export const CONFIRMATION_TTL_MS = 7 * 24 * 3_600_000;
 
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** 256 random bits, URL-safe. */
-const newToken = (): string => randomBytes(32).toString('base64url');
+export const newToken = (): string => randomBytes(32).toString('base64url');
 
-const sortedIds = (ids: number[] | undefined): number[] => [...new Set(ids ?? [])].sort((a, b) => a - b);
+export const sortedIds = (ids: number[] | undefined): number[] => [...new Set(ids ?? [])].sort((a, b) => a - b);
 
 /** What identifies a subscription beside its address. Without a taste it is what it was before tastes existed, so older rows still match. */
-function settingsKey(s: SubscriptionSettings): string {
+export function settingsKey(s: SubscriptionSettings): string {
   const base = [s.period, [...new Set(s.organizations)].sort(), s.query ?? ''];
   const taste = [sortedIds(s.liked), sortedIds(s.disliked)];
   return JSON.stringify(taste[0]!.length + taste[1]!.length > 0 ? [...base, ...taste] : base);

@@ -85,8 +85,12 @@ export async function openPostgres(
   return { db, reads, pool: pools[0]!, statements, dataVersion: () => changes?.version() ?? `unwatched-${++unwatched}`, close };
 }
 
-/** Advisory lock keys: one migration, one seeding and one copy at a time across every process on the database. */
-export const LOCKS = { migrate: 7_261_201, seed: 7_261_202, copy: 7_261_203 };
+/**
+ * Advisory lock keys: one migration, one seeding and one copy at a time
+ * across every process on the database; `mail` is the first key of the locks
+ * on one address's or requester's mail budget (mail/pg-mail-store.ts).
+ */
+export const LOCKS = { migrate: 7_261_201, seed: 7_261_202, copy: 7_261_203, mail: 7_261_204 };
 
 /**
  * Applies the pending migrations holding the migration lock: instances that

@@ -2,18 +2,15 @@
 import type { Catalogue } from '../catalogue/catalogue.ts';
 import { dayStart } from '../catalogue/dates.ts';
 import { isPromise } from '../catalogue/maybe.ts';
-import type { Db } from '../db/index.ts';
 import type { Deadline } from './deadline.ts';
+import type { MailStore } from '../mail/mail-store.ts';
 import type { MailSettings, Requester } from '../mail/subscriptions.ts';
 import type { NodeLoaders } from './types/node.ts';
 
 export interface Context {
   catalogue: Catalogue;
-  /**
-   * The SQLite database, for the digest subscriptions (mail/subscriptions.ts),
-   * which only SQLite keeps so far; absent on PostgreSQL.
-   */
-  db?: Db;
+  /** Where the digest subscriptions and their mail are kept (mail/mail-store.ts). */
+  mailStore: MailStore;
   /** Links in mail, and waking the outbox worker. */
   mail: MailSettings;
   /** The latest day with papers (asked once per request). */
@@ -51,13 +48,13 @@ function defaultAsOf(this: RequestContext): number {
   return day === null ? Date.now() : dayStart(day) + 86_400_000;
 }
 
-/** A request's context; `db` where the catalogue is SQLite. */
-export function createContext(catalogue: Catalogue, mail: MailSettings, db?: Db, latest?: string | null): Context {
-  const context: RequestContext = { catalogue, db, mail, latest, latestDay, defaultAsOf };
+/** A request's context. */
+export function createContext(catalogue: Catalogue, mailStore: MailStore, mail: MailSettings, latest?: string | null): Context {
+  const context: RequestContext = { catalogue, mailStore, mail, latest, latestDay, defaultAsOf };
   return context;
 }
 
 /** A request's context on an engine that answers with promises: the latest listing day is read first, as the resolvers need it at once. */
-export async function createContextLater(catalogue: Catalogue, mail: MailSettings): Promise<Context> {
-  return createContext(catalogue, mail, undefined, await catalogue.latestListingDay());
+export async function createContextLater(catalogue: Catalogue, mailStore: MailStore, mail: MailSettings): Promise<Context> {
+  return createContext(catalogue, mailStore, mail, await catalogue.latestListingDay());
 }

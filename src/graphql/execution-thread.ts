@@ -5,6 +5,7 @@ import { execute, GraphQLError, parse, type DocumentNode, type ExecutionResult }
 import { parentPort, workerData } from 'node:worker_threads';
 import { sqliteCatalogue } from '../catalogue/catalogue.ts';
 import { openCatalogueReader } from '../catalogue/index.ts';
+import { sqliteMailStore } from '../mail/mail-store.ts';
 import { compiledExecution } from './compiled.ts';
 import { createContext } from './context.ts';
 import type { ThreadAnswer, ThreadData, ThreadError, ThreadTask } from './execution-threads.ts';
@@ -41,7 +42,7 @@ function serialized(error: GraphQLError): ThreadError {
 }
 
 async function run(task: ThreadTask): Promise<ExecutionResult> {
-  const contextValue = createContext(catalogue, mail, database.db);
+  const contextValue = createContext(catalogue, sqliteMailStore(database.db), mail);
   contextValue.deadline = task.deadline;
   const args = { schema, document: documentOf(task.query), operationName: task.operationName, variableValues: task.variables, contextValue };
   return (prepare(args, execute) ?? execute)(args);

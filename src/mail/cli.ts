@@ -2,7 +2,13 @@
 import { parseArgs } from 'node:util';
 import { isDay, type Period } from '../catalogue/dates.ts';
 import { describeSettings, publicUrlOf, type Config } from '../config.ts';
+import { sqliteReads, type CatalogueReads } from '../catalogue/catalogue.ts';
+import type { MaybePromise } from '../catalogue/maybe.ts';
+import { postgresCatalogue } from '../catalogue/pg-catalogue.ts';
 import type { Database } from '../db/index.ts';
+import { openPostgres } from '../db/postgres.ts';
+import { sqliteMailStore, type MailStore } from './mail-store.ts';
+import { postgresMailStore } from './pg-mail-store.ts';
 import { parseProblem } from '../ingest/cli.ts';
 import { sendDigests } from './digests.ts';
 import { createMailTransport } from './transport.ts';
@@ -20,7 +26,7 @@ options:
   --date YYYY-MM-DD         a day in the period (default: the latest complete one)
   -h, --help                this text
 
-${describeSettings(['DATABASE_PATH', 'LOG_LEVEL', 'PUBLIC_URL', 'HOST', 'PORT', 'SMTP_URL', 'OUTBOX_DIR', 'MAIL_FROM'])}`;
+${describeSettings(['DATABASE_PATH', 'DATABASE_URL', 'DATABASE_REPLICA_URLS', 'LOG_LEVEL', 'PUBLIC_URL', 'HOST', 'PORT', 'SMTP_URL', 'OUTBOX_DIR', 'MAIL_FROM'])}`;
 
 /** Exit status: 0 all sent, 1 some mail failed (it stays queued), 2 a usage error. */
 export async function runDigest(
@@ -55,14 +61,28 @@ export async function runDigest(
   if (config.publicUrl === null) {
     err.write(`digest: warning: PUBLIC_URL is not set; links in mail will point to ${publicUrlOf(config)}, which readers probably cannot reach\n`);
   }
-  const database = openDatabase();
+  const source = config.databaseUrl ? await onPostgres(config.databaseUrl, config.databaseReplicaUrls) : onSqlite(openDatabase());
   const transport = createMailTransport(config.mail);
   try {
-    const r = await sendDigests(database.db, transport, publicUrlOf(config), period, date);
+    const r = await sendDigests(source.store, source.catalogue, transport, publicUrlOf(config), period, date);
     out.write(`${period} digest ${r.start} to ${r.end}: ${r.sent} sent, ${r.alreadySent} already sent, ${r.empty} empty, ${r.failed} failed (via ${transport.describe})\n`);
     return r.failed > 0 ? 1 : 0;
   } finally {
     transport.close();
-    database.close();
+    await source.close();
   }
+}
+
+/** The subscriptions and the papers of the digests, and how to let go of them. */
+interface MailSource {
+  store: MailStore;
+  catalogue: CatalogueReads;
+  close(): MaybePromise<void>;
+}
+
+const onSqlite = (database: Database): MailSource => ({ store: sqliteMailStore(database.db), catalogue: sqliteReads(database.db), close: () => database.close() });
+
+async function onPostgres(url: string, replicas: string[]): Promise<MailSource> {
+  const postgres = await openPostgres(url, { max: 4, replicas, watch: false });
+  return { store: postgresMailStore(postgres), catalogue: postgresCatalogue(postgres), close: () => postgres.close() };
 }

@@ -1,10 +1,9 @@
 // Delivering the outbox: each due mail is sent, then marked sent; a mail that
 // cannot be delivered stays queued and is tried again later, with backoff.
 import { hostname } from 'node:os';
-import { isAlive } from '../catalogue/lease.ts';
-import { claimMail, dueMail, markFailed, markSent, type QueuedMail } from '../catalogue/outbox.ts';
-import type { Db } from '../db/index.ts';
+import type { QueuedMail } from '../catalogue/outbox.ts';
 import { log } from '../log.ts';
+import type { MailStore } from './mail-store.ts';
 import type { MailTransport } from './transport.ts';
 
 const FIRST_RETRY_MS = 5_000;
@@ -26,38 +25,49 @@ export interface DeliveryReport {
   busy: number[];
 }
 
-/** Sends every mail that is due now; returns the ids sent and the ids that failed. */
-export function deliverDueMail(db: Db, transport: MailTransport, now: () => Date = () => new Date()): Promise<DeliveryReport> {
-  return deliverMail(db, transport, dueMail(db, now()), now);
+/**
+ * Sends every mail that is due now and that no other sender holds, each taken
+ * just before it is sent (a lease covers one mail's sending, never a queue's);
+ * returns the ids sent and the ids that failed.
+ */
+export async function deliverDueMail(store: MailStore, transport: MailTransport, now: () => Date = () => new Date()): Promise<DeliveryReport> {
+  const report: DeliveryReport = { sent: [], failed: [], busy: [] };
+  for (;;) {
+    const [mail] = await store.claimDueMail(SENDER, now(), LEASE_MS, 1);
+    if (!mail) return report;
+    await sendClaimed(store, transport, mail, report, now);
+  }
 }
 
-/** Sends these mails one by one, marking each sent, or failed with its next attempt. */
+/** Sends these mails one by one, each once this sender has taken it, marking each sent, or failed with its next attempt. */
 export async function deliverMail(
-  db: Db,
+  store: MailStore,
   transport: MailTransport,
   mails: QueuedMail[],
   now: () => Date = () => new Date(),
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: [], failed: [], busy: [] };
   for (const mail of mails) {
-    if (!claimMail(db, mail.id, SENDER, now(), LEASE_MS, isAlive)) {
-      report.busy.push(mail.id);
-      continue;
-    }
-    try {
-      await transport.send(mail);
-      markSent(db, mail.id, now());
-      report.sent.push(mail.id);
-    } catch (error) {
-      // The server's reply may quote the address: it never reaches the log or the database.
-      const reason = String((error as Error).message ?? error).replaceAll(mail.recipient, '<recipient>');
-      const retryAt = new Date(now().getTime() + retryDelay(mail.attempts));
-      markFailed(db, mail.id, reason, retryAt);
-      report.failed.push(mail.id);
-      log.warn('mail not delivered, will retry', { mail: mail.id, kind: mail.kind, attempt: mail.attempts + 1, retryAt, reason });
-    }
+    if (await store.claimMail(mail.id, SENDER, now(), LEASE_MS)) await sendClaimed(store, transport, mail, report, now);
+    else report.busy.push(mail.id);
   }
   return report;
+}
+
+async function sendClaimed(store: MailStore, transport: MailTransport, mail: QueuedMail, report: DeliveryReport, now: () => Date): Promise<void> {
+  try {
+    await transport.send(mail);
+  } catch (error) {
+    // The server's reply may quote the address: it never reaches the log or the database.
+    const reason = String((error as Error).message ?? error).replaceAll(mail.recipient, '<recipient>');
+    const retryAt = new Date(now().getTime() + retryDelay(mail.attempts));
+    await store.markFailed(mail.id, reason, retryAt);
+    report.failed.push(mail.id);
+    log.warn('mail not delivered, will retry', { mail: mail.id, kind: mail.kind, attempt: mail.attempts + 1, retryAt, reason });
+    return;
+  }
+  await store.markSent(mail.id, now());
+  report.sent.push(mail.id);
 }
 
 export interface OutboxWorker {
@@ -68,12 +78,12 @@ export interface OutboxWorker {
 }
 
 /** Delivers the queue in the background every `intervalMs`, one run at a time. */
-export function startOutboxWorker(db: Db, transport: MailTransport, intervalMs: number): OutboxWorker {
+export function startOutboxWorker(store: MailStore, transport: MailTransport, intervalMs: number): OutboxWorker {
   let running: Promise<void> | null = null;
   let stopped = false;
   const run = (): void => {
     if (running || stopped) return;
-    running = deliverDueMail(db, transport)
+    running = deliverDueMail(store, transport)
       .then(() => undefined)
       .catch((error: unknown) => log.error('outbox delivery failed', { error }))
       .finally(() => {

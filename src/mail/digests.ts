@@ -4,18 +4,14 @@
 // ranking of recommendedPapers) with the reason for each. Mail is queued with
 // a key per subscription and period, so a second run queues nothing twice and
 // a run killed part-way is finished by the next one.
-import { authorsOfPapers } from '../catalogue/authors.ts';
+import type { CatalogueReads } from '../catalogue/catalogue.ts';
 import { addDays, dayOf, periodContaining, type Period } from '../catalogue/dates.ts';
-import { organizationsByIds } from '../catalogue/organizations.ts';
-import { sqliteReads } from '../catalogue/catalogue.ts';
 import { digestPapers, type DigestPapers, type RankedPaper } from '../catalogue/digest-papers.ts';
-import { atOnce } from '../catalogue/maybe.ts';
 import type { PaperFilter } from '../catalogue/papers.ts';
 import { reasonOf } from '../catalogue/related.ts';
-import { activeSubscriptions, issueToken, tasteOf, type Subscription, type Taste } from '../catalogue/subscriptions.ts';
-import { enqueueMail, hasMail, mailByKey } from '../catalogue/outbox.ts';
-import type { Db } from '../db/index.ts';
+import type { Subscription, Taste } from '../catalogue/subscriptions.ts';
 import { deliverMail, LEASE_MS } from './delivery.ts';
+import type { MailStore } from './mail-store.ts';
 import { describeNarrowing, digestMail, type DigestPaper } from './render.ts';
 import { link } from './subscriptions.ts';
 import type { MailTransport } from './transport.ts';
@@ -32,18 +28,18 @@ export function latestCompletePeriodDay(period: Period, now: Date): string {
 }
 
 /** The span's papers for one subscription, the first PAPERS_PER_MAIL of them, in the order of its feed of the period. */
-function selectPapers(db: Db, subscription: Subscription, taste: Taste, span: { start: string; end: string }): DigestPapers {
+async function selectPapers(catalogue: CatalogueReads, subscription: Subscription, taste: Taste, span: { start: string; end: string }): Promise<DigestPapers> {
   const organizations = JSON.parse(subscription.organizations) as string[];
   const filter: PaperFilter = { listed: { from: span.start, to: span.end }, organizations: organizations.length ? organizations : null };
   const ids = (papers: Taste['liked']) => papers.map((p) => p.id);
-  return atOnce(digestPapers(sqliteReads(db), filter, subscription.query, { liked: ids(taste.liked), disliked: ids(taste.disliked) }, PAPERS_PER_MAIL));
+  return digestPapers(catalogue, filter, subscription.query, { liked: ids(taste.liked), disliked: ids(taste.disliked) }, PAPERS_PER_MAIL);
 }
 
-function toDigestPapers(db: Db, selected: RankedPaper[]): DigestPaper[] {
+async function toDigestPapers(catalogue: CatalogueReads, selected: RankedPaper[]): Promise<DigestPaper[]> {
   const papers = selected.map((s) => s.paper);
-  const authors = authorsOfPapers(db, papers.map((p) => p.id));
   const orgIds = papers.map((p) => p.organizationId).filter((id) => id !== null);
-  const orgs = new Map(organizationsByIds(db, orgIds).map((o) => [o.id, o.name]));
+  const [authors, organizations] = await Promise.all([catalogue.authorsOfPapers(papers.map((p) => p.id), 'names'), catalogue.organizationsByIds(orgIds)]);
+  const orgs = new Map(organizations.map((o) => [o.id, o.name]));
   return selected.map(({ paper: p, because }) => ({
     arxivId: p.arxivId,
     title: p.title,
@@ -89,74 +85,79 @@ export interface SendReport {
  * complete one), each subscription's once (its key); returns the report so
  * far and the keys of the mail of this period not yet sent.
  */
-export function queueDigests(
-  db: Db,
+export async function queueDigests(
+  store: MailStore,
+  catalogue: CatalogueReads,
   publicUrl: string,
   period: Period,
   date: string | null,
   now = new Date(),
-): { report: SendReport; keys: string[] } {
+): Promise<{ report: SendReport; keys: string[] }> {
   const span = periodContaining(period, date ?? latestCompletePeriodDay(period, now));
   const report: SendReport = { period, start: span.start, end: span.end, sent: 0, alreadySent: 0, empty: 0, failed: 0 };
   const keys: string[] = [];
-  for (const subscription of activeSubscriptions(db, period)) {
+  for (const subscription of await store.activeSubscriptions(period)) {
     const key = `digest:${subscription.id}:${period}:${span.start}`;
-    if (mailByKey(db, key)?.sentAt) {
+    const queued = await store.mailByKey(key);
+    if (queued?.sentAt) {
       report.alreadySent++;
       continue;
     }
-    keys.push(key);
-    if (hasMail(db, key)) continue; // queued by a run that did not finish: deliver it below
-    const taste = tasteOf(db, subscription.id);
-    const { papers, total, spanPapers } = selectPapers(db, subscription, taste, span);
+    if (queued) {
+      keys.push(key); // queued by a run that did not finish: delivered below
+      continue;
+    }
+    const taste = await store.tasteOf(subscription.id);
+    const { papers, total, spanPapers } = await selectPapers(catalogue, subscription, taste, span);
     if (total === 0) {
-      keys.pop();
       report.empty++;
       continue;
     }
-    db.transaction((tx) => {
-      const unsubscribeUrl = link(publicUrl, 'unsubscribe', issueToken(tx, subscription.id, 'unsubscribe', now));
+    const listed = await toDigestPapers(catalogue, papers);
+    keys.push(key);
+    await store.queueWithUnsubscribeToken({ key, kind: 'digest', subscriptionId: subscription.id, recipient: subscription.email }, now, (token) => {
+      const unsubscribeUrl = link(publicUrl, 'unsubscribe', token);
       const mail = digestMail({
         period,
         startDate: span.start,
         endDate: span.end,
         narrowing: describeNarrowing(JSON.parse(subscription.organizations) as string[], subscription.query),
         taste: taste.liked.length ? { liked: taste.liked.length, periodPapers: spanPapers } : null,
-        papers: toDigestPapers(tx, papers),
+        papers: listed,
         more: total - papers.length,
         moreUrl: feedUrl(publicUrl, subscription, taste, span.start),
         unsubscribeUrl,
       });
-      const headers = { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
-      enqueueMail(tx, { key, kind: 'digest', subscriptionId: subscription.id, recipient: subscription.email, headers, ...mail }, now);
+      return { ...mail, headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } };
     });
   }
   return { report, keys };
 }
 
 export async function sendDigests(
-  db: Db,
+  store: MailStore,
+  catalogue: CatalogueReads,
   transport: MailTransport,
   publicUrl: string,
   period: Period,
   date: string | null,
   now = new Date(),
 ): Promise<SendReport> {
-  const { report, keys } = queueDigests(db, publicUrl, period, date, now);
+  const { report, keys } = await queueDigests(store, catalogue, publicUrl, period, date, now);
   // An explicit run retries its own mail now, whatever the backoff says. Mail
   // another process is sending (the server's outbox worker) is waited for.
   const started = new Date().toISOString();
-  const unsent = () => keys.map((key) => mailByKey(db, key)!).filter((mail) => !mail.sentAt);
+  const queued = async () => (await Promise.all(keys.map((key) => store.mailByKey(key)))).map((mail) => mail!);
   const deadline = Date.now() + LEASE_MS;
-  let pending = unsent();
+  let pending = (await queued()).filter((mail) => !mail.sentAt);
   while (pending.length > 0) {
-    const delivered = await deliverMail(db, transport, pending);
+    const delivered = await deliverMail(store, transport, pending);
     report.failed += delivered.failed.length; // stays queued for a later run or the worker
     const busy = new Set(delivered.busy);
     if (busy.size === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
-    pending = unsent().filter((mail) => busy.has(mail.id));
+    pending = (await queued()).filter((mail) => !mail.sentAt && busy.has(mail.id));
   }
-  report.sent = keys.filter((key) => (mailByKey(db, key)!.sentAt ?? '') >= started).length;
+  report.sent = (await queued()).filter((mail) => (mail.sentAt ?? '') >= started).length;
   return report;
 }

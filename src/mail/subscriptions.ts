@@ -1,24 +1,13 @@
 // Subscribing, confirming and unsubscribing: double opt-in, so nothing but
 // the confirmation is ever sent to an address until its owner follows the
 // link. What the GraphQL mutations and the plain links both call.
-import { organizationsBySlugs } from '../catalogue/organizations.ts';
+import type { CatalogueReads } from '../catalogue/catalogue.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
-import { chargeQuota, quotaUsed } from '../catalogue/mail-quota.ts';
 import { tasteProblem } from '../catalogue/related.ts';
-import {
-  activateSubscription,
-  createSubscription,
-  endSubscription,
-  findLiveSubscription,
-  findToken,
-  issueToken,
-  type Subscription,
-  useToken,
-} from '../catalogue/subscriptions.ts';
-import { enqueueMail } from '../catalogue/outbox.ts';
+import type { FoundToken } from '../catalogue/subscriptions.ts';
 import type { Period } from '../catalogue/dates.ts';
-import type { Db } from '../db/index.ts';
 import { AddressError, normaliseAddress } from './address.ts';
+import type { BudgetUse, MailStore } from './mail-store.ts';
 import { confirmationMail } from './render.ts';
 
 export interface MailSettings {
@@ -73,7 +62,7 @@ const DAY_MS = 86_400_000;
 export const link = (publicUrl: string, action: 'confirm' | 'unsubscribe' | 'refuse', token: string): string =>
   `${publicUrl}/digest/${action}?token=${encodeURIComponent(token)}`;
 
-function checkInput(db: Db, input: SubscribeInput) {
+async function checkInput(catalogue: Pick<CatalogueReads, 'organizationsBySlugs'>, input: SubscribeInput) {
   let email: string;
   try {
     email = normaliseAddress(input.email);
@@ -82,7 +71,7 @@ function checkInput(db: Db, input: SubscribeInput) {
     throw error;
   }
   const organizations = [...new Set((input.organizations ?? []).map((s) => s.trim().toLowerCase()))];
-  const found = organizationsBySlugs(db, organizations);
+  const found = await catalogue.organizationsBySlugs(organizations);
   const known = new Set(found.map((o) => o.slug));
   const unknown = organizations.filter((slug) => !known.has(slug));
   if (unknown.length > 0) {
@@ -105,22 +94,22 @@ function checkInput(db: Db, input: SubscribeInput) {
   return { email, organizationNames, settings: { period: input.period, organizations, query, liked, disliked } };
 }
 
-/** Refuses a confirmation mail the address or the client has no budget left for. */
-function checkBudget(db: Db, email: string, requester: Requester | undefined, now: Date): void {
-  const day = new Date(now.getTime() - DAY_MS);
-  if (requester && quotaUsed(db, 'ip', requester.address, day) >= requester.subscriptionsPerDay) {
-    throw new SubscriptionRefused(
+/** The refusal of a confirmation mail the address or the client has no budget left for, if it has none. */
+function budgetRefusal(use: BudgetUse, requester: Requester | undefined): SubscriptionRefused | null {
+  if (requester && use.byRequester! >= requester.subscriptionsPerDay) {
+    return new SubscriptionRefused(
       'SUBSCRIPTION_BUDGET_EXCEEDED',
       `This client has asked for ${requester.subscriptionsPerDay} subscriptions in the last 24 hours, the most allowed. Try again tomorrow.`,
     );
   }
   // The same words whoever asks: they say no more than that a mail went to the address lately.
-  if (quotaUsed(db, 'address', email, new Date(now.getTime() - CONFIRMATION_RESEND_MS)) > 0) {
-    throw new SubscriptionRefused('MAIL_RATE_LIMITED', 'A confirmation was sent to this address less than ten minutes ago. Follow the link in it, or try again later.');
+  if (use.addressLately > 0) {
+    return new SubscriptionRefused('MAIL_RATE_LIMITED', 'A confirmation was sent to this address less than ten minutes ago. Follow the link in it, or try again later.');
   }
-  if (quotaUsed(db, 'address', email, day) >= CONFIRMATIONS_PER_DAY) {
-    throw new SubscriptionRefused('MAIL_RATE_LIMITED', `This address has been sent ${CONFIRMATIONS_PER_DAY} confirmations in the last 24 hours, the most allowed. Try again tomorrow.`);
+  if (use.addressToday >= CONFIRMATIONS_PER_DAY) {
+    return new SubscriptionRefused('MAIL_RATE_LIMITED', `This address has been sent ${CONFIRMATIONS_PER_DAY} confirmations in the last 24 hours, the most allowed. Try again tomorrow.`);
   }
+  return null;
 }
 
 /**
@@ -130,31 +119,32 @@ function checkBudget(db: Db, email: string, requester: Requester | undefined, no
  * address (one per ten minutes, five a day, whatever the settings) and the
  * requester's daily budget; over either, SubscriptionRefused is thrown and
  * nothing is stored. The limits are read and charged in one write
- * transaction, so concurrent requests and worker processes cannot both pass.
+ * transaction, so concurrent requests, worker processes and instances
+ * cannot both pass.
  */
-export function subscribe(db: Db, settings: MailSettings, input: SubscribeInput, { now = new Date(), requester }: { now?: Date; requester?: Requester } = {}): void {
-  const { email, organizationNames, settings: wanted } = checkInput(db, input);
-  const queued = db.transaction(
-    (tx) => {
-      let subscription: Subscription | null = findLiveSubscription(tx, email, wanted);
-      if (subscription?.status === 'active') return false;
-      checkBudget(tx, email, requester, now);
-      const keepSince = new Date(now.getTime() - DAY_MS);
-      chargeQuota(tx, 'address', email, now, keepSince);
-      if (requester) chargeQuota(tx, 'ip', requester.address, now, keepSince);
-      subscription ??= createSubscription(tx, email, wanted, now);
-      const token = issueToken(tx, subscription.id, 'confirm', now);
-      const mail = confirmationMail(wanted.period, organizationNames, wanted.query !== null, { liked: wanted.liked.length, disliked: wanted.disliked.length }, {
+export async function subscribe(
+  store: MailStore,
+  catalogue: Pick<CatalogueReads, 'organizationsBySlugs'>,
+  settings: MailSettings,
+  input: SubscribeInput,
+  { now = new Date(), requester }: { now?: Date; requester?: Requester } = {},
+): Promise<void> {
+  const { email, organizationNames, settings: wanted } = await checkInput(catalogue, input);
+  const request = {
+    email,
+    settings: wanted,
+    requester: requester?.address ?? null,
+    now,
+    windows: { lately: new Date(now.getTime() - CONFIRMATION_RESEND_MS), today: new Date(now.getTime() - DAY_MS) },
+  };
+  const queued = await store.subscribe(
+    request,
+    (use) => budgetRefusal(use, requester),
+    (token) =>
+      confirmationMail(wanted.period, organizationNames, wanted.query !== null, { liked: wanted.liked.length, disliked: wanted.disliked.length }, {
         confirm: link(settings.publicUrl, 'confirm', token),
         refuse: link(settings.publicUrl, 'refuse', token),
-      });
-      return enqueueMail(
-        tx,
-        { key: `confirmation:${subscription.id}:${now.getTime()}`, kind: 'confirmation', subscriptionId: subscription.id, recipient: email, headers: {}, ...mail },
-        now,
-      );
-    },
-    { behavior: 'immediate' },
+      }),
   );
   if (queued) settings.nudge();
 }
@@ -174,49 +164,39 @@ export interface TokenOutcome {
 
 export type LinkAction = 'confirm' | 'unsubscribe' | 'refuse';
 
-/** What `action` would do with this token, without doing it (the page a GET shows). */
-function stateOf(db: Db, action: LinkAction, token: string, now: Date): { state: TokenState | 'ready'; subscription: Subscription | null } {
-  const found = findToken(db, token, action === 'unsubscribe' ? 'unsubscribe' : 'confirm', now);
-  if (!found) return { state: 'invalid', subscription: null };
+const purposeOf = (action: LinkAction) => (action === 'unsubscribe' ? 'unsubscribe' : 'confirm');
+
+/** What `action` would do with the token found: 'ready' when it would act. */
+function stateOf(action: LinkAction, found: FoundToken | null): TokenState | 'ready' {
+  if (!found) return 'invalid';
   const { subscription, used, expired } = found;
   const status = subscription.status;
-  const state =
-    action === 'confirm'
-      ? status === 'active' ? 'already' : status === 'ended' || used || expired ? 'invalid' : 'ready'
-      : action === 'refuse'
-        ? status === 'active' ? 'confirmed' : status === 'ended' ? 'already' : 'ready'
-        : status === 'ended' ? 'already' : 'ready';
-  return { state, subscription };
+  return action === 'confirm'
+    ? status === 'active' ? 'already' : status === 'ended' || used || expired ? 'invalid' : 'ready'
+    : action === 'refuse'
+      ? status === 'active' ? 'confirmed' : status === 'ended' ? 'already' : 'ready'
+      : status === 'ended' ? 'already' : 'ready';
 }
 
-/** What a link's token would do now: "ready" when a POST would act. */
-export function peek(db: Db, action: LinkAction, token: string, now = new Date()): { state: TokenState | 'ready'; period: Period | null } {
-  const { state, subscription } = stateOf(db, action, token, now);
-  return { state, period: subscription?.period ?? null };
+/** What a link's token would do now, without doing it (the page a GET shows): "ready" when a POST would act. */
+export async function peek(store: MailStore, action: LinkAction, token: string, now = new Date()): Promise<{ state: TokenState | 'ready'; period: Period | null }> {
+  const found = await store.findToken(token, purposeOf(action), now);
+  return { state: stateOf(action, found), period: found?.subscription.period ?? null };
 }
 
 /** Follows a link: confirms, unsubscribes or refuses, once, in one write transaction. */
-export function act(db: Db, action: LinkAction, token: string, now = new Date()): TokenOutcome {
-  return db.transaction(
-    (tx) => {
-      const { state, subscription } = stateOf(tx, action, token, now);
-      const period = subscription?.period ?? null;
-      if (state !== 'ready') return { ok: false, period: state === 'invalid' ? null : period, state };
-      if (action === 'confirm') {
-        if (!useToken(tx, token, now)) return { ok: false, period: null, state: 'invalid' };
-        activateSubscription(tx, subscription!.id, now);
-      } else {
-        useToken(tx, token, now);
-        endSubscription(tx, subscription!.id, now);
-      }
-      return { ok: true, period, state: 'done' };
-    },
-    { behavior: 'immediate' },
-  );
+export async function act(store: MailStore, action: LinkAction, token: string, now = new Date()): Promise<TokenOutcome> {
+  const outcome = await store.follow(token, purposeOf(action), now, (found): { change: 'activate' | 'end' | null; answer: TokenOutcome } => {
+    const state = stateOf(action, found);
+    const period = found?.subscription.period ?? null;
+    if (state !== 'ready') return { change: null, answer: { ok: false, period: state === 'invalid' ? null : period, state } };
+    return { change: action === 'confirm' ? 'activate' : 'end', answer: { ok: true, period, state: 'done' } };
+  });
+  return outcome === 'raced' ? { ok: false, period: null, state: 'invalid' } : outcome;
 }
 
 /** Activates the subscription of a confirmation token; ok: false for an unknown, used or expired token. */
-export const confirm = (db: Db, token: string, now = new Date()): TokenOutcome => act(db, 'confirm', token, now);
+export const confirm = (store: MailStore, token: string, now = new Date()): Promise<TokenOutcome> => act(store, 'confirm', token, now);
 
 /** Ends the subscription of an unsubscribe token; ok: false when it has ended already. */
-export const unsubscribe = (db: Db, token: string, now = new Date()): TokenOutcome => act(db, 'unsubscribe', token, now);
+export const unsubscribe = (store: MailStore, token: string, now = new Date()): Promise<TokenOutcome> => act(store, 'unsubscribe', token, now);

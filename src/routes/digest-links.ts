@@ -4,7 +4,7 @@
 // and the button POSTs the token back to the same path, which acts. A mail
 // client's RFC 8058 one-click unsubscribe (List-Unsubscribe-Post) POSTs to the
 // unsubscribe URL itself, token in the query string, and acts the same way.
-import type { Db } from '../db/index.ts';
+import type { MailStore } from '../mail/mail-store.ts';
 import { act, peek, type LinkAction } from '../mail/subscriptions.ts';
 import { escapeHtml, page } from './html.ts';
 
@@ -65,19 +65,19 @@ async function postedToken(request: Request, url: URL): Promise<string | null> {
 }
 
 /** The answer to a link's path, or null (synchronously) for any other path. */
-export function digestLinks(db: Db, request: Request, url: URL): Promise<Response> | null {
+export function digestLinks(store: MailStore, request: Request, url: URL): Promise<Response> | null {
   const action = ACTIONS[url.pathname];
-  return action ? follow(db, request, url, action) : null;
+  return action ? follow(store, request, url, action) : null;
 }
 
-async function follow(db: Db, request: Request, url: URL, action: LinkAction): Promise<Response> {
+async function follow(store: MailStore, request: Request, url: URL, action: LinkAction): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'POST') return new Response(null, { status: 405, headers: { allow: 'GET, POST' } });
   const token = request.method === 'POST' ? await postedToken(request, url) : url.searchParams.get('token');
   if (!token) return page(400, 'Link incomplete', 'This link has no token. Open the whole link from the mail.');
   if (request.method === 'GET') {
-    const { state, period } = peek(db, action, token);
+    const { state, period } = await peek(store, action, token);
     return state === 'ready' ? askPage(action, url.pathname, token, period) : answer(action, state, period);
   }
-  const outcome = act(db, action, token);
+  const outcome = await act(store, action, token);
   return answer(action, outcome.state, outcome.period);
 }

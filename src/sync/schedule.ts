@@ -2,6 +2,7 @@
 // sync's lease), and once a day, an ISO week or a month is complete and
 // synced, queues its digests, once. An upstream that cannot be reached is
 // logged and counted (sync_runs); the server serves on regardless.
+import { sqliteReads } from '../catalogue/catalogue.ts';
 import { addDays, dayStart, periodContaining, type Period } from '../catalogue/dates.ts';
 import { markScheduled, wasScheduled } from '../catalogue/digest-schedule.ts';
 import { ledgerDays } from '../catalogue/sync-ledger.ts';
@@ -9,6 +10,7 @@ import type { SyncSettings } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { log } from '../log.ts';
 import { latestCompletePeriodDay, queueDigests } from '../mail/digests.ts';
+import { sqliteMailStore } from '../mail/mail-store.ts';
 import { summarizeSync } from './cli.ts';
 import { runSync } from './sync.ts';
 
@@ -19,7 +21,7 @@ const PERIODS: Period[] = ['DAY', 'WEEK', 'MONTH'];
  * day was synced after the period ended, unless queued before. Returns the
  * periods queued now.
  */
-export function queueCompletedDigests(database: Database, publicUrl: string, now: Date): { period: Period; start: string; mails: number }[] {
+export async function queueCompletedDigests(database: Database, publicUrl: string, now: Date): Promise<{ period: Period; start: string; mails: number }[]> {
   const { db } = database;
   const synced = new Map(ledgerDays(db).filter((d) => d.status === 'ok').map((d) => [d.date, Date.parse(d.fetchedAt)]));
   const queued = [];
@@ -30,7 +32,7 @@ export function queueCompletedDigests(database: Database, publicUrl: string, now
     let complete = true;
     for (let day = span.start; day <= span.end && complete; day = addDays(day, 1)) complete = (synced.get(day) ?? 0) >= ended;
     if (!complete) continue;
-    const { keys } = queueDigests(db, publicUrl, period, span.start, now);
+    const { keys } = await queueDigests(sqliteMailStore(db), sqliteReads(db), publicUrl, period, span.start, now);
     markScheduled(db, period, span.start, keys.length, now);
     queued.push({ period, start: span.start, mails: keys.length });
   }
@@ -63,7 +65,7 @@ export function startSyncSchedule(
       else if (summary.failed > 0) log.warn('sync: days failed', { summary: summarizeSync(summary, settings.upstreamUrl) });
       else log.info('synced', { summary: summarizeSync(summary, settings.upstreamUrl) });
       if (stopped) return;
-      const queued = queueCompletedDigests(database, mail.publicUrl(), now());
+      const queued = await queueCompletedDigests(database, mail.publicUrl(), now());
       if (queued.length > 0) {
         log.info('digests queued', { queued });
         mail.nudge();

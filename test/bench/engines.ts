@@ -5,14 +5,12 @@
 //
 //   BENCH_ENGINES=sqlite,postgres   the default where PostgreSQL's binaries are installed
 //   BENCH_ENGINES=sqlite            SQLite only (the default without them)
-import { sqliteCatalogue } from '../../src/catalogue/catalogue.ts';
 import { openCatalogue, type Database } from '../../src/catalogue/index.ts';
-import { postgresCatalogue } from '../../src/catalogue/pg-catalogue.ts';
 import { loadConfig } from '../../src/config.ts';
 import { copyCatalogue } from '../../src/db/copy.ts';
 import type { Db } from '../../src/db/index.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
-import { createApp, type App, type Served } from '../../src/yoga.ts';
+import { createApp, postgresServed, type App, type Served } from '../../src/yoga.ts';
 import { startPostgres, type PostgresServer } from '../postgres.ts';
 import { missingLine, POSTGRESQL, skipReason } from '../prerequisites.ts';
 import { BENCH_ENV } from './settings.ts';
@@ -68,7 +66,7 @@ export function selectedEngines(value = process.env.BENCH_ENGINES): { names: Eng
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const since = (started: number) => (performance.now() - started) / 1000;
-const appOn = (served: Served) => createApp(served, { config: loadConfig({ ...BENCH_ENV, LOG_LEVEL: 'silent' }) });
+const appOn = (served: Database | Served) => createApp(served, { config: loadConfig({ ...BENCH_ENV, LOG_LEVEL: 'silent' }) });
 
 /** Closes once, however often it is called. */
 const once = (close: () => Promise<void> | void) => {
@@ -81,7 +79,7 @@ function sqliteEngine(database: Database): Engine {
     name: 'sqlite',
     label: LABELS.sqlite,
     target: database.sqlite.name,
-    app: appOn({ catalogue: sqliteCatalogue(database), database }),
+    app: appOn(database),
     statements: () => database.statements.count,
     close: once(() => database.close()),
   };
@@ -108,7 +106,7 @@ async function postgresEngine(server: PostgresServer, from: Db, papers: number):
       name: 'postgres',
       label: LABELS.postgres,
       target: url,
-      app: appOn({ catalogue: postgresCatalogue(postgres), database: null }),
+      app: appOn(postgresServed(postgres)),
       statements: () => postgres.statements.count,
       close,
     };

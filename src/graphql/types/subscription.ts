@@ -1,10 +1,7 @@
 // The digest subscription mutations. Addresses go in, never come out.
 import { GraphQLError } from 'graphql';
-import { all, andThen } from '../../catalogue/maybe.ts';
-import type { Db } from '../../db/index.ts';
 import { confirm, subscribe, SubscriptionInputError, SubscriptionRefused, unsubscribe } from '../../mail/subscriptions.ts';
 import { builder } from '../builder.ts';
-import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
 import { MAX_TASTE_PAPERS } from '../../catalogue/related.ts';
 import { DigestPeriod } from './digest.ts';
@@ -47,12 +44,6 @@ const DigestSubscriptionPayload = builder
     }),
   });
 
-/** Where the subscriptions are kept: SQLite only, so far (the catalogue on PostgreSQL serves no digests by email yet). */
-function subscriptionsOf(ctx: Context): Db {
-  if (!ctx.db) throw new GraphQLError('Digests by email are not available on this server: its catalogue is on PostgreSQL, which keeps no subscriptions yet.', { extensions: { code: 'NOT_AVAILABLE' } });
-  return ctx.db;
-}
-
 builder.mutationFields((t) => ({
   subscribeToDigest: t.field({
     type: SubscribeToDigestPayload,
@@ -60,30 +51,28 @@ builder.mutationFields((t) => ({
 An invalid email, unknown organization slug, unusable query, or an unknown, malformed or non-Paper id in liked or disliked (or more than ${MAX_TASTE_PAPERS} of them) gives BAD_USER_INPUT naming it, and nothing is stored.
 An address gets one confirmation mail per ten minutes and five a day, whatever the settings (MAIL_RATE_LIMITED); a client gets a daily budget of subscriptions (SUBSCRIPTION_BUDGET_EXCEEDED). A request may hold only one subscribeToDigest, aliases and batches included (TOO_MANY_MAIL_MUTATIONS).`,
     args: { input: t.arg({ type: SubscribeToDigestInput, required: true, description: 'Address and settings.' }) },
-    resolve: (_root, { input }, ctx) => {
-      const db = subscriptionsOf(ctx);
-      return andThen(all([paperIdsOf(ctx, 'input.liked', input.liked ?? []), paperIdsOf(ctx, 'input.disliked', input.disliked ?? [])]), ([liked, disliked]) => {
-        try {
-          subscribe(db, ctx.mail, { ...input, liked: liked!, disliked: disliked! }, { requester: ctx.requester });
-        } catch (error) {
-          if (error instanceof SubscriptionInputError) throw badInput(error.field, error.message);
-          if (error instanceof SubscriptionRefused) throw new GraphQLError(error.message, { extensions: { code: error.code } });
-          throw error;
-        }
-        return { ok: true };
-      });
+    resolve: async (_root, { input }, ctx) => {
+      const [liked, disliked] = await Promise.all([paperIdsOf(ctx, 'input.liked', input.liked ?? []), paperIdsOf(ctx, 'input.disliked', input.disliked ?? [])]);
+      try {
+        await subscribe(ctx.mailStore, ctx.catalogue, ctx.mail, { ...input, liked, disliked }, { requester: ctx.requester });
+      } catch (error) {
+        if (error instanceof SubscriptionInputError) throw badInput(error.field, error.message);
+        if (error instanceof SubscriptionRefused) throw new GraphQLError(error.message, { extensions: { code: error.code } });
+        throw error;
+      }
+      return { ok: true };
     },
   }),
   confirmDigestSubscription: t.field({
     type: DigestSubscriptionPayload,
     description: 'Confirm a subscription with the token from the confirmation mail (valid 7 days, once).',
     args: { token: t.arg.string({ required: true, description: 'The token of the confirmation link.' }) },
-    resolve: (_root, { token }, ctx) => confirm(subscriptionsOf(ctx), token),
+    resolve: (_root, { token }, ctx) => confirm(ctx.mailStore, token),
   }),
   unsubscribeFromDigest: t.field({
     type: DigestSubscriptionPayload,
     description: 'End a subscription with the token from the unsubscribe link of a digest mail.',
     args: { token: t.arg.string({ required: true, description: 'The token of the unsubscribe link.' }) },
-    resolve: (_root, { token }, ctx) => unsubscribe(subscriptionsOf(ctx), token),
+    resolve: (_root, { token }, ctx) => unsubscribe(ctx.mailStore, token),
   }),
 }));
