@@ -4,31 +4,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
 import { loadConfig } from '../src/config.ts';
 import { openCatalogue } from '../src/catalogue/index.ts';
-import { enqueueMail } from '../src/catalogue/outbox.ts';
-import { issueToken } from '../src/catalogue/subscriptions.ts';
+import { hashToken, newToken } from '../src/catalogue/subscriptions.ts';
 import { deliverDueMail } from '../src/mail/delivery.ts';
 import { createMailTransport } from '../src/mail/transport.ts';
 import { runDigest } from '../src/mail/cli.ts';
-import { sqliteReads } from '../src/catalogue/catalogue.ts';
-import type { Database } from '../src/db/index.ts';
-import { sqliteMailStore } from '../src/mail/mail-store.ts';
 import { subscribe as subscribeWith, type MailSettings, type SubscribeInput } from '../src/mail/subscriptions.ts';
 import { startServer, type Running } from '../src/server.ts';
-import { seededCatalogue } from './helpers.ts';
+import { countOf, mailCatalogue, type MailCatalogue } from './mail-catalogue.ts';
 
-/** Subscribes in `database` directly, as the mutation does, at a time of the test's choosing. */
-const subscribeDirect = (database: Database, mail: MailSettings, input: SubscribeInput, options?: { now?: Date }) =>
-  subscribeWith(sqliteMailStore(database.db), sqliteReads(database.db), mail, input, options);
+/** Subscribes in the catalogue directly, as the mutation does, at a time of the test's choosing. */
+const subscribeDirect = (mail: MailSettings, input: SubscribeInput, options?: { now?: Date }) =>
+  catalogue.open((store, reads) => subscribeWith(store, reads, mail, input, options));
 import { startSmtp, type TestSmtp } from './smtp.ts';
 
 const SUBSCRIBE = 'mutation($input: SubscribeToDigestInput!) { subscribeToDigest(input: $input) { ok } }';
 
 let smtp: TestSmtp;
 let server: Running;
-let databasePath: string;
+let catalogue: MailCatalogue;
 
 const config = (extra: Record<string, string> = {}) =>
-  loadConfig({ DATABASE_PATH: databasePath, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', LOG_LEVEL: 'silent', ...extra });
+  loadConfig({ ...catalogue.env, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', LOG_LEVEL: 'silent', ...extra });
 
 type Answer = { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 
@@ -40,24 +36,17 @@ async function post(body: unknown): Promise<{ status: number; body: Answer }> {
 const subscribe = async (input: Record<string, unknown>) => (await post({ query: SUBSCRIBE, variables: { input } })).body;
 const codeOf = (answer: Answer) => answer.errors?.[0]?.extensions?.code;
 
+/** The SQLite catalogue for `digest send` (on PostgreSQL it opens DATABASE_URL itself). */
+const openSqlite = () => openCatalogue(config().databasePath);
+
 /** Row counts of the tables subscribing writes to. */
-function rows(): { subscriptions: number; outbox: number; quota: number } {
-  const database = openCatalogue(databasePath);
-  try {
-    const n = (table: string) => (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { subscriptions: n('subscriptions'), outbox: n('outbox'), quota: n('mail_quota') };
-  } finally {
-    database.close();
-  }
+async function rows(): Promise<{ subscriptions: number; outbox: number; quota: number }> {
+  return { subscriptions: await countOf(catalogue, 'subscriptions'), outbox: await countOf(catalogue, 'outbox'), quota: await countOf(catalogue, 'mail_quota') };
 }
 
-function statusOf(id = 1): string {
-  const database = openCatalogue(databasePath);
-  try {
-    return (database.sqlite.prepare('SELECT status FROM subscriptions WHERE id = ?').get(id) as { status: string }).status;
-  } finally {
-    database.close();
-  }
+async function statusOf(id = 1): Promise<string> {
+  const [row] = await catalogue.rows<{ status: string }>('SELECT status FROM subscriptions WHERE id = ?', id);
+  return row!.status;
 }
 
 /** Waits long enough for the outbox worker (polling every 50 ms) to have sent anything queued. */
@@ -79,15 +68,14 @@ const press = (link: string) =>
 
 beforeEach(async () => {
   smtp = await startSmtp();
-  const database = seededCatalogue();
-  databasePath = database.sqlite.name;
-  database.close();
+  catalogue = await mailCatalogue();
   server = await startServer(config());
 });
 
 afterEach(async () => {
   await server.close();
   await smtp.stop().catch(() => {});
+  await catalogue.drop();
 });
 
 describe('one mail-sending mutation per request', () => {
@@ -103,7 +91,7 @@ describe('one mail-sending mutation per request', () => {
     expect(errors[0]?.message).toMatch(/at most one mutation that sends mail \(subscribeToDigest\).*this one holds 300/u);
     await settle();
     expect(smtp.received).toHaveLength(0);
-    expect(rows()).toEqual({ subscriptions: 0, outbox: 0, quota: 0 });
+    expect(await rows()).toEqual({ subscriptions: 0, outbox: 0, quota: 0 });
   });
 
   it('refuses two aliases in one operation, two operations of a batch, and a field repeated through fragments', async () => {
@@ -117,7 +105,7 @@ describe('one mail-sending mutation per request', () => {
     expect(JSON.stringify(batch.body)).toContain('TOO_MANY_MAIL_MUTATIONS');
     await settle();
     expect(smtp.received).toHaveLength(0);
-    expect(rows().subscriptions).toBe(0);
+    expect((await rows()).subscriptions).toBe(0);
   });
 
   it('lets one through, next to reads in the same batch', async () => {
@@ -142,7 +130,7 @@ describe('confirmations per address', () => {
     await smtp.waitFor(1);
     await settle();
     expect(smtp.received).toHaveLength(1);
-    expect(rows()).toEqual({ subscriptions: 1, outbox: 1, quota: 2 }); // one charge to the address, one to the IP
+    expect(await rows()).toEqual({ subscriptions: 1, outbox: 1, quota: 2 }); // one charge to the address, one to the IP
   });
 
   it('counts in the database: a restarted server still refuses, and case or spaces make no other address', async () => {
@@ -156,22 +144,18 @@ describe('confirmations per address', () => {
   });
 
   it('sends at most five a day, whatever the settings', async () => {
-    const database = openCatalogue(databasePath);
     const mail = { publicUrl: 'http://x', nudge: () => {} };
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
     const queries = ['diffusion', 'robot', 'language', 'vision', 'agent', 'speech'];
     // Five in the last 24 hours, each more than ten minutes after the one before.
-    for (let i = 0; i < 5; i++) await subscribeDirect(database, mail, { email: 'target@example.org', period: 'DAY', query: queries[i] }, { now: hoursAgo(20 - i) });
-    database.close();
+    for (let i = 0; i < 5; i++) await subscribeDirect(mail, { email: 'target@example.org', period: 'DAY', query: queries[i] }, { now: hoursAgo(20 - i) });
     const sixth = await subscribe({ email: 'target@example.org', period: 'DAY', query: queries[5] });
     expect(codeOf(sixth)).toBe('MAIL_RATE_LIMITED');
     expect(sixth.errors?.[0]?.message).toContain('5 confirmations in the last 24 hours');
-    expect(rows().subscriptions).toBe(5);
+    expect((await rows()).subscriptions).toBe(5);
     // A day after the first, one more may go.
-    const later = openCatalogue(databasePath);
-    await expect(subscribeDirect(later, mail, { email: 'target@example.org', period: 'DAY', query: queries[5] }, { now: hoursAgo(-4.5) })).resolves.toBeUndefined();
-    later.close();
-    expect(rows().subscriptions).toBe(6);
+    await expect(subscribeDirect(mail, { email: 'target@example.org', period: 'DAY', query: queries[5] }, { now: hoursAgo(-4.5) })).resolves.toBeUndefined();
+    expect((await rows()).subscriptions).toBe(6);
   });
 });
 
@@ -187,7 +171,7 @@ describe('subscriptions per client IP', () => {
     await smtp.waitFor(3);
     await settle();
     expect(smtp.received).toHaveLength(3);
-    expect(rows().subscriptions).toBe(3);
+    expect((await rows()).subscriptions).toBe(3);
     expect(loadConfig({}).mail.subscriptionsPerIpPerDay).toBe(20);
   });
 });
@@ -208,18 +192,22 @@ describe('addresses', () => {
     expect(answer.errors?.[0]?.message).toContain('input.email');
     expect(answer.errors?.[0]?.message).toContain(problem);
     await settle();
-    expect(rows()).toEqual({ subscriptions: 0, outbox: 0, quota: 0 });
+    expect(await rows()).toEqual({ subscriptions: 0, outbox: 0, quota: 0 });
     expect(smtp.received).toHaveLength(0);
   });
 
   it('does not deliver a queued mail whose recipient is not a normalised address (a row from before the checks)', async () => {
-    const database = openCatalogue(databasePath);
-    enqueueMail(database.db, { key: 'old', kind: 'confirmation', subscriptionId: null, recipient: 'a\u0000@example.org', subject: 's', text: 't', html: 'h', headers: {} }, new Date());
+    const now = new Date().toISOString();
+    await catalogue.rows(
+      "INSERT INTO outbox (key, kind, recipient, subject, text, html, headers, created_at, next_attempt_at) VALUES ('old', 'confirmation', ?, 's', 't', 'h', '{}', ?, ?) RETURNING id",
+      'a\u200b@example.org', // PostgreSQL's text holds no NUL
+      now,
+      now,
+    );
     const transport = createMailTransport(config().mail);
     await server.close();
-    expect((await deliverDueMail(sqliteMailStore(database.db), transport)).failed).toHaveLength(1);
+    expect((await catalogue.open((store) => deliverDueMail(store, transport))).failed).toHaveLength(1);
     transport.close();
-    database.close();
     expect(smtp.received).toHaveLength(0);
     server = await startServer(config());
   });
@@ -228,10 +216,8 @@ describe('addresses', () => {
     expect((await subscribe({ email: ' Reader@Example.ORG\n', period: 'DAY' })).data).toEqual({ subscribeToDigest: { ok: true } });
     const [mail] = await smtp.waitFor(1);
     expect(mail!.to).toMatchObject({ text: 'reader@example.org' });
-    const database = openCatalogue(databasePath);
-    expect(database.sqlite.prepare('SELECT email FROM subscriptions').all()).toEqual([{ email: 'reader@example.org' }]);
-    expect(database.sqlite.prepare('SELECT recipient FROM outbox').all()).toEqual([{ recipient: 'reader@example.org' }]);
-    database.close();
+    expect(await catalogue.rows('SELECT email FROM subscriptions')).toEqual([{ email: 'reader@example.org' }]);
+    expect(await catalogue.rows('SELECT recipient FROM outbox')).toEqual([{ recipient: 'reader@example.org' }]);
   });
 });
 
@@ -259,33 +245,33 @@ describe('links in mail', () => {
     const html = await opened.text();
     expect(html).toContain('<form method="post" action="/digest/confirm">');
     expect(html).toContain(`name="token" value="${new URL(confirm).searchParams.get('token')}"`);
-    expect(statusOf()).toBe('pending');
+    expect(await statusOf()).toBe('pending');
     expect(await (await fetch(confirm)).text()).toContain('<button');
-    expect(statusOf()).toBe('pending');
+    expect(await statusOf()).toBe('pending');
 
     const pressed = await press(confirm);
     expect(pressed.status).toBe(200);
     expect(await pressed.text()).toContain('Subscription confirmed');
-    expect(statusOf()).toBe('active');
+    expect(await statusOf()).toBe('active');
     const again = await press(confirm);
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('Already confirmed');
     expect(await (await fetch(confirm)).text()).toContain('Already confirmed');
-    expect(statusOf()).toBe('active');
+    expect(await statusOf()).toBe('active');
   });
 
   it('GET on an unsubscribe link changes nothing; POST ends the subscription; a second POST says already unsubscribed', async () => {
     const { confirm } = await confirmationLinks();
     await press(confirm);
-    const database = openCatalogue(databasePath);
-    const unsubscribe = `${new URL(server.url).origin}/digest/unsubscribe?token=${issueToken(database.db, 1, 'unsubscribe', new Date())}`;
-    database.close();
+    const token = newToken();
+    await catalogue.rows("INSERT INTO subscription_tokens (hash, subscription_id, purpose, created_at) VALUES (?, 1, 'unsubscribe', ?) RETURNING hash", hashToken(token), new Date().toISOString());
+    const unsubscribe = `${new URL(server.url).origin}/digest/unsubscribe?token=${token}`;
     const opened = await fetch(unsubscribe);
     expect(await opened.text()).toContain('<form method="post" action="/digest/unsubscribe">');
-    expect(statusOf()).toBe('active');
+    expect(await statusOf()).toBe('active');
     const pressed = await press(unsubscribe);
     expect(await pressed.text()).toContain('Unsubscribed');
-    expect(statusOf()).toBe('ended');
+    expect(await statusOf()).toBe('ended');
     expect(await (await press(unsubscribe)).text()).toContain('Already unsubscribed');
     expect(await (await fetch(unsubscribe)).text()).toContain('Already unsubscribed');
   });
@@ -294,14 +280,14 @@ describe('links in mail', () => {
     const { confirm, refuse } = await confirmationLinks();
     const opened = await fetch(refuse);
     expect(await opened.text()).toContain('<form method="post" action="/digest/refuse">');
-    expect(statusOf()).toBe('pending');
+    expect(await statusOf()).toBe('pending');
     const pressed = await press(refuse);
     expect(await pressed.text()).toContain('Subscription refused');
-    expect(statusOf()).toBe('ended');
+    expect(await statusOf()).toBe('ended');
     expect(await (await press(refuse)).text()).toContain('Already refused');
     const dead = await press(confirm);
     expect(dead.status).toBe(410);
-    expect(statusOf()).toBe('ended');
+    expect(await statusOf()).toBe('ended');
   });
 
   it('a link without a token, or with a token of HTML, gets a page with nothing of it unescaped', async () => {
@@ -317,10 +303,10 @@ describe('digest send', () => {
   it('warns on stderr when PUBLIC_URL is not set', async () => {
     const err: string[] = [];
     const quiet = { write: () => true };
-    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config(), () => openCatalogue(databasePath), quiet, { write: (t: string) => err.push(t) })).toBe(0);
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config(), openSqlite, quiet, { write: (t: string) => err.push(t) })).toBe(0);
     expect(err.join('')).toContain('warning: PUBLIC_URL is not set');
     err.length = 0;
-    await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config({ PUBLIC_URL: 'https://papers.example.org' }), () => openCatalogue(databasePath), quiet, { write: (t: string) => err.push(t) });
+    await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config({ PUBLIC_URL: 'https://papers.example.org' }), openSqlite, quiet, { write: (t: string) => err.push(t) });
     expect(err.join('')).toBe('');
   });
 });

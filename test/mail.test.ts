@@ -14,11 +14,9 @@ import { runDigest } from '../src/mail/cli.ts';
 import { createMailTransport } from '../src/mail/transport.ts';
 import { startServer, type Running } from '../src/server.ts';
 import { openCatalogue } from '../src/catalogue/index.ts';
-import { sqliteReads } from '../src/catalogue/catalogue.ts';
-import type { Database } from '../src/db/index.ts';
-import { sqliteMailStore } from '../src/mail/mail-store.ts';
 import { subscribe as subscribeWith, type MailSettings, type SubscribeInput } from '../src/mail/subscriptions.ts';
 import { allArxivIds, scratchFolder, seededCatalogue } from './helpers.ts';
+import { countOf, mailCatalogue, type MailCatalogue } from './mail-catalogue.ts';
 import { byArxivId, oraclePapers } from './oracle.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
 import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
@@ -73,7 +71,7 @@ async function feedEntries(link: string): Promise<string[]> {
 
 let smtp: TestSmtp;
 let server: Running;
-let databasePath: string;
+let catalogue: MailCatalogue;
 const quiet = { write: () => true };
 
 async function graphql(query: string, variables?: Record<string, unknown>) {
@@ -87,21 +85,20 @@ const subscribe = (input: Record<string, unknown>) =>
 /** The server's settings, and those of `digest send` next to it (same database, same public address). */
 function config(extra: Record<string, string> = {}) {
   const publicUrl = server ? { PUBLIC_URL: new URL(server.url).origin } : {};
-  return loadConfig({ DATABASE_PATH: databasePath, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', LOG_LEVEL: 'warn', ...publicUrl, ...extra });
+  return loadConfig({ ...catalogue.env, PORT: '0', SMTP_URL: smtp.url, MAIL_POLL_MS: '50', SEEDS: 'off', LOG_LEVEL: 'warn', ...publicUrl, ...extra });
 }
 
-const send = (date: string, period = 'WEEK') => runDigest(['send', '--period', period, '--date', date], config(), () => seededOpen(), quiet, quiet);
-const seededOpen = () => openCatalogue(databasePath);
+/** The SQLite catalogue for `digest send` (on PostgreSQL it opens DATABASE_URL itself). */
+const openSqlite = () => openCatalogue(config().databasePath);
+const send = (date: string, period = 'WEEK') => runDigest(['send', '--period', period, '--date', date], config(), openSqlite, quiet, quiet);
 
-/** Subscribes in `database` directly, as the mutation does, at a time of the test's choosing. */
-const subscribeDirect = (database: Database, mail: MailSettings, input: SubscribeInput, options?: { now?: Date }) =>
-  subscribeWith(sqliteMailStore(database.db), sqliteReads(database.db), mail, input, options);
+/** Subscribes in the catalogue directly, as the mutation does, at a time of the test's choosing. */
+const subscribeDirect = (mail: MailSettings, input: SubscribeInput, options?: { now?: Date }) =>
+  catalogue.open((store, reads) => subscribeWith(store, reads, mail, input, options));
 
 beforeEach(async () => {
   smtp = await startSmtp();
-  const database = seededCatalogue();
-  databasePath = database.sqlite.name;
-  database.close();
+  catalogue = await mailCatalogue();
   server = undefined as unknown as Running;
   server = await startServer(config());
 });
@@ -109,6 +106,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.close();
   await smtp.stop().catch(() => {});
+  await catalogue.drop();
 });
 
 describe('the subscription round trip', () => {
@@ -131,7 +129,7 @@ describe('the subscription round trip', () => {
     expect(await confirmPage.text()).toContain('Subscription confirmed');
 
     const out: string[] = [];
-    expect(await runDigest(['send', '--period', 'WEEK', '--date', WEEK], config(), seededOpen, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', WEEK], config(), openSqlite, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
     expect(out.join('')).toMatch(/WEEK digest 2026-06-22 to 2026-06-28: 1 sent, 0 already sent, 0 empty, 0 failed/u);
     const [, digest] = await smtp.waitFor(2);
     const expected = weekPapers(WEEK);
@@ -232,19 +230,16 @@ describe('a digest that follows liked papers', () => {
     recommendedPapers(liked: $liked, disliked: $disliked, window: MONTH, filter: $filter, first: 30) {
       totalCount edges { because { summary } node { arxivId title } } } }`;
   /** Counts of the rows a subscription stores. */
-  const stored = () => {
-    const database = seededOpen();
-    const n = (table: string) => (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    const counts = { subscriptions: n('subscriptions'), papers: n('subscription_papers'), outbox: n('outbox'), quota: n('mail_quota') };
-    database.close();
-    return counts;
+  const stored = async () => {
+    const [subscriptions, papers, outbox, quota] = await Promise.all(['subscriptions', 'subscription_papers', 'outbox', 'mail_quota'].map((table) => countOf(catalogue, table)));
+    return { subscriptions, papers, outbox, quota };
   };
 
   it('lists the month’s papers as recommendedPapers ranks them for the liked and disliked papers, each with why; the confirmation names no paper', async () => {
     const { liked, disliked } = taste();
     const answer = await subscribe({ email: ADDRESS, period: 'MONTH', liked: liked.map(paperId), disliked: disliked.map(paperId) });
     expect(answer).toMatchObject({ data: { subscribeToDigest: { ok: true } } });
-    expect(stored()).toMatchObject({ subscriptions: 1, papers: 3 });
+    expect(await stored()).toMatchObject({ subscriptions: 1, papers: 3 });
 
     const [confirmation] = await smtp.waitFor(1);
     expect(confirmation!.text).toContain('the monthly papers digest (ranked by 2 papers you liked and 1 paper you did not)');
@@ -273,7 +268,8 @@ describe('a digest that follows liked papers', () => {
     expect(listed.map(([title]) => title)).not.toEqual(june.sort((x, y) => y.upvotes - x.upvotes || byArxivId(x, y)).slice(0, 30).map((p) => p.title));
 
     // Every term a reason quotes is in the listed paper and in a liked one.
-    const database = seededOpen();
+    // The catalogue's texts, as the seeds hold them (the catalogue under test is a copy of them).
+    const database = seededCatalogue();
     const texts = paperTexts(database.sqlite);
     database.close();
     let terms = 0;
@@ -320,7 +316,7 @@ describe('a digest that follows liked papers', () => {
     expect(result.errors![0]!.message).toMatch(message);
     expect(JSON.stringify(result).toLowerCase()).not.toContain('reader.one');
     await new Promise((r) => setTimeout(r, 200));
-    expect(stored()).toEqual({ subscriptions: 0, papers: 0, outbox: 0, quota: 0 });
+    expect(await stored()).toEqual({ subscriptions: 0, papers: 0, outbox: 0, quota: 0 });
     expect(smtp.received).toHaveLength(0);
   });
 
@@ -330,19 +326,15 @@ describe('a digest that follows liked papers', () => {
     // The address had its confirmation: asking again, with other liked papers too, waits ten minutes.
     const again = await subscribe({ email: ADDRESS, period: 'WEEK', liked: [...disliked, ...liked].map(paperId) });
     expect(again.errors?.[0]?.extensions?.code).toBe('MAIL_RATE_LIMITED');
-    expect(stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 1 });
+    expect(await stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 1 });
 
-    const database = seededOpen();
-    const ids = new Map((database.sqlite.prepare('SELECT arxiv_id AS arxivId, id FROM papers').all() as { arxivId: string; id: number }[]).map((r) => [r.arxivId, r.id]));
+    const ids = new Map((await catalogue.rows<{ arxivId: string; id: number }>('SELECT arxiv_id AS "arxivId", id FROM papers')).map((r) => [r.arxivId, r.id]));
     const settings = { publicUrl: 'http://x', nudge: () => {} };
     const later = (minutes: number) => ({ now: new Date(Date.now() + minutes * 60_000) });
-    await subscribeDirect(database, settings, { email: ADDRESS, period: 'WEEK', liked: [...liked].reverse().map((id) => ids.get(id)!) }, later(11));
-    database.close();
-    expect(stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 2 });
-    const other = seededOpen();
-    await subscribeDirect(other, settings, { email: ADDRESS, period: 'WEEK', liked: [ids.get(liked[0]!)!], disliked: [ids.get(disliked[0]!)!] }, later(22));
-    other.close();
-    expect(stored()).toMatchObject({ subscriptions: 2, papers: 4, outbox: 3 });
+    await subscribeDirect(settings, { email: ADDRESS, period: 'WEEK', liked: [...liked].reverse().map((id) => ids.get(id)!) }, later(11));
+    expect(await stored()).toMatchObject({ subscriptions: 1, papers: 2, outbox: 2 });
+    await subscribeDirect(settings, { email: ADDRESS, period: 'WEEK', liked: [ids.get(liked[0]!)!], disliked: [ids.get(disliked[0]!)!] }, later(22));
+    expect(await stored()).toMatchObject({ subscriptions: 2, papers: 4, outbox: 3 });
   });
 });
 
@@ -354,9 +346,7 @@ describe('subscribing', () => {
     await smtp.waitFor(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(smtp.received).toHaveLength(1);
-    const database = seededOpen();
-    expect(database.sqlite.prepare('SELECT count(*) AS n FROM subscriptions').get()).toEqual({ n: 1 });
-    database.close();
+    expect(await countOf(catalogue, 'subscriptions')).toBe(1);
 
     const token = new URL(linkIn(smtp.received[0]!, 'confirm')).searchParams.get('token')!;
     const confirm = 'mutation($t: String!) { confirmDigestSubscription(token: $t) { ok period } }';
@@ -385,13 +375,11 @@ describe('subscribing', () => {
     await subscribe({ email: ADDRESS, period: 'WEEK' });
     const token = new URL(linkIn((await smtp.waitFor(1))[0]!, 'confirm')).searchParams.get('token')!;
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
-    const database = seededOpen();
-    const dump = JSON.stringify(database.sqlite.prepare('SELECT * FROM subscription_tokens').all());
+    const dump = JSON.stringify(await catalogue.rows('SELECT * FROM subscription_tokens'));
     expect(dump).not.toContain(token);
     const { confirm } = await import('../src/mail/subscriptions.ts');
-    expect(await confirm(sqliteMailStore(database.db), token, new Date(Date.now() + 8 * 86_400_000))).toEqual({ ok: false, period: null, state: 'invalid' });
-    expect(await confirm(sqliteMailStore(database.db), token)).toEqual({ ok: true, period: 'WEEK', state: 'done' });
-    database.close();
+    expect(await catalogue.open((store) => confirm(store, token, new Date(Date.now() + 8 * 86_400_000)))).toEqual({ ok: false, period: null, state: 'invalid' });
+    expect(await catalogue.open((store) => confirm(store, token))).toEqual({ ok: true, period: 'WEEK', state: 'done' });
   });
 });
 
@@ -414,9 +402,9 @@ describe('digest send', () => {
     expect(smtp.received.map((m) => (m.to as { text: string }).text).sort()).toEqual(['reader0@example.org', 'reader1@example.org']);
     const out: string[] = [];
     // 2026-07-08: after the catalogue ends, an empty week.
-    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config(), seededOpen, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-07-08'], config(), openSqlite, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
     expect(out.join('')).toContain('0 sent, 0 already sent, 2 empty, 0 failed');
-    expect(await runDigest(['send', '--period', 'YEAR'], config(), seededOpen, quiet, quiet)).toBe(2);
+    expect(await runDigest(['send', '--period', 'YEAR'], config(), openSqlite, quiet, quiet)).toBe(2);
   });
 
   it('keeps mail queued while the SMTP server is down, exits non-zero, and sends it once when it is back', async () => {
@@ -452,7 +440,7 @@ describe('digest send', () => {
         throw new Error('sender killed');
       }
     };
-    const env = { ...process.env, DATABASE_PATH: databasePath, SMTP_URL: smtp.url, SEEDS: 'off' };
+    const env = { ...process.env, ...catalogue.env, SMTP_URL: smtp.url, SEEDS: 'off' };
     child = spawn('npx', ['tsx', 'src/main.ts', 'digest', 'send', '--period', 'WEEK', '--date', WEEK], { env, detached: true, stdio: 'ignore' });
     const status = await new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
     expect(status).not.toBe(0);
@@ -465,19 +453,18 @@ describe('digest send', () => {
   }, 60_000);
 
   it('retries a failed delivery with backoff', async () => {
-    const database = seededOpen();
-    await subscribeDirect(database, { publicUrl: 'http://x', nudge: () => {} }, { email: 'late@example.org', period: 'DAY' });
+    await subscribeDirect({ publicUrl: 'http://x', nudge: () => {} }, { email: 'late@example.org', period: 'DAY' });
     const transport = createMailTransport(config().mail);
     await server.close();
     await smtp.stop();
     const t0 = Date.now();
-    expect((await deliverDueMail(sqliteMailStore(database.db), transport, () => new Date(t0))).failed).toHaveLength(1);
+    const deliver = (at: number) => catalogue.open((store) => deliverDueMail(store, transport, () => new Date(at)));
+    expect((await deliver(t0)).failed).toHaveLength(1);
     await smtp.start();
-    expect(await deliverDueMail(sqliteMailStore(database.db), transport, () => new Date(t0 + retryDelay(0) - 1))).toEqual({ sent: [], failed: [], busy: [] });
-    expect((await deliverDueMail(sqliteMailStore(database.db), transport, () => new Date(t0 + retryDelay(0)))).sent).toHaveLength(1);
+    expect(await deliver(t0 + retryDelay(0) - 1)).toEqual({ sent: [], failed: [], busy: [] });
+    expect((await deliver(t0 + retryDelay(0))).sent).toHaveLength(1);
     await smtp.waitFor(1);
     transport.close();
-    database.close();
     server = await startServer(config());
   });
 });
@@ -485,15 +472,14 @@ describe('digest send', () => {
 describe('without an SMTP server', () => {
   it('writes each mail as an .eml file into the outbox folder', async () => {
     const outbox = path.join(scratchFolder(), 'outbox');
-    const database = seededOpen();
-    await subscribeDirect(database, { publicUrl: 'http://x', nudge: () => {} }, { email: 'file@example.org', period: 'WEEK' });
+    await server.close(); // its outbox worker would send the mail first
+    await subscribeDirect({ publicUrl: 'http://x', nudge: () => {} }, { email: 'file@example.org', period: 'WEEK' });
     const transport = createMailTransport(loadConfig({ OUTBOX_DIR: outbox }).mail);
-    expect((await deliverDueMail(sqliteMailStore(database.db), transport)).sent).toHaveLength(1);
+    expect((await catalogue.open((store) => deliverDueMail(store, transport))).sent).toHaveLength(1);
     const [file] = readdirSync(outbox);
     const mail = await simpleParser(readFileSync(path.join(outbox, file!)));
     expect(mail.subject).toBe('Confirm your weekly papers digest');
     expect(mail.text).toMatch(/http:\/\/x\/digest\/confirm\?token=/u);
-    database.close();
   });
 });
 

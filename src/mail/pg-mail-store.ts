@@ -5,7 +5,8 @@
 // advisory lock per address and per requester lets one read and charge the
 // budget at a time; of instances delivering the queue, FOR UPDATE SKIP LOCKED
 // gives each due mail to one.
-import { and, count, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import { isAlive } from '../catalogue/lease.ts';
 import { hashKey } from '../catalogue/mail-quota.ts';
 import type { NewMail, QueuedMail } from '../catalogue/outbox.ts';
 import { CONFIRMATION_TTL_MS, hashToken, newToken, settingsKey, sortedIds, type Subscription } from '../catalogue/subscriptions.ts';
@@ -70,6 +71,13 @@ const MAIL_COLUMNS = sql.raw(`id, key, kind, subscription_id AS "subscriptionId"
 
 export function postgresMailStore(database: PostgresDatabase): MailStore {
   const primary: Primary = database.db.$primary ?? database.db;
+  /** Frees the mail held by senders whose process is gone (on this host: catalogue/lease.ts), as SQLite's claim does; elsewhere the lease's expiry decides. */
+  const releaseGone = async (at: string): Promise<void> => {
+    const { rows } = await primary.execute<{ holder: string }>(sql`SELECT DISTINCT locked_by AS holder FROM outbox WHERE sent_at IS NULL AND locked_until > ${at}`);
+    const gone = rows.map((r) => r.holder).filter((holder) => !isAlive(holder));
+    if (gone.length === 0) return;
+    await primary.update(outbox).set({ lockedBy: null, lockedUntil: null }).where(and(isNull(outbox.sentAt), inArray(outbox.lockedBy, gone)));
+  };
   return {
     subscribe({ email, settings, requester, now, windows }, refusal, compose) {
       return primary.transaction(async (tx) => {
@@ -164,6 +172,7 @@ export function postgresMailStore(database: PostgresDatabase): MailStore {
     },
     async claimDueMail(sender, now, leaseMs, limit) {
       const at = now.toISOString();
+      await releaseGone(at);
       const { rows } = await primary.execute<QueuedMail & Record<string, unknown>>(sql`
         UPDATE outbox SET locked_by = ${sender}, locked_until = ${new Date(now.getTime() + leaseMs).toISOString()}
         WHERE id IN (
@@ -177,6 +186,7 @@ export function postgresMailStore(database: PostgresDatabase): MailStore {
     },
     async claimMail(id, sender, now, leaseMs) {
       const at = now.toISOString();
+      await releaseGone(at);
       const taken = await primary
         .update(outbox)
         .set({ lockedBy: sender, lockedUntil: new Date(now.getTime() + leaseMs).toISOString() })
