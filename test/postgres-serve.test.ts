@@ -1,13 +1,17 @@
 // Serving a catalogue on PostgreSQL as people run it: `serve` in child
 // processes with DATABASE_URL, each on a port of its own like two machines,
-// against a real server that this file starts (test/postgres.ts). Both start
-// on the same empty database at once; the seeds are loaded once, and both
-// answer alike.
+// against a real server that this file starts (test/postgres.ts), and a real
+// SMTP server on 127.0.0.1. Both start on the same empty database at once;
+// the seeds are loaded once, both answer alike, a subscription made through
+// one is confirmed through the other, and each mail is sent once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGES, openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
+import { loadConfig } from '../src/config.ts';
+import { runDigest } from '../src/mail/cli.ts';
 import { seededCatalogue } from './helpers.ts';
+import { startSmtp, type TestSmtp } from './smtp.ts';
 import { ROOT } from './ingest-helpers.ts';
 import { startPostgres, type PostgresServer } from './postgres.ts';
 import { POSTGRESQL, skipReason } from './prerequisites.ts';
@@ -46,24 +50,47 @@ const stopped = (child: ChildProcess) =>
     child.kill('SIGTERM');
   });
 
-async function post(url: string, query: string): Promise<{ data?: any; errors?: unknown[] }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  return (await response.json()) as { data?: any; errors?: unknown[] };
+async function post(url: string, query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: { extensions?: { code?: string } }[] }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
 }
+
+const SUBSCRIBE = 'mutation($input: SubscribeToDigestInput!) { subscribeToDigest(input: $input) { ok } }';
+
+/** The link of `action` in a mail, on the origin of `instance` (each instance writes links to itself). */
+function linkOn(instance: Instance, text: string, action: 'confirm' | 'unsubscribe'): string {
+  const link = new RegExp(`https?://\\S+/digest/${action}\\?token=[\\w-]+`, 'u').exec(text)?.[0];
+  if (!link) throw new Error(`no ${action} link in: ${text}`);
+  const { pathname, search } = new URL(link);
+  return `${new URL(instance.url).origin}${pathname}${search}`;
+}
+
+/** Presses a link's button: POSTs its token as a form, as the page's button does. */
+const press = (link: string) =>
+  fetch(`${new URL(link).origin}${new URL(link).pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: new URL(link).searchParams.get('token')! }).toString(),
+  });
+
+const recipientsOf = (smtp: TestSmtp) => smtp.received.map((m) => (m.to as { text: string }).text);
 
 describe.skipIf(skipReason(POSTGRESQL))('serve with DATABASE_URL', { timeout: 180_000 }, () => {
   let server: PostgresServer;
   let instances: Instance[] = [];
   let database: PostgresDatabase;
   let seededPapers: number;
+  let smtp: TestSmtp;
 
   beforeAll(async () => {
     server = await startPostgres();
+    smtp = await startSmtp();
     const sqlite = seededCatalogue();
     seededPapers = (sqlite.sqlite.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n;
     sqlite.close();
     // Two instances on the same empty database, started together.
-    instances = await Promise.all([serve({ DATABASE_URL: server.url }), serve({ DATABASE_URL: server.url })]);
+    const env = { DATABASE_URL: server.url, SMTP_URL: smtp.url, MAIL_POLL_MS: '25', SUBSCRIPTIONS_PER_IP_PER_DAY: '1000' };
+    instances = await Promise.all([serve(env), serve(env)]);
     database = await openPostgres(server.url, { watch: false });
   }, 180_000);
 
@@ -72,6 +99,7 @@ describe.skipIf(skipReason(POSTGRESQL))('serve with DATABASE_URL', { timeout: 18
     expect(codes).toEqual(instances.map(() => 0));
     await database?.close();
     await server?.stop();
+    await smtp?.stop();
   });
 
   it('loads the bundled seeds once, whichever instance started first', async () => {
@@ -83,8 +111,7 @@ describe.skipIf(skipReason(POSTGRESQL))('serve with DATABASE_URL', { timeout: 18
     expect(rows[0]!.imports).toBeGreaterThan(0);
     for (const instance of instances) {
       expect(instance.banner).toMatch(new RegExp(`serving the PostgreSQL database \\w+ on 127\\.0\\.0\\.1:${server.port} \\(${seededPapers} papers\\)`, 'u'));
-      // What it does not serve on PostgreSQL yet, it says, in one line.
-      expect(instance.stderr()).toMatch(/digests by email and the scheduled sync still need a SQLite catalogue/u);
+      expect(instance.stderr()).toBe('');
     }
   });
 
@@ -122,10 +149,69 @@ describe.skipIf(skipReason(POSTGRESQL))('serve with DATABASE_URL', { timeout: 18
     }
   });
 
-  it('refuses a digest subscription with a clear error instead of losing it', async () => {
-    const answer = await post(instances[1]!.url, 'mutation { subscribeToDigest(input: { email: "reader@example.org", period: WEEK }) { ok } }');
-    expect(answer.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_AVAILABLE' }) })]);
-    const { rows } = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions');
-    expect(rows[0]!.n).toBe(0);
+  it('confirms through one instance a subscription made through the other, sends its digest, and unsubscribes through the first', async () => {
+    smtp.received.length = 0;
+    const [a, b] = instances as [Instance, Instance];
+    expect((await post(a.url, SUBSCRIBE, { input: { email: 'reader@example.org', period: 'WEEK' } })).data).toEqual({ subscribeToDigest: { ok: true } });
+    const [confirmation] = await smtp.waitFor(1);
+    const confirm = linkOn(b, confirmation!.text!, 'confirm');
+    expect(await (await fetch(confirm)).text()).toContain('<button');
+    const pressed = await press(confirm);
+    expect(await pressed.text()).toContain('Subscription confirmed');
+    const status = async () => (await database.pool.query<{ status: string }>(`SELECT status FROM subscriptions WHERE email = 'reader@example.org'`)).rows.map((r) => r.status);
+    expect(await status()).toEqual(['active']);
+    expect(await (await press(linkOn(a, confirmation!.text!, 'confirm'))).text()).toContain('Already confirmed');
+
+    // `digest send` on a third machine: the same database, mail through the same SMTP server.
+    const quiet = { write: () => true };
+    const config = loadConfig({ DATABASE_URL: server.url, SMTP_URL: smtp.url, PUBLIC_URL: new URL(a.url).origin, LOG_LEVEL: 'silent' });
+    const out: string[] = [];
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-06-24'], config, () => { throw new Error('no SQLite here'); }, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
+    expect(out.join('')).toContain('1 sent, 0 already sent, 0 empty, 0 failed');
+    const [, digest] = await smtp.waitFor(2);
+    expect(digest!.subject).toMatch(/papers: weekly digest 2026-06-22 to 2026-06-28$/u);
+    expect(await runDigest(['send', '--period', 'WEEK', '--date', '2026-06-24'], config, () => { throw new Error('no SQLite here'); }, { write: (t: string) => out.push(t) }, quiet)).toBe(0);
+    expect(out.at(-1)).toContain('0 sent, 1 already sent');
+    // The one-click unsubscribe of the digest's header, through the first instance.
+    const header = digest!.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\s+/gu, '');
+    const oneClick = await fetch(linkOn(a, header, 'unsubscribe'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(await oneClick.text()).toContain('Unsubscribed');
+    expect(await status()).toEqual(['ended']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.received).toHaveLength(2);
+  });
+
+  it('sends each queued mail once, with both instances delivering the queue at once', async () => {
+    smtp.received.length = 0;
+    const now = new Date().toISOString();
+    const recipients = Array.from({ length: 40 }, (_, i) => `queued${i}@example.org`);
+    // Queued in one transaction, as a digest run does: both workers, polling every 25 ms, find them due together.
+    await database.pool.query(
+      `INSERT INTO outbox (key, kind, recipient, subject, text, html, headers, created_at, next_attempt_at)
+       SELECT 'queued:' || r, 'digest', r, 'A queued mail', 'text', '<p>html</p>', '{}', $2, $2 FROM unnest($1::text[]) AS r`,
+      [recipients, now],
+    );
+    await smtp.waitFor(40);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(recipientsOf(smtp).sort()).toEqual([...recipients].sort());
+    const { rows } = await database.pool.query<{ unsent: number; locked: number }>(
+      `SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS unsent, count(*) FILTER (WHERE locked_by IS NOT NULL)::int AS locked FROM outbox WHERE key LIKE 'queued:%'`,
+    );
+    expect(rows[0]).toEqual({ unsent: 0, locked: 0 });
+  });
+
+  it('sends one confirmation for an address asked for through both instances at once', async () => {
+    smtp.received.length = 0;
+    const asked = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post(instances[i % 2]!.url, SUBSCRIBE, { input: { email: 'target@example.org', period: 'DAY', query: `topic${i}` } })),
+    );
+    const codes = asked.map((answer) => answer.errors?.[0]?.extensions?.code ?? 'ok');
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(1);
+    expect(codes.filter((code) => code === 'MAIL_RATE_LIMITED')).toHaveLength(9);
+    await smtp.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(recipientsOf(smtp)).toEqual(['target@example.org']);
+    const { rows } = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscriptions WHERE email = 'target@example.org'`);
+    expect(rows[0]!.n).toBe(1);
   });
 });
