@@ -1,5 +1,6 @@
 // Importing the bundled seeds: the figures, the ledger, idempotency (of the
 // ledger and of the merge itself), resuming an interrupted seed load, dry runs.
+import { runNow } from '../src/catalogue/steps.ts';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -182,16 +183,16 @@ describe('importing the bundled seeds', () => {
     let after: ReturnType<typeof catalogueSnapshot> | undefined;
     const rollback = new Error('rollback');
     expect(() =>
-      writer.transaction(() => {
+      runNow(writer.transaction(function* () {
         for (const record of records) {
-          const c = writer.mergeRecords([record]);
+          const c = yield* writer.mergeRecords([record]);
           const outcome: MergeOutcome = c.papersAdded ? 'added' : c.papersUpdated ? 'updated' : 'unchanged';
           outcomes.push({ arxivId: record.arxivId, outcome });
           expect(c.authorsAdded + c.organizationsAdded, record.arxivId).toBe(0);
         }
         after = catalogueSnapshot(database);
         throw rollback;
-      }),
+      })),
     ).toThrow(rollback);
     expect(outcomes).toHaveLength(records.length);
     expect(outcomes.filter((o) => o.outcome === 'added')).toEqual([]);

@@ -1,11 +1,15 @@
 // The write side of the catalogue: merging one paper record at a time, the
-// derived counts, and the imports ledger. Statements are prepared once per
-// writer; the caller decides the transaction boundaries.
+// derived counts, and the imports ledger. The merge is written once, in steps
+// (steps.ts), over the statements of either engine: SQLite's are here,
+// prepared once per writer; PostgreSQL's are in pg-store.ts. The caller
+// decides the transaction boundaries.
 import type { Database } from '../db/index.ts';
 import type { PaperRecord } from '../ingest/record.ts';
 import { authorKey, displayName } from './identity.ts';
+import type { MaybePromise } from './maybe.ts';
 import { searchableWords } from './search-query.ts';
-import { createTermIndexer } from './terms.ts';
+import { answer, runNow, type Steps } from './steps.ts';
+import { sqliteTermStatements, termIndexer, type TermStatements } from './terms.ts';
 
 export type MergeOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -25,7 +29,7 @@ export interface LedgerEntry extends ImportCounts {
   importedAt: string;
 }
 
-interface StoredPaper {
+export interface StoredPaper {
   id: number;
   title: string;
   abstract: string;
@@ -44,7 +48,7 @@ interface StoredPaper {
   organization_id: number | null;
 }
 
-type PaperColumns = Omit<StoredPaper, 'id'>;
+export type PaperColumns = Omit<StoredPaper, 'id'>;
 
 const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
 
@@ -94,10 +98,44 @@ function newColumns(record: PaperRecord, organizationId: number | null): PaperCo
   };
 }
 
-const COLUMNS = Object.keys(newColumns({ authors: [] } as unknown as PaperRecord, null)) as (keyof PaperColumns)[];
+/** The columns a paper row is written with, in order. */
+export const COLUMNS = Object.keys(newColumns({ authors: [] } as unknown as PaperRecord, null)) as (keyof PaperColumns)[];
 
-/** `relatedIndex: false` leaves the related-papers index alone (a bulk load then runs npm run reindex; benchmarks compare). */
-export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = true }: { relatedIndex?: boolean } = {}) {
+export interface AuthorLink {
+  author_id: number;
+  position: number;
+}
+
+/** What the merge reads and writes, one implementation per engine. Ids are the new rows' ids. */
+export interface WriteStatements {
+  organizationBySlug(slug: string): MaybePromise<{ id: number; name: string; avatar_url: string | null } | undefined>;
+  insertOrganization(slug: string, name: string, nameKey: string, avatarUrl: string | null): MaybePromise<number>;
+  /** Also brings the search text of the organization's papers up to date. */
+  updateOrganization(id: number, name: string, nameKey: string, avatarUrl: string | null): MaybePromise<unknown>;
+  authorByKey(key: string): MaybePromise<{ id: number; account_name: string | null } | undefined>;
+  insertAuthor(name: string, key: string, accountName: string | null): MaybePromise<number>;
+  setAccountName(id: number, accountName: string): MaybePromise<unknown>;
+  paperByArxivId(arxivId: string): MaybePromise<StoredPaper | undefined>;
+  insertPaper(arxivId: string, columns: PaperColumns): MaybePromise<number>;
+  updatePaper(id: number, columns: PaperColumns): MaybePromise<unknown>;
+  linksOfPaper(paperId: number): MaybePromise<AuthorLink[]>;
+  /** Replaces the paper's authors, and the authors its search text holds. */
+  writeLinks(paperId: number, links: AuthorLink[]): MaybePromise<unknown>;
+  /** Brings the search text of a paper whose title or abstract changed up to date (SQLite's triggers do it themselves). */
+  refreshSearch(paperId: number): MaybePromise<unknown>;
+  /** Recounts the papers of these authors and organizations, and drops those left with none. */
+  recount(authorIds: number[], organizationIds: number[]): MaybePromise<unknown>;
+  /** Adds words to the prefix-search vocabulary (those known already stay). */
+  addWords(words: string[]): MaybePromise<unknown>;
+  historyAtOrBefore(paperId: number, day: string): MaybePromise<{ date: string; upvotes: number; github_stars: number | null } | undefined>;
+  upsertHistory(paperId: number, day: string, upvotes: number, githubStars: number | null): MaybePromise<unknown>;
+  importByChecksum(checksum: string): MaybePromise<{ file: string; imported_at: string } | undefined>;
+  insertImport(entry: LedgerEntry): MaybePromise<unknown>;
+  terms: TermStatements;
+}
+
+/** SQLite's statements, prepared once. */
+function sqliteWriteStatements(sqlite: Database['sqlite']): WriteStatements {
   const q = {
     organizationBySlug: sqlite.prepare<[string], { id: number; name: string; avatar_url: string | null }>(
       'SELECT id, name, avatar_url FROM organizations WHERE slug = ?',
@@ -114,9 +152,7 @@ export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = tru
       `INSERT INTO papers (arxiv_id, ${COLUMNS.join(', ')}) VALUES (@arxiv_id, ${COLUMNS.map((c) => `@${c}`).join(', ')})`,
     ),
     updatePaper: sqlite.prepare(`UPDATE papers SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`),
-    linksOfPaper: sqlite.prepare<[number], { author_id: number; position: number }>(
-      'SELECT author_id, position FROM paper_authors WHERE paper_id = ? ORDER BY position',
-    ),
+    linksOfPaper: sqlite.prepare<[number], AuthorLink>('SELECT author_id, position FROM paper_authors WHERE paper_id = ? ORDER BY position'),
     deleteLinks: sqlite.prepare('DELETE FROM paper_authors WHERE paper_id = ?'),
     insertLink: sqlite.prepare('INSERT OR IGNORE INTO paper_authors (paper_id, author_id, position) VALUES (?, ?, ?)'),
     refreshSearchAuthors: sqlite.prepare(
@@ -155,20 +191,55 @@ export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = tru
          @authorsAdded, @organizationsAdded, @itemsSkipped)`,
     ),
   };
+  return {
+    organizationBySlug: (slug) => q.organizationBySlug.get(slug),
+    insertOrganization: (slug, name, nameKey, avatarUrl) => Number(q.insertOrganization.run(slug, name, nameKey, avatarUrl).lastInsertRowid),
+    updateOrganization: (id, name, nameKey, avatarUrl) => q.updateOrganization.run(name, nameKey, avatarUrl, id),
+    authorByKey: (key) => q.authorByKey.get(key),
+    insertAuthor: (name, key, accountName) => Number(q.insertAuthor.run(name, key, accountName).lastInsertRowid),
+    setAccountName: (id, accountName) => q.setAccountName.run(accountName, id),
+    paperByArxivId: (arxivId) => q.paperByArxivId.get(arxivId),
+    insertPaper: (arxivId, columns) => Number(q.insertPaper.run({ arxiv_id: arxivId, ...columns }).lastInsertRowid),
+    updatePaper: (id, columns) => q.updatePaper.run({ id, ...columns }),
+    linksOfPaper: (paperId) => q.linksOfPaper.all(paperId),
+    writeLinks(paperId, links) {
+      q.deleteLinks.run(paperId);
+      for (const link of links) q.insertLink.run(paperId, link.author_id, link.position);
+      q.refreshSearchAuthors.run({ id: paperId });
+    },
+    refreshSearch: () => undefined,
+    recount(authorIds, organizationIds) {
+      q.recountAuthors.run(JSON.stringify(authorIds));
+      q.deleteOrphanAuthors.run(JSON.stringify(authorIds));
+      q.recountOrganizations.run(JSON.stringify(organizationIds));
+      q.deleteOrphanOrganizations.run(JSON.stringify(organizationIds));
+    },
+    addWords: (words) => words.forEach((word) => q.insertWord.run(word)),
+    historyAtOrBefore: (paperId, day) => q.historyAtOrBefore.get(paperId, day),
+    upsertHistory: (paperId, day, upvotes, githubStars) => q.upsertHistory.run(paperId, day, upvotes, githubStars),
+    importByChecksum: (checksum) => q.importByChecksum.get(checksum),
+    insertImport: (entry) => q.insertImport.run(entry),
+    terms: sqliteTermStatements(sqlite),
+  };
+}
 
-  const terms = relatedIndex ? createTermIndexer(sqlite) : { index: () => {} };
+/**
+ * The merge over one engine's statements. `relatedIndex: false` leaves the
+ * related-papers index alone (a bulk load then runs npm run reindex;
+ * benchmarks compare).
+ */
+export function catalogueWriter(q: WriteStatements, { relatedIndex = true }: { relatedIndex?: boolean } = {}) {
+  const terms = relatedIndex ? termIndexer(q.terms) : null;
   const textOf = (p: PaperColumns) => ({ title: p.title, abstract: p.abstract, aiKeywords: p.ai_keywords });
 
   // Words written to search_words in this merge run, so that each is written once.
   const knownWords = new Set<string>();
 
-  function addSearchWords(record: PaperRecord): void {
+  function* addSearchWords(record: PaperRecord): Steps<void> {
     const text = [record.title, record.abstract, record.organization?.name ?? '', ...record.authors.map((a) => a.name)].join(' ');
-    for (const word of searchableWords(text)) {
-      if (knownWords.has(word)) continue;
-      knownWords.add(word);
-      q.insertWord.run(word);
-    }
+    const words = [...new Set(searchableWords(text))].filter((word) => !knownWords.has(word));
+    for (const word of words) knownWords.add(word);
+    if (words.length > 0) yield* answer(q.addWords(words));
   }
 
   // Per merge run: what to recount at the end, and what was created.
@@ -177,34 +248,34 @@ export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = tru
   let authorsAdded = 0;
   let organizationsAdded = 0;
 
-  function organizationId(record: PaperRecord): number | null {
+  function* organizationId(record: PaperRecord): Steps<number | null> {
     const org = record.organization;
     if (!org) return null;
-    const found = q.organizationBySlug.get(org.slug);
+    const found = yield* answer(q.organizationBySlug(org.slug));
     if (!found) {
       organizationsAdded++;
-      return Number(q.insertOrganization.run(org.slug, org.name, org.name.toLowerCase(), org.avatarUrl).lastInsertRowid);
+      return yield* answer(q.insertOrganization(org.slug, org.name, org.name.toLowerCase(), org.avatarUrl));
     }
     const avatarUrl = org.avatarUrl ?? found.avatar_url;
     if (found.name !== org.name || found.avatar_url !== avatarUrl) {
-      q.updateOrganization.run(org.name, org.name.toLowerCase(), avatarUrl, found.id);
+      yield* answer(q.updateOrganization(found.id, org.name, org.name.toLowerCase(), avatarUrl));
     }
     return found.id;
   }
 
   /** Author ids in paper order, each once (two entries with one identity are one author). */
-  function authorLinks(record: PaperRecord): { author_id: number; position: number }[] {
+  function* authorLinks(record: PaperRecord): Steps<AuthorLink[]> {
     const seen = new Set<number>();
     const links = [];
     for (const author of record.authors) {
       const key = authorKey(author.name);
-      const found = q.authorByKey.get(key);
+      const found = yield* answer(q.authorByKey(key));
       let id: number;
       if (found) {
         id = found.id;
-        if (author.accountName && found.account_name !== author.accountName) q.setAccountName.run(author.accountName, id);
+        if (author.accountName && found.account_name !== author.accountName) yield* answer(q.setAccountName(id, author.accountName));
       } else {
-        id = Number(q.insertAuthor.run(displayName(author.name), key, author.accountName).lastInsertRowid);
+        id = yield* answer(q.insertAuthor(displayName(author.name), key, author.accountName));
         authorsAdded++;
       }
       if (seen.has(id)) continue;
@@ -214,58 +285,55 @@ export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = tru
     return links;
   }
 
-  function writeLinks(paperId: number, links: { author_id: number; position: number }[]): void {
-    q.deleteLinks.run(paperId);
-    for (const link of links) {
-      q.insertLink.run(paperId, link.author_id, link.position);
-      touchedAuthors.add(link.author_id);
-    }
-    q.refreshSearchAuthors.run({ id: paperId });
+  function* writeLinks(paperId: number, links: AuthorLink[]): Steps<void> {
+    yield* answer(q.writeLinks(paperId, links));
+    for (const link of links) touchedAuthors.add(link.author_id);
   }
 
   /**
    * The paper's counts as of `day`, written only when they differ from its
    * latest row up to that day (stars the record does not give are not a change).
    */
-  function observe(paperId: number, record: PaperRecord, day: string | null): void {
+  function* observe(paperId: number, record: PaperRecord, day: string | null): Steps<void> {
     if (day === null) return;
-    const previous = q.historyAtOrBefore.get(paperId, day);
+    const previous = yield* answer(q.historyAtOrBefore(paperId, day));
     const stars = record.githubStars ?? previous?.github_stars ?? null;
     if (previous && previous.upvotes === record.upvotes && previous.github_stars === stars) return;
-    q.upsertHistory.run(paperId, day, record.upvotes, stars);
+    yield* answer(q.upsertHistory(paperId, day, record.upvotes, stars));
   }
 
   /** Merges one record into the catalogue by its arXiv id, and notes its counts as of `observedOn`. */
-  function mergePaper(record: PaperRecord, observedOn: string | null): MergeOutcome {
-    addSearchWords(record);
-    const orgId = organizationId(record);
-    const links = authorLinks(record);
-    const old = q.paperByArxivId.get(record.arxivId);
+  function* mergePaper(record: PaperRecord, observedOn: string | null): Steps<MergeOutcome> {
+    yield* addSearchWords(record);
+    const orgId = yield* organizationId(record);
+    const links = yield* authorLinks(record);
+    const old = yield* answer(q.paperByArxivId(record.arxivId));
     if (!old) {
       const columns = newColumns(record, orgId);
-      const id = Number(q.insertPaper.run({ arxiv_id: record.arxivId, ...columns }).lastInsertRowid);
-      writeLinks(id, links);
-      observe(id, record, observedOn);
-      terms.index(id, textOf(columns), null);
+      const id = yield* answer(q.insertPaper(record.arxivId, columns));
+      yield* writeLinks(id, links);
+      yield* observe(id, record, observedOn);
+      if (terms) yield* terms.index(id, textOf(columns), null);
       if (orgId !== null) touchedOrganizations.add(orgId);
       return 'added';
     }
-    observe(old.id, record, observedOn);
+    yield* observe(old.id, record, observedOn);
     const merged = mergeColumns(old, record, orgId);
-    const oldLinks = q.linksOfPaper.all(old.id);
+    const oldLinks = yield* answer(q.linksOfPaper(old.id));
     const linksChanged =
       links.length > 0 &&
       (links.length !== oldLinks.length ||
         links.some((l, i) => l.author_id !== oldLinks[i]!.author_id || l.position !== oldLinks[i]!.position));
     const columnsChanged = COLUMNS.some((c) => merged[c] !== old[c]);
     if (!columnsChanged && !linksChanged) return 'unchanged';
-    if (columnsChanged) q.updatePaper.run({ id: old.id, ...merged });
-    if (merged.title !== old.title || merged.abstract !== old.abstract || merged.ai_keywords !== old.ai_keywords) {
-      terms.index(old.id, textOf(merged), textOf(old));
-    }
+    if (columnsChanged) yield* answer(q.updatePaper(old.id, merged));
+    const textsChanged = merged.title !== old.title || merged.abstract !== old.abstract || merged.ai_keywords !== old.ai_keywords;
+    if (textsChanged && terms) yield* terms.index(old.id, textOf(merged), textOf(old));
     if (linksChanged) {
       for (const l of oldLinks) touchedAuthors.add(l.author_id);
-      writeLinks(old.id, links);
+      yield* writeLinks(old.id, links);
+    } else if (columnsChanged) {
+      yield* answer(q.refreshSearch(old.id));
     }
     for (const id of [old.organization_id, merged.organization_id]) if (id !== null) touchedOrganizations.add(id);
     return 'updated';
@@ -279,23 +347,18 @@ export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = tru
      * paper's upvotes and stars are noted in its history as of the day
      * `observedOn` gives (by default its listing day; none without one).
      */
-    mergeRecords(
+    *mergeRecords(
       records: PaperRecord[],
       observedOn: (record: PaperRecord) => string | null = (record) => record.listedOn,
-    ): Omit<ImportCounts, 'items' | 'itemsSkipped'> {
+    ): Steps<Omit<ImportCounts, 'items' | 'itemsSkipped'>> {
       touchedAuthors.clear();
       touchedOrganizations.clear();
       knownWords.clear();
       authorsAdded = 0;
       organizationsAdded = 0;
       const outcomes = { added: 0, updated: 0, unchanged: 0 };
-      for (const record of records) outcomes[mergePaper(record, observedOn(record))]++;
-      const authorIds = JSON.stringify([...touchedAuthors]);
-      const orgIds = JSON.stringify([...touchedOrganizations]);
-      q.recountAuthors.run(authorIds);
-      q.deleteOrphanAuthors.run(authorIds);
-      q.recountOrganizations.run(orgIds);
-      q.deleteOrphanOrganizations.run(orgIds);
+      for (const record of records) outcomes[yield* mergePaper(record, observedOn(record))]++;
+      yield* answer(q.recount([...touchedAuthors], [...touchedOrganizations]));
       return {
         papersAdded: outcomes.added,
         papersUpdated: outcomes.updated,
@@ -306,20 +369,28 @@ export function createCatalogueWriter({ sqlite }: Database, { relatedIndex = tru
     },
 
     /** The earlier import of the same bytes, if there was one. */
-    findImport(checksum: string): { file: string; importedAt: string } | null {
-      const row = q.importByChecksum.get(checksum);
+    *findImport(checksum: string): Steps<{ file: string; importedAt: string } | null> {
+      const row = yield* answer(q.importByChecksum(checksum));
       return row ? { file: row.file, importedAt: row.imported_at } : null;
     },
 
-    recordImport(entry: LedgerEntry): void {
-      q.insertImport.run(entry);
-    },
-
-    /** Runs `work` in one transaction: all of it is written, or none. */
-    transaction<T>(work: () => T): T {
-      return sqlite.transaction(work)();
+    *recordImport(entry: LedgerEntry): Steps<void> {
+      yield* answer(q.insertImport(entry));
     },
   };
 }
 
-export type CatalogueWriter = ReturnType<typeof createCatalogueWriter>;
+/** A writer and the transactions it writes in: all of `work` is written, or none. */
+export type CatalogueWriter = ReturnType<typeof catalogueWriter> & {
+  transaction<T>(work: () => Steps<T>): Steps<T>;
+};
+
+/** The writer of a SQLite catalogue: its steps run at once (runNow), each transaction better-sqlite3's. */
+export function createCatalogueWriter({ sqlite }: Database, options: { relatedIndex?: boolean } = {}): CatalogueWriter {
+  return {
+    ...catalogueWriter(sqliteWriteStatements(sqlite), options),
+    *transaction(work) {
+      return sqlite.transaction(() => runNow(work()))();
+    },
+  };
+}

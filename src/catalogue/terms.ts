@@ -8,6 +8,8 @@
 import { sql } from 'drizzle-orm';
 import type Sqlite from 'better-sqlite3';
 import type { Db } from '../db/index.ts';
+import type { MaybePromise } from './maybe.ts';
+import { answer, type Steps } from './steps.ts';
 
 /** Terms kept per paper: enough for its topic, few enough that postings stay short. */
 export const TERMS_PER_PAPER = 32;
@@ -101,8 +103,22 @@ function strongestTerms(counts: Map<string, { count: number }>, dfOf: (term: str
   return kept.map((t) => ({ term: t.term, weight: t.tf / norm }));
 }
 
-/** The writes of the index, prepared once per writer (store.ts). */
-export function createTermIndexer(sqlite: Sqlite.Database) {
+/** What indexing a paper reads and writes, one implementation per engine (SQLite's here, PostgreSQL's in pg-store.ts). */
+export interface TermStatements {
+  df(term: string): MaybePromise<number | undefined>;
+  /** Counts one more paper with the term; its document frequency now. */
+  addDf(term: string, surface: string): MaybePromise<number>;
+  removeDf(term: string): MaybePromise<unknown>;
+  dropUnused(): MaybePromise<unknown>;
+  /** How many papers are indexed. */
+  papers(): MaybePromise<number | undefined>;
+  countPaper(): MaybePromise<unknown>;
+  /** Replaces the paper's postings. */
+  writeTerms(paperId: number, terms: { term: string; weight: number }[]): MaybePromise<unknown>;
+}
+
+/** SQLite's statements of the index, prepared once per writer (store.ts). */
+export function sqliteTermStatements(sqlite: Sqlite.Database): TermStatements {
   const q = {
     df: sqlite.prepare<[string], { df: number }>('SELECT df FROM term_stats WHERE term = ?'),
     addDf: sqlite.prepare<[string, string], { df: number }>(
@@ -111,31 +127,48 @@ export function createTermIndexer(sqlite: Sqlite.Database) {
     removeDf: sqlite.prepare('UPDATE term_stats SET df = df - 1 WHERE term = ?'),
     dropUnused: sqlite.prepare("DELETE FROM term_stats WHERE df <= 0 AND term <> ''"),
     papers: sqlite.prepare<[], { df: number }>("SELECT df FROM term_stats WHERE term = ''"),
-    countPaper: sqlite.prepare("INSERT INTO term_stats (term, df, surface) VALUES ('', ?, '') ON CONFLICT (term) DO UPDATE SET df = df + excluded.df"),
+    countPaper: sqlite.prepare("INSERT INTO term_stats (term, df, surface) VALUES ('', 1, '') ON CONFLICT (term) DO UPDATE SET df = df + excluded.df"),
     deleteTerms: sqlite.prepare('DELETE FROM paper_terms WHERE paper_id = ?'),
     insertTerm: sqlite.prepare('INSERT INTO paper_terms (paper_id, term, weight) VALUES (?, ?, ?)'),
   };
-  // The document frequencies this paper's terms were counted with, read back by the same statement.
-  const dfs = new Map<string, number>();
-  const dfOf = (term: string): number => dfs.get(term) ?? q.df.get(term)?.df ?? 0;
+  return {
+    df: (term) => q.df.get(term)?.df,
+    addDf: (term, surface) => q.addDf.get(term, surface)!.df,
+    removeDf: (term) => q.removeDf.run(term),
+    dropUnused: () => q.dropUnused.run(),
+    papers: () => q.papers.get()?.df,
+    countPaper: () => q.countPaper.run(),
+    writeTerms(paperId, terms) {
+      q.deleteTerms.run(paperId);
+      for (const { term, weight } of terms) q.insertTerm.run(paperId, term, weight);
+    },
+  };
+}
 
+/** Indexing papers as they are merged, over one engine's statements. */
+export function termIndexer(q: TermStatements) {
   return {
     /** Indexes a paper, replacing what `old` (its texts before this change, if it had any) had counted. */
-    index(paperId: number, paper: PaperText, old: PaperText | null): void {
+    *index(paperId: number, paper: PaperText, old: PaperText | null): Steps<void> {
       const counts = paperTermCounts(paper);
-      dfs.clear();
-      const add = (term: string, surface: string) => dfs.set(term, q.addDf.get(term, surface)!.df);
+      // The document frequencies this paper's terms were counted with, read back by the same statement.
+      const dfs = new Map<string, number>();
+      const add = function* (term: string, surface: string): Steps<void> {
+        dfs.set(term, yield* answer(q.addDf(term, surface)));
+      };
       if (old) {
         const before = paperTermCounts(old);
-        for (const term of before.keys()) if (!counts.has(term)) q.removeDf.run(term);
-        for (const [term, { surface }] of counts) if (!before.has(term)) add(term, surface);
-        q.dropUnused.run();
-        q.deleteTerms.run(paperId);
+        for (const term of before.keys()) if (!counts.has(term)) yield* answer(q.removeDf(term));
+        for (const [term, { surface }] of counts) if (!before.has(term)) yield* add(term, surface);
+        yield* answer(q.dropUnused());
       } else {
-        for (const [term, { surface }] of counts) add(term, surface);
-        q.countPaper.run(1);
+        for (const [term, { surface }] of counts) yield* add(term, surface);
+        yield* answer(q.countPaper());
       }
-      for (const { term, weight } of strongestTerms(counts, dfOf, q.papers.get()?.df ?? 1)) q.insertTerm.run(paperId, term, weight);
+      // Terms this paper kept (a title changed, the rest did not) are read as they are.
+      for (const term of counts.keys()) if (!dfs.has(term)) dfs.set(term, (yield* answer(q.df(term))) ?? 0);
+      const papers = (yield* answer(q.papers())) ?? 1;
+      yield* answer(q.writeTerms(paperId, strongestTerms(counts, (term) => dfs.get(term)!, papers)));
     },
   };
 }

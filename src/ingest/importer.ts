@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Database } from '../db/index.ts';
 import { dayOf } from '../catalogue/dates.ts';
 import { createCatalogueWriter, type CatalogueWriter, type ImportCounts } from '../catalogue/store.ts';
+import { runNow, type Steps } from '../catalogue/steps.ts';
 import { loadInputFile, readInputFile } from './read.ts';
 import type { Problem } from './record.ts';
 
@@ -55,9 +56,10 @@ class DryRunRollback extends Error {
   }
 }
 
-export function importFile(writer: CatalogueWriter, file: string, options: ImportOptions = {}): FileOutcome {
+/** Imports one file in one transaction of `writer`, unless the same bytes were imported before or the file is rejected. */
+export function* importFile(writer: CatalogueWriter, file: string, options: ImportOptions = {}): Steps<FileOutcome> {
   const input = loadInputFile(file);
-  const previous = writer.findImport(input.checksum);
+  const previous = yield* writer.findImport(input.checksum);
   if (previous) return { file, status: 'already-imported', previous };
 
   const read = readInputFile(input);
@@ -66,13 +68,13 @@ export function importFile(writer: CatalogueWriter, file: string, options: Impor
     return { file, status: 'rejected', problems: read.problems };
   }
   try {
-    const counts = writer.transaction(() => {
+    const counts = yield* writer.transaction(function* () {
       // Upvotes are noted as of the paper's listing day, or the day the file was written where it lists none.
       const fileDay = dayOf(statSync(file).mtimeMs);
-      const merged = writer.mergeRecords(read.records, (record) => record.listedOn ?? fileDay);
+      const merged = yield* writer.mergeRecords(read.records, (record) => record.listedOn ?? fileDay);
       const counts = { items: read.items, itemsSkipped: read.problems.length, ...merged };
       if (options.dryRun) throw new DryRunRollback(counts);
-      writer.recordImport({ file, checksum: input.checksum, importedAt: new Date().toISOString(), ...counts });
+      yield* writer.recordImport({ file, checksum: input.checksum, importedAt: new Date().toISOString(), ...counts });
       return counts;
     });
     return { file, status: 'imported', counts, skipped: read.problems };
@@ -90,14 +92,23 @@ export interface ImportSummary extends Omit<ImportCounts, 'items'> {
   rejected: number;
 }
 
-/** Imports each file in turn, telling `onFile` how it went. */
+/** Imports each file in turn into a SQLite catalogue, telling `onFile` how it went. */
 export function importFiles(
   database: Database,
   files: string[],
   options: ImportOptions = {},
   onFile: (outcome: FileOutcome, done: number) => void = () => {},
 ): ImportSummary {
-  const writer = createCatalogueWriter(database, options);
+  return runNow(importEach(createCatalogueWriter(database, options), files, options, onFile));
+}
+
+/** Imports each file in turn through `writer`, telling `onFile` how it went: what importFiles does, on either engine. */
+export function* importEach(
+  writer: CatalogueWriter,
+  files: string[],
+  options: ImportOptions = {},
+  onFile: (outcome: FileOutcome, done: number) => void = () => {},
+): Steps<ImportSummary> {
   const summary: ImportSummary = {
     files: files.length,
     imported: 0,
@@ -110,9 +121,9 @@ export function importFiles(
     organizationsAdded: 0,
     itemsSkipped: 0,
   };
-  const importAll = (): void =>
-    files.forEach((file, i) => {
-      const outcome = importFile(writer, file, { ...options, dryRun: false });
+  const importAll = function* (): Steps<void> {
+    for (const [i, file] of files.entries()) {
+      const outcome = yield* importFile(writer, file, { ...options, dryRun: false });
       if (outcome.status === 'imported') {
         summary.imported++;
         for (const key of ['papersAdded', 'papersUpdated', 'papersUnchanged', 'authorsAdded', 'organizationsAdded', 'itemsSkipped'] as const) {
@@ -124,9 +135,10 @@ export function importFiles(
         summary.rejected++;
       }
       onFile(outcome, i + 1);
-    });
+    }
+  };
   if (!options.dryRun) {
-    importAll();
+    yield* importAll();
     return summary;
   }
   // A dry run imports the files for real inside one transaction and rolls it
@@ -135,8 +147,8 @@ export function importFiles(
   // files counted as added twice, the same bytes under two names imported twice.
   const rollback = new Error('dry run');
   try {
-    writer.transaction(() => {
-      importAll();
+    yield* writer.transaction(function* () {
+      yield* importAll();
       throw rollback;
     });
   } catch (error) {

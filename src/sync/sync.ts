@@ -9,6 +9,7 @@ import { addDays, dayOf, dayStart } from '../catalogue/dates.ts';
 import { HOLDER, isAlive, releaseLease, takeLease } from '../catalogue/lease.ts';
 import { latestListingDay } from '../catalogue/papers.ts';
 import { createCatalogueWriter } from '../catalogue/store.ts';
+import { runNow } from '../catalogue/steps.ts';
 import { abandonRuns, finishRun, ledgerDay, ledgerDays, recordDay, startRun } from '../catalogue/sync-ledger.ts';
 import type { Database } from '../db/index.ts';
 import { readInputFile } from '../ingest/read.ts';
@@ -177,20 +178,22 @@ export async function runSync(database: Database, settings: SyncSettings, option
     }
     // Upvotes as of the day they were fetched on.
     const observed = dayOf(fetchedAt.getTime());
-    return writer.transaction(() => {
-      const counts = writer.mergeRecords(read.records, () => observed);
-      recordDay(db, {
-        date: day,
-        fetchedAt: fetchedAt.toISOString(),
-        etag: fetched.etag,
-        checksum,
-        items: read.items,
-        papersAdded: counts.papersAdded,
-        papersUpdated: counts.papersUpdated,
-        status: 'ok',
-        message: read.problems.length > 0 ? `${read.problems.length} invalid items skipped` : null,
-      });
-      return { day, status: 'imported', items: read.items, papersAdded: counts.papersAdded, papersUpdated: counts.papersUpdated };
-    });
+    return runNow(
+      writer.transaction(function* () {
+        const counts = yield* writer.mergeRecords(read.records, () => observed);
+        recordDay(db, {
+          date: day,
+          fetchedAt: fetchedAt.toISOString(),
+          etag: fetched.etag,
+          checksum,
+          items: read.items,
+          papersAdded: counts.papersAdded,
+          papersUpdated: counts.papersUpdated,
+          status: 'ok',
+          message: read.problems.length > 0 ? `${read.problems.length} invalid items skipped` : null,
+        });
+        return { day, status: 'imported', items: read.items, papersAdded: counts.papersAdded, papersUpdated: counts.papersUpdated } as const;
+      }),
+    );
   }
 }
