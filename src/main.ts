@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'ingest': {
       const { runIngest } = await import('./ingest/cli.ts');
-      return runIngest(rest, () => open(true));
+      const { openPostgres } = await import('./db/postgres.ts');
+      return runIngest(rest, () => (config.databaseUrl ? openPostgres(config.databaseUrl, { max: 2, watch: false }) : open(true)));
     }
     case 'sync': {
       const { runSyncCommand } = await import('./sync/cli.ts');

@@ -271,11 +271,11 @@ describe('npx tsx src/main.ts ingest', { timeout: CLI_TIMEOUT }, () => {
 });
 
 describe('runIngest output', () => {
-  it('returns 2 for a folder without .json or .json.gz files, without opening the database', () => {
+  it('returns 2 for a folder without .json or .json.gz files, without opening the database', async () => {
     const empty = tempDir('cli-empty');
     const err = sink(false);
     let opened = false;
-    const status = runIngest([empty], () => ((opened = true), openCatalogue(':memory:')), sink(false), err);
+    const status = await runIngest([empty], () => ((opened = true), openCatalogue(':memory:')), sink(false), err);
     expect(status).toBe(2);
     expect(opened).toBe(false);
     expect(err.chunks.join('')).toBe(`ingest: no .json or .json.gz files in ${empty} (see npm run ingest -- --help)\n`);
@@ -283,20 +283,20 @@ describe('runIngest output', () => {
 
   const files = () => dailySeedFiles().slice(0, 3);
 
-  it('writes plain lines to stdout when it is not a terminal, even if stderr is one', () => {
+  it('writes plain lines to stdout when it is not a terminal, even if stderr is one', async () => {
     const out = sink(false);
     const err = sink(true);
-    expect(runIngest(files(), () => openCatalogue(':memory:'), out, err)).toBe(0);
+    expect(await runIngest(files(), () => openCatalogue(':memory:'), out, err)).toBe(0);
     expect(err.chunks).toEqual([]);
     const text = out.chunks.join('');
     expect(text).not.toMatch(/[\r\x1b]/);
     expect(lines(text)).toHaveLength(files().length + 1);
   });
 
-  it('draws a progress bar on stderr when both are terminals, and prints only the summary to stdout', () => {
+  it('draws a progress bar on stderr when both are terminals, and prints only the summary to stdout', async () => {
     const out = sink(true);
     const err = sink(true);
-    expect(runIngest(files(), () => openCatalogue(':memory:'), out, err)).toBe(0);
+    expect(await runIngest(files(), () => openCatalogue(':memory:'), out, err)).toBe(0);
     expect(err.chunks.join('')).toContain(`] ${files().length}/${files().length} `);
     expect(lines(out.chunks.join(''))).toEqual([expect.stringMatching(/^3 files: 3 imported, /)]);
   });

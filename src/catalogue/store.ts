@@ -112,8 +112,10 @@ export interface WriteStatements {
   insertOrganization(slug: string, name: string, nameKey: string, avatarUrl: string | null): MaybePromise<number>;
   /** Also brings the search text of the organization's papers up to date. */
   updateOrganization(id: number, name: string, nameKey: string, avatarUrl: string | null): MaybePromise<unknown>;
-  authorByKey(key: string): MaybePromise<{ id: number; account_name: string | null } | undefined>;
-  insertAuthor(name: string, key: string, accountName: string | null): MaybePromise<number>;
+  /** The known authors of these identity keys, by key. */
+  authorsByKeys(keys: string[]): MaybePromise<Map<string, { id: number; account_name: string | null }>>;
+  /** New authors, in this order; their ids by key. */
+  insertAuthors(authors: { name: string; key: string; accountName: string | null }[]): MaybePromise<Map<string, number>>;
   setAccountName(id: number, accountName: string): MaybePromise<unknown>;
   paperByArxivId(arxivId: string): MaybePromise<StoredPaper | undefined>;
   insertPaper(arxivId: string, columns: PaperColumns): MaybePromise<number>;
@@ -195,8 +197,15 @@ function sqliteWriteStatements(sqlite: Database['sqlite']): WriteStatements {
     organizationBySlug: (slug) => q.organizationBySlug.get(slug),
     insertOrganization: (slug, name, nameKey, avatarUrl) => Number(q.insertOrganization.run(slug, name, nameKey, avatarUrl).lastInsertRowid),
     updateOrganization: (id, name, nameKey, avatarUrl) => q.updateOrganization.run(name, nameKey, avatarUrl, id),
-    authorByKey: (key) => q.authorByKey.get(key),
-    insertAuthor: (name, key, accountName) => Number(q.insertAuthor.run(name, key, accountName).lastInsertRowid),
+    authorsByKeys(keys) {
+      const found = new Map<string, { id: number; account_name: string | null }>();
+      for (const key of keys) {
+        const author = q.authorByKey.get(key);
+        if (author) found.set(key, author);
+      }
+      return found;
+    },
+    insertAuthors: (authors) => new Map(authors.map((a) => [a.key, Number(q.insertAuthor.run(a.name, a.key, a.accountName).lastInsertRowid)])),
     setAccountName: (id, accountName) => q.setAccountName.run(accountName, id),
     paperByArxivId: (arxivId) => q.paperByArxivId.get(arxivId),
     insertPaper: (arxivId, columns) => Number(q.insertPaper.run({ arxiv_id: arxivId, ...columns }).lastInsertRowid),
@@ -263,20 +272,27 @@ export function catalogueWriter(q: WriteStatements, { relatedIndex = true }: { r
     return found.id;
   }
 
-  /** Author ids in paper order, each once (two entries with one identity are one author). */
+  /**
+   * Author ids in paper order, each once (two entries with one identity are
+   * one author): the known ones read at once, the new ones written at once,
+   * in the order they first appear; the account name is the last one given.
+   */
   function* authorLinks(record: PaperRecord): Steps<AuthorLink[]> {
+    const entries = record.authors.map((author) => ({ author, key: authorKey(author.name) }));
+    const found = yield* answer(q.authorsByKeys([...new Set(entries.map((e) => e.key))]));
+    const missing = new Map<string, { name: string; key: string; accountName: string | null }>();
+    for (const { author, key } of entries) if (!found.has(key) && !missing.has(key)) missing.set(key, { name: displayName(author.name), key, accountName: author.accountName });
+    const inserted = missing.size > 0 ? yield* answer(q.insertAuthors([...missing.values()])) : new Map<string, number>();
+    authorsAdded += inserted.size;
+    const accounts = new Map([...found].map(([key, a]) => [key, a.account_name]));
+    for (const [key, a] of missing) accounts.set(key, a.accountName);
     const seen = new Set<number>();
     const links = [];
-    for (const author of record.authors) {
-      const key = authorKey(author.name);
-      const found = yield* answer(q.authorByKey(key));
-      let id: number;
-      if (found) {
-        id = found.id;
-        if (author.accountName && found.account_name !== author.accountName) yield* answer(q.setAccountName(id, author.accountName));
-      } else {
-        id = yield* answer(q.insertAuthor(displayName(author.name), key, author.accountName));
-        authorsAdded++;
+    for (const { author, key } of entries) {
+      const id = found.get(key)?.id ?? inserted.get(key)!;
+      if (author.accountName && accounts.get(key) !== author.accountName) {
+        yield* answer(q.setAccountName(id, author.accountName));
+        accounts.set(key, author.accountName);
       }
       if (seen.has(id)) continue;
       seen.add(id);

@@ -105,11 +105,12 @@ function strongestTerms(counts: Map<string, { count: number }>, dfOf: (term: str
 
 /** What indexing a paper reads and writes, one implementation per engine (SQLite's here, PostgreSQL's in pg-store.ts). */
 export interface TermStatements {
-  df(term: string): MaybePromise<number | undefined>;
-  /** Counts one more paper with the term; its document frequency now. */
-  addDf(term: string, surface: string): MaybePromise<number>;
-  removeDf(term: string): MaybePromise<unknown>;
-  dropUnused(): MaybePromise<unknown>;
+  /** The document frequencies of these terms (none for a term no paper has). */
+  dfs(terms: string[]): MaybePromise<Map<string, number>>;
+  /** Counts one more paper with each term; their document frequencies now. */
+  count(terms: { term: string; surface: string }[]): MaybePromise<Map<string, number>>;
+  /** Counts one paper less with each term, and drops the terms no paper has any more. */
+  uncount(terms: string[]): MaybePromise<unknown>;
   /** How many papers are indexed. */
   papers(): MaybePromise<number | undefined>;
   countPaper(): MaybePromise<unknown>;
@@ -131,11 +132,14 @@ export function sqliteTermStatements(sqlite: Sqlite.Database): TermStatements {
     deleteTerms: sqlite.prepare('DELETE FROM paper_terms WHERE paper_id = ?'),
     insertTerm: sqlite.prepare('INSERT INTO paper_terms (paper_id, term, weight) VALUES (?, ?, ?)'),
   };
+  const known = (entries: [string, number | undefined][]) => new Map(entries.filter((e): e is [string, number] => e[1] !== undefined));
   return {
-    df: (term) => q.df.get(term)?.df,
-    addDf: (term, surface) => q.addDf.get(term, surface)!.df,
-    removeDf: (term) => q.removeDf.run(term),
-    dropUnused: () => q.dropUnused.run(),
+    dfs: (terms) => known(terms.map((term) => [term, q.df.get(term)?.df])),
+    count: (terms) => new Map(terms.map(({ term, surface }) => [term, q.addDf.get(term, surface)!.df])),
+    uncount(terms) {
+      for (const term of terms) q.removeDf.run(term);
+      q.dropUnused.run();
+    },
     papers: () => q.papers.get()?.df,
     countPaper: () => q.countPaper.run(),
     writeTerms(paperId, terms) {
@@ -151,24 +155,17 @@ export function termIndexer(q: TermStatements) {
     /** Indexes a paper, replacing what `old` (its texts before this change, if it had any) had counted. */
     *index(paperId: number, paper: PaperText, old: PaperText | null): Steps<void> {
       const counts = paperTermCounts(paper);
+      const before = old ? paperTermCounts(old) : new Map<string, unknown>();
+      const added = [...counts].filter(([term]) => !before.has(term)).map(([term, { surface }]) => ({ term, surface }));
       // The document frequencies this paper's terms were counted with, read back by the same statement.
-      const dfs = new Map<string, number>();
-      const add = function* (term: string, surface: string): Steps<void> {
-        dfs.set(term, yield* answer(q.addDf(term, surface)));
-      };
-      if (old) {
-        const before = paperTermCounts(old);
-        for (const term of before.keys()) if (!counts.has(term)) yield* answer(q.removeDf(term));
-        for (const [term, { surface }] of counts) if (!before.has(term)) yield* add(term, surface);
-        yield* answer(q.dropUnused());
-      } else {
-        for (const [term, { surface }] of counts) yield* add(term, surface);
-        yield* answer(q.countPaper());
-      }
+      const dfs = yield* answer(q.count(added));
+      if (old) yield* answer(q.uncount([...before.keys()].filter((term) => !counts.has(term))));
+      else yield* answer(q.countPaper());
       // Terms this paper kept (a title changed, the rest did not) are read as they are.
-      for (const term of counts.keys()) if (!dfs.has(term)) dfs.set(term, (yield* answer(q.df(term))) ?? 0);
+      const kept = yield* answer(q.dfs([...counts.keys()].filter((term) => !dfs.has(term))));
       const papers = (yield* answer(q.papers())) ?? 1;
-      yield* answer(q.writeTerms(paperId, strongestTerms(counts, (term) => dfs.get(term)!, papers)));
+      const dfOf = (term: string): number => dfs.get(term) ?? kept.get(term) ?? 0;
+      yield* answer(q.writeTerms(paperId, strongestTerms(counts, dfOf, papers)));
     },
   };
 }

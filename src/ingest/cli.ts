@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { describeSettings } from '../config.ts';
 import type { Database } from '../db/index.ts';
+import type { PostgresDatabase } from '../db/postgres.ts';
+import { importFilesIntoPostgres } from '../catalogue/pg-store.ts';
 import { importFiles, listInputFiles, UsageError, type FileOutcome, type ImportSummary } from './importer.ts';
 import { describeProblem } from './record.ts';
 
@@ -19,7 +21,7 @@ options:
                    (without it a file with an invalid item is rejected whole)
   -h, --help       this text
 
-${describeSettings(['DATABASE_PATH', 'LOG_LEVEL'])}`;
+${describeSettings(['DATABASE_PATH', 'DATABASE_URL', 'LOG_LEVEL'])}`;
 
 /** One line for a usage error: what was wrong and where to read more. */
 export const ingestUsageError = (problem: string): string => `ingest: ${problem} (see npm run ingest -- --help)\n`;
@@ -29,13 +31,13 @@ export interface Output {
   isTTY?: boolean;
 }
 
-/** Exit status: 0 all imported, 1 a file was rejected, 2 a usage error. */
-export function runIngest(
+/** Exit status: 0 all imported, 1 a file was rejected, 2 a usage error. `open` gives the SQLite catalogue, or the one on PostgreSQL. */
+export async function runIngest(
   argv: string[],
-  openDatabase: () => Database,
+  open: () => Database | Promise<PostgresDatabase>,
   out: Output = process.stdout,
   err: Output = process.stderr,
-): number {
+): Promise<number> {
   let files: string[];
   let options: { dryRun: boolean; skipInvalid: boolean };
   try {
@@ -61,11 +63,11 @@ export function runIngest(
     return 2;
   }
 
-  const database = openDatabase();
+  const database = await open();
   try {
     // Plain lines whenever stdout is not a terminal (redirected to a file or a pipe), even if stderr is.
     const progress = out.isTTY && err.isTTY ? progressBar(err, files.length) : null;
-    const summary = importFiles(database, files, options, (outcome, done) => {
+    const onFile = (outcome: FileOutcome, done: number): void => {
       progress?.update(done, outcome.file);
       const report = describeOutcome(outcome, options.dryRun);
       if (outcome.status === 'rejected') {
@@ -75,12 +77,13 @@ export function runIngest(
         progress?.clear();
         out.write(`${report}\n`);
       }
-    });
+    };
+    const summary = 'sqlite' in database ? importFiles(database, files, options, onFile) : await importFilesIntoPostgres(database, files, options, onFile);
     progress?.clear();
     out.write(`${summarize(summary, options.dryRun)}\n`);
     return summary.rejected > 0 ? 1 : 0;
   } finally {
-    database.close();
+    await database.close();
   }
 }
 

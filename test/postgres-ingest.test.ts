@@ -1,0 +1,108 @@
+// Ingest on PostgreSQL, against a real server that this file starts
+// (test/postgres.ts): the bundled seeds imported through `npm run ingest` with
+// DATABASE_URL give, row for row, the catalogue that importing them into
+// SQLite and copying it gives, search vectors and the related-papers index
+// included; an update is merged, a dry run writes nothing, a rejected file
+// nothing either, and a second run of the same files imports nothing.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyCatalogue } from '../src/db/copy.ts';
+import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
+import { seedFiles } from '../src/ingest/seeds.ts';
+import { seededCatalogue } from './helpers.ts';
+import { clone, dailyItems, ROOT, smallestDailyFile, tempDir, writeJson } from './ingest-helpers.ts';
+import { startPostgres, type PostgresServer } from './postgres.ts';
+import { POSTGRESQL, skipReason } from './prerequisites.ts';
+
+const run = promisify(execFile);
+
+/** `npm run ingest -- …` as a user runs it, on the database at `url`. */
+async function ingest(url: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  try {
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' };
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', 'ingest', ...args], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { status: code, stdout, stderr };
+  }
+}
+
+/** The tables an import writes, each with its order and the columns that may differ between two imports (when they ran). */
+const IMPORTED: [table: string, order: string, except?: string][] = [
+  ['organizations', 'id'],
+  ['papers', 'id'],
+  ['authors', 'id'],
+  ['paper_authors', 'paper_id, author_id'],
+  ['upvote_history', 'paper_id, date'],
+  ['imports', 'id', 'imported_at'],
+  ['search_words', 'word'],
+  ['paper_terms', 'paper_id, term'],
+  ['term_stats', 'term'],
+];
+
+/** A table's rows, as one checksum and a count (`search`, the tsvector, included). */
+async function fingerprint(database: PostgresDatabase, [table, order, except]: (typeof IMPORTED)[number]): Promise<{ rows: number; md5: string }> {
+  const row = except ? `(to_jsonb(t) - '${except}')::text` : 't::text';
+  const { rows } = await database.pool.query<{ rows: number; md5: string }>(`SELECT count(*)::int AS rows, md5(coalesce(string_agg(${row}, E'\\n' ORDER BY ${order}), '')) AS md5 FROM ${table} t`);
+  return rows[0]!;
+}
+
+describe.skipIf(skipReason(POSTGRESQL))('ingest with DATABASE_URL', { timeout: 300_000 }, () => {
+  let server: PostgresServer;
+  let ingested: PostgresDatabase;
+  let copied: PostgresDatabase;
+  let firstRun: Awaited<ReturnType<typeof ingest>>;
+  let ingestedUrl: string;
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    ingestedUrl = await server.createDatabase('ingested');
+    firstRun = await ingest(ingestedUrl, seedFiles());
+    ingested = await openPostgres(ingestedUrl, { watch: false });
+    copied = await openPostgres(await server.createDatabase('copied'), { watch: false });
+    const seeded = seededCatalogue();
+    await copyCatalogue(seeded.db, copied.db);
+    seeded.close();
+  }, 600_000);
+
+  afterAll(async () => {
+    await ingested?.close();
+    await copied?.close();
+    await server?.stop();
+  });
+
+  it('imports the seeds into the same catalogue as SQLite does, row for row', async () => {
+    expect(firstRun.status, firstRun.stderr).toBe(0);
+    expect(firstRun.stdout).toMatch(new RegExp(`${seedFiles().length} files: ${seedFiles().length} imported, 0 already imported, 0 rejected`, 'u'));
+    for (const table of IMPORTED) expect(await fingerprint(ingested, table), table[0]).toEqual(await fingerprint(copied, table));
+    const { rows } = await ingested.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM papers WHERE search IS NULL');
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('imports nothing twice, and a dry run and a rejected file write nothing', async () => {
+    const before = await Promise.all(IMPORTED.map((table) => fingerprint(ingested, table)));
+    const again = await ingest(ingestedUrl, seedFiles().slice(0, 3));
+    expect(again.stdout).toContain('3 files, all already imported: nothing changed.');
+
+    const items = clone(dailyItems(smallestDailyFile()));
+    items[0]!.paper.upvotes += 1000;
+    const dir = tempDir('pg');
+    const changed = writeJson(dir, 'changed.json', items);
+    const broken = clone(items);
+    delete broken[1]!.paper.id;
+    const rejected = writeJson(dir, 'rejected.json', broken);
+    const dry = await ingest(ingestedUrl, ['--dry-run', changed]);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Dry run, nothing written');
+    expect(dry.stdout).toContain('1 updated');
+    expect((await ingest(ingestedUrl, [rejected])).status).toBe(1);
+    expect(await Promise.all(IMPORTED.map((table) => fingerprint(ingested, table)))).toEqual(before);
+
+    const real = await ingest(ingestedUrl, [changed]);
+    expect(real.status, real.stderr).toBe(0);
+    const { rows } = await ingested.pool.query<{ upvotes: number }>('SELECT upvotes FROM papers WHERE arxiv_id = $1', [items[0]!.paper.id]);
+    expect(rows[0]!.upvotes).toBe(items[0]!.paper.upvotes);
+  });
+});
