@@ -60,8 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return runIngest(rest, () => (config.databaseUrl ? openPostgres(config.databaseUrl, { max: 2, watch: false }) : open(true)));
     }
     case 'sync': {
-      const { runSyncCommand } = await import('./sync/cli.ts');
-      return runSyncCommand(rest, config.sync, () => open(true));
+      const [{ runSyncCommand }, { openPostgres }] = await Promise.all([import('./sync/cli.ts'), import('./db/postgres.ts')]);
+      return runSyncCommand(rest, config.sync, () => (config.databaseUrl ? openPostgres(config.databaseUrl, { max: 2, watch: false }) : open(true)));
     }
     default: {
       const { runDigest } = await import('./mail/cli.ts');

@@ -2,7 +2,6 @@
 // serve, and stop cleanly on SIGTERM / SIGINT.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sqliteCatalogue } from './catalogue/catalogue.ts';
 import { openCatalogue } from './catalogue/index.ts';
 import { openPostgres } from './db/postgres.ts';
 import type { ImportSummary } from './ingest/importer.ts';
@@ -12,10 +11,9 @@ import { loadSeedsIfNeeded, loadSeedsIntoPostgres } from './ingest/seeds.ts';
 import { configureLogging, log } from './log.ts';
 import { deliversMail } from './cluster.ts';
 import { startOutboxWorker, type OutboxWorker } from './mail/delivery.ts';
-import { sqliteMailStore } from './mail/mail-store.ts';
 import { createMailTransport } from './mail/transport.ts';
 import { startSyncSchedule, type SyncSchedule } from './sync/schedule.ts';
-import { createRequestListener, postgresServed, type Served } from './yoga.ts';
+import { createRequestListener, postgresServed, sqliteServed, type Served } from './yoga.ts';
 
 export interface Running {
   server: Server;
@@ -57,14 +55,12 @@ export async function openServed(config: Config): Promise<{ served: Served; clos
   }
   const database = openCatalogue(config.databasePath);
   if (config.seeds === 'auto') seeded(loadSeedsIfNeeded(database));
-  return { served: { catalogue: sqliteCatalogue(database), mailStore: sqliteMailStore(database.db), database }, close: async () => database.close() };
+  return { served: sqliteServed(database), close: async () => database.close() };
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<Running> {
   configureLogging(config.logLevel);
   const { served, close: closeCatalogue } = await openServed(config);
-  const { database } = served;
-  if (!database && config.sync.intervalMs !== null) log.warn('SYNC_INTERVAL is ignored: the scheduled sync still needs a SQLite catalogue, and this one is on PostgreSQL');
   const transport = createMailTransport(config.mail);
   // On PostgreSQL every instance delivers: each due mail goes to one of them (mail/pg-mail-store.ts).
   const outbox: OutboxWorker = deliversMail() ? startOutboxWorker(served.mailStore, transport, config.mail.pollMs) : { nudge: () => {}, stop: async () => {} };
@@ -91,7 +87,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // SYNC_INTERVAL: every worker tries; the sync's lease lets one process at a time run.
   const { intervalMs } = config.sync;
   const sync: SyncSchedule | null =
-    intervalMs === null || !database ? null : startSyncSchedule(database, { ...config.sync, intervalMs }, { publicUrl: () => mail.publicUrl, nudge: outbox.nudge }, options.now);
+    intervalMs === null ? null : startSyncSchedule(served, { ...config.sync, intervalMs }, { publicUrl: () => mail.publicUrl, nudge: outbox.nudge }, options.now);
   let closing: Promise<void> | null = null;
   const stop = async (): Promise<void> => {
     const deadline = Date.now() + config.shutdownGraceMs;

@@ -26,6 +26,9 @@ import { sqliteMailStore, type MailStore } from './mail/mail-store.ts';
 import { postgresMailStore } from './mail/pg-mail-store.ts';
 import { postgresCatalogue } from './catalogue/pg-catalogue.ts';
 import type { PostgresDatabase } from './db/postgres.ts';
+import type { MaybePromise } from './catalogue/maybe.ts';
+import { openPostgresSyncStore } from './sync/pg-sync-store.ts';
+import { sqliteSyncStore, type SyncStore } from './sync/sync-store.ts';
 import { dailyPapersApi } from './routes/daily-papers-api.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
@@ -86,15 +89,28 @@ export interface AppOptions {
 export interface Served {
   catalogue: Catalogue;
   mailStore: MailStore;
+  /** The scheduled sync's store, for one run. */
+  openSyncStore(): MaybePromise<SyncStore>;
   database: Database | null;
 }
 
-/** A PostgreSQL database is served through its catalogue and its mail store. */
-export const postgresServed = (postgres: PostgresDatabase): Served => ({ catalogue: postgresCatalogue(postgres), mailStore: postgresMailStore(postgres), database: null });
+/** A PostgreSQL database is served through its catalogue, its mail store and its sync's store. */
+export const postgresServed = (postgres: PostgresDatabase): Served => ({
+  catalogue: postgresCatalogue(postgres),
+  mailStore: postgresMailStore(postgres),
+  openSyncStore: () => openPostgresSyncStore(postgres),
+  database: null,
+});
 
 /** A SQLite database is served as itself. */
-const servedOf = (source: Database | Served): Served =>
-  'catalogue' in source ? source : { catalogue: sqliteCatalogue(source), mailStore: sqliteMailStore(source.db), database: source };
+export const sqliteServed = (database: Database): Served => ({
+  catalogue: sqliteCatalogue(database),
+  mailStore: sqliteMailStore(database.db),
+  openSyncStore: () => sqliteSyncStore(database),
+  database,
+});
+
+const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : sqliteServed(source));
 
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
 function routes({ catalogue, mailStore }: Served, mail: MailSettings): Plugin {

@@ -10,6 +10,7 @@ import { ledgerDays } from '../src/catalogue/sync-ledger.ts';
 import { loadConfig } from '../src/config.ts';
 import { runSyncCommand } from '../src/sync/cli.ts';
 import { firstDayToSync, runSync, type SyncOptions } from '../src/sync/sync.ts';
+import { sqliteSyncStore } from '../src/sync/sync-store.ts';
 import { retryAfterMs, USER_AGENT, type Wait } from '../src/sync/upstream.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -58,7 +59,7 @@ function emptyCatalogue(): Database {
 }
 
 async function sync(database: Database, options: SyncOptions = {}, extra: Record<string, string> = {}) {
-  const result = await runSync(database, settings(extra), { ...WEEK, ...options });
+  const result = await runSync(sqliteSyncStore(database), settings(extra), { ...WEEK, ...options });
   if (result.status !== 'done') throw new Error(`sync busy: ${result.holder}`);
   return result.summary;
 }
@@ -204,7 +205,7 @@ describe('npm run sync', () => {
     expect(ledgerDays(database.db).filter((d) => d.status === 'failed').map((d) => d.date)).toEqual(['2026-06-25', '2026-06-26']);
 
     // The next run starts at the earliest failed day and completes it.
-    expect(firstDayToSync(database, 7, '2026-12-01')).toBe('2026-06-25');
+    expect(await firstDayToSync(sqliteSyncStore(database), 7, '2026-12-01')).toBe('2026-06-25');
     const rerun = await sync(database, { from: null });
     expect(rerun).toMatchObject({ range: { from: '2026-06-25', to: WEEK.to }, imported: 2, unchanged: 2, failed: 0 });
     expect([listed('2026-06-25'), listed('2026-06-26')]).toEqual([items('2026-06-25').length, items('2026-06-26').length]);

@@ -86,12 +86,12 @@ export async function openPostgres(
 }
 
 /**
- * Advisory lock keys: one migration, one seeding and one copy at a time
- * across every process on the database, one import at a time
- * (catalogue/pg-store.ts); `mail` is the first key of the locks
- * on one address's or requester's mail budget (mail/pg-mail-store.ts).
+ * Advisory lock keys: one migration, one seeding, one copy, one import
+ * (catalogue/pg-store.ts) and one sync (sync/pg-sync-store.ts) at a time
+ * across every process on the database; `mail` is the first key of the
+ * locks on one address's or requester's mail budget (mail/pg-mail-store.ts).
  */
-export const LOCKS = { migrate: 7_261_201, seed: 7_261_202, copy: 7_261_203, mail: 7_261_204, ingest: 7_261_205 };
+export const LOCKS = { migrate: 7_261_201, seed: 7_261_202, copy: 7_261_203, mail: 7_261_204, ingest: 7_261_205, sync: 7_261_206 };
 
 /**
  * Applies the pending migrations holding the migration lock: instances that

@@ -3,16 +3,23 @@ import { parseArgs } from 'node:util';
 import { isDay } from '../catalogue/dates.ts';
 import type { SyncSettings } from '../config.ts';
 import type { Database } from '../db/index.ts';
+import type { PostgresDatabase } from '../db/postgres.ts';
+import { openPostgresSyncStore } from './pg-sync-store.ts';
+import { sqliteSyncStore } from './sync-store.ts';
 import type { Output } from '../ingest/cli.ts';
 import { runSync, type DayOutcome, type SyncSummary } from './sync.ts';
 
 export const SYNC_USAGE = 'usage: npm run sync -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] [--skip-invalid]';
 
-/** Exit status: 0 every day synced, 1 a day failed or the upstream could not be reached, 2 a usage error, 3 another sync is running. */
+/**
+ * Exit status: 0 every day synced, 1 a day failed or the upstream could not
+ * be reached, 2 a usage error, 3 another sync is running. `open` gives the
+ * SQLite catalogue, or the one on PostgreSQL.
+ */
 export async function runSyncCommand(
   argv: string[],
   settings: SyncSettings,
-  openDatabase: () => Database,
+  open: () => Database | Promise<PostgresDatabase>,
   out: Output = process.stdout,
   err: Output = process.stderr,
 ): Promise<number> {
@@ -32,10 +39,11 @@ export async function runSyncCommand(
     err.write(`sync: ${(error as Error).message}\n${SYNC_USAGE}\n`);
     return 2;
   }
-  const database = openDatabase();
+  const database = await open();
+  const store = 'sqlite' in database ? sqliteSyncStore(database) : await openPostgresSyncStore(database);
   try {
     const progress = out.isTTY && err.isTTY ? progressBar(err) : null;
-    const result = await runSync(database, settings, {
+    const result = await runSync(store, settings, {
       ...options,
       onDay(outcome, done, total) {
         progress?.update(done, total, outcome.day);
@@ -60,7 +68,8 @@ export async function runSyncCommand(
     out.write(`${summarizeSync(result.summary, settings.upstreamUrl, options.dryRun)}\n`);
     return result.summary.failed > 0 || result.summary.stopped ? 1 : 0;
   } finally {
-    database.close();
+    await store.close?.();
+    await database.close();
   }
 }
 

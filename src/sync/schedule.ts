@@ -2,16 +2,15 @@
 // sync's lease), and once a day, an ISO week or a month is complete and
 // synced, queues its digests, once. An upstream that cannot be reached is
 // logged and counted (sync_runs); the server serves on regardless.
-import { sqliteReads } from '../catalogue/catalogue.ts';
+import type { CatalogueReads } from '../catalogue/catalogue.ts';
 import { addDays, dayStart, periodContaining, type Period } from '../catalogue/dates.ts';
-import { markScheduled, wasScheduled } from '../catalogue/digest-schedule.ts';
-import { ledgerDays } from '../catalogue/sync-ledger.ts';
+import type { MaybePromise } from '../catalogue/maybe.ts';
 import type { SyncSettings } from '../config.ts';
-import type { Database } from '../db/index.ts';
 import { log } from '../log.ts';
 import { latestCompletePeriodDay, queueDigests } from '../mail/digests.ts';
-import { sqliteMailStore } from '../mail/mail-store.ts';
+import type { MailStore } from '../mail/mail-store.ts';
 import { summarizeSync } from './cli.ts';
+import type { SyncStore } from './sync-store.ts';
 import { runSync } from './sync.ts';
 
 const PERIODS: Period[] = ['DAY', 'WEEK', 'MONTH'];
@@ -21,19 +20,23 @@ const PERIODS: Period[] = ['DAY', 'WEEK', 'MONTH'];
  * day was synced after the period ended, unless queued before. Returns the
  * periods queued now.
  */
-export async function queueCompletedDigests(database: Database, publicUrl: string, now: Date): Promise<{ period: Period; start: string; mails: number }[]> {
-  const { db } = database;
-  const synced = new Map(ledgerDays(db).filter((d) => d.status === 'ok').map((d) => [d.date, Date.parse(d.fetchedAt)]));
+export async function queueCompletedDigests(
+  sync: SyncStore,
+  { mailStore, catalogue }: Pick<SyncSources, 'mailStore' | 'catalogue'>,
+  publicUrl: string,
+  now: Date,
+): Promise<{ period: Period; start: string; mails: number }[]> {
+  const synced = new Map((await sync.ledgerDays()).filter((d) => d.status === 'ok').map((d) => [d.date, Date.parse(d.fetchedAt)]));
   const queued = [];
   for (const period of PERIODS) {
     const span = periodContaining(period, latestCompletePeriodDay(period, now));
-    if (wasScheduled(db, period, span.start)) continue;
+    if (await sync.wasScheduled(period, span.start)) continue;
     const ended = dayStart(addDays(span.end, 1));
     let complete = true;
     for (let day = span.start; day <= span.end && complete; day = addDays(day, 1)) complete = (synced.get(day) ?? 0) >= ended;
     if (!complete) continue;
-    const { keys } = await queueDigests(sqliteMailStore(db), sqliteReads(db), publicUrl, period, span.start, now);
-    markScheduled(db, period, span.start, keys.length, now);
+    const { keys } = await queueDigests(mailStore, catalogue, publicUrl, period, span.start, now);
+    await sync.markScheduled(period, span.start, keys.length, now);
     queued.push({ period, start: span.start, mails: keys.length });
   }
   return queued;
@@ -44,31 +47,47 @@ export interface SyncSchedule {
   stop(): Promise<void>;
 }
 
+/** What the scheduled sync works on: its store, and the subscriptions and papers of the digests it queues. */
+export interface SyncSources {
+  /** The sync's store for one run, closed after it (on PostgreSQL it holds a connection). */
+  openSyncStore(): MaybePromise<SyncStore>;
+  mailStore: MailStore;
+  catalogue: CatalogueReads;
+}
+
 export function startSyncSchedule(
-  database: Database,
+  sources: SyncSources,
   settings: SyncSettings & { intervalMs: number },
   mail: { publicUrl: () => string; nudge: () => void },
   now: () => Date = () => new Date(),
 ): SyncSchedule {
   let running: Promise<void> | null = null;
   let stopped = false;
+  async function syncOnce(sync: SyncStore): Promise<void> {
+    const result = await runSync(sync, settings, { now, shouldStop: () => stopped });
+    if (result.status === 'busy') {
+      log.debug('sync skipped: another process is syncing', { holder: result.holder });
+      return;
+    }
+    const { summary } = result;
+    if (summary.stopped && !stopped) log.warn('sync stopped: the upstream could not be reached', { upstream: settings.upstreamUrl, reason: summary.stopped });
+    else if (summary.failed > 0) log.warn('sync: days failed', { summary: summarizeSync(summary, settings.upstreamUrl) });
+    else log.info('synced', { summary: summarizeSync(summary, settings.upstreamUrl) });
+    if (stopped) return;
+    const queued = await queueCompletedDigests(sync, sources, mail.publicUrl(), now());
+    if (queued.length > 0) {
+      log.info('digests queued', { queued });
+      mail.nudge();
+    }
+  }
   const run = (): void => {
     if (running || stopped) return;
     running = (async () => {
-      const result = await runSync(database, settings, { now, shouldStop: () => stopped });
-      if (result.status === 'busy') {
-        log.debug('sync skipped: another process is syncing', { holder: result.holder });
-        return;
-      }
-      const { summary } = result;
-      if (summary.stopped && !stopped) log.warn('sync stopped: the upstream could not be reached', { upstream: settings.upstreamUrl, reason: summary.stopped });
-      else if (summary.failed > 0) log.warn('sync: days failed', { summary: summarizeSync(summary, settings.upstreamUrl) });
-      else log.info('synced', { summary: summarizeSync(summary, settings.upstreamUrl) });
-      if (stopped) return;
-      const queued = await queueCompletedDigests(database, mail.publicUrl(), now());
-      if (queued.length > 0) {
-        log.info('digests queued', { queued });
-        mail.nudge();
+      const sync = await sources.openSyncStore();
+      try {
+        await syncOnce(sync);
+      } finally {
+        await sync.close?.();
       }
     })()
       .catch((error: unknown) => log.error('sync failed', { error }))

@@ -6,18 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { SyncSettings } from '../config.ts';
 import { addDays, dayOf, dayStart } from '../catalogue/dates.ts';
-import { HOLDER, isAlive, releaseLease, takeLease } from '../catalogue/lease.ts';
-import { latestListingDay } from '../catalogue/papers.ts';
-import { createCatalogueWriter } from '../catalogue/store.ts';
-import { runNow } from '../catalogue/steps.ts';
-import { abandonRuns, finishRun, ledgerDay, ledgerDays, recordDay, startRun } from '../catalogue/sync-ledger.ts';
-import type { Database } from '../db/index.ts';
+import { answer } from '../catalogue/steps.ts';
 import { readInputFile } from '../ingest/read.ts';
 import { describeProblem } from '../ingest/record.ts';
+import type { SyncStore } from './sync-store.ts';
 import { BadDay, createUpstream, JSON_TYPE, UpstreamUnreachable, type Wait } from './upstream.ts';
 
 const DAY_MS = 86_400_000;
-export const SYNC_LEASE = 'sync';
 /** Renewed before each day; long enough for a day's retries and a 429's wait. */
 const LEASE_MS = 15 * 60_000;
 
@@ -63,12 +58,12 @@ export type SyncResult = { status: 'done'; summary: SyncSummary } | { status: 'b
  * than refreshDays after it), whose upvotes have grown since. With no ledger:
  * the latest listing day of the catalogue, or the refresh window.
  */
-export function firstDayToSync(database: Database, refreshDays: number, today: string): string {
-  const days = ledgerDays(database.db);
+export async function firstDayToSync(store: SyncStore, refreshDays: number, today: string): Promise<string> {
+  const days = await store.ledgerDays();
   const ok = days.filter((d) => d.status === 'ok');
   const candidates: string[] = [];
   if (ok.length > 0) candidates.push(addDays(ok.at(-1)!.date, 1));
-  else candidates.push(latestListingDay(database.db) ?? addDays(today, -Math.max(0, refreshDays - 1)));
+  else candidates.push((await store.latestListingDay()) ?? addDays(today, -Math.max(0, refreshDays - 1)));
   for (const d of days) {
     if (d.status === 'failed' || Date.parse(d.fetchedAt) < dayStart(d.date) + refreshDays * DAY_MS) candidates.push(d.date);
   }
@@ -81,34 +76,30 @@ function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-export async function runSync(database: Database, settings: SyncSettings, options: SyncOptions = {}): Promise<SyncResult> {
+export async function runSync(store: SyncStore, settings: SyncSettings, options: SyncOptions = {}): Promise<SyncResult> {
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   if (!dryRun) {
-    const lease = takeLease(database, SYNC_LEASE, HOLDER, now(), LEASE_MS, isAlive);
+    const lease = await store.takeLease(now(), LEASE_MS);
     if (!lease.taken) return { status: 'busy', holder: lease.holder, expiresAt: lease.expiresAt };
-    abandonRuns(database.db, now());
+    await store.abandonRuns(now());
   }
-  const { db, sqlite } = database;
   const today = dayOf(now().getTime());
-  const from = options.from ?? firstDayToSync(database, settings.refreshDays, today);
+  const from = options.from ?? (await firstDayToSync(store, settings.refreshDays, today));
   const to = options.to ?? today;
   const days = from <= to ? daysBetween(from, to) : [];
   const summary: SyncSummary = { days: days.length, imported: 0, unchanged: 0, failed: 0, papersAdded: 0, papersUpdated: 0, stopped: null, range: days.length ? { from, to } : null };
-  const writer = createCatalogueWriter(database);
+  const { writer } = store;
   const upstream = createUpstream(settings, options.onWait);
-  // A dry run does it all in one transaction and rolls it back: the days are
-  // counted against each other, as a real run would import them.
-  if (dryRun) sqlite.exec('BEGIN');
-  const runId = startRun(db, now());
-  try {
+  const syncAll = async (): Promise<void> => {
+    const runId = await store.startRun(now());
     for (const [i, day] of days.entries()) {
       if (options.shouldStop?.()) {
         summary.stopped = 'stopping';
         break;
       }
       if (!dryRun) {
-        const lease = takeLease(database, SYNC_LEASE, HOLDER, now(), LEASE_MS, isAlive);
+        const lease = await store.takeLease(now(), LEASE_MS);
         if (!lease.taken) {
           summary.stopped = `the lease was taken over by ${lease.holder}`;
           break;
@@ -133,20 +124,27 @@ export async function runSync(database: Database, settings: SyncSettings, option
     }
     const failed = summary.failed > 0 || summary.stopped !== null;
     const message = summary.stopped ?? (summary.failed > 0 ? `${summary.failed} days failed` : null);
-    finishRun(db, runId, { status: failed ? 'failed' : 'ok', days: summary.imported + summary.unchanged, papersAdded: summary.papersAdded, papersUpdated: summary.papersUpdated, message }, now());
-  } finally {
-    if (dryRun) sqlite.exec('ROLLBACK');
-    else releaseLease(database, SYNC_LEASE, HOLDER);
+    await store.finishRun(runId, { status: failed ? 'failed' : 'ok', days: summary.imported + summary.unchanged, papersAdded: summary.papersAdded, papersUpdated: summary.papersUpdated, message }, now());
+  };
+  // A dry run does it all in one transaction and rolls it back: the days are
+  // counted against each other, as a real run would import them.
+  if (dryRun) await store.rolledBack(syncAll);
+  else {
+    try {
+      await syncAll();
+    } finally {
+      await store.releaseLease();
+    }
   }
   return { status: 'done', summary };
 
   /** Fetches one day and imports it with its ledger row, or records why it failed. */
   async function syncDay(day: string): Promise<DayOutcome> {
-    const previous = ledgerDay(db, day);
+    const previous = await store.ledgerDay(day);
     const imported = previous?.status === 'ok' || (previous?.checksum ?? null) !== null;
     const fetchedAt = now();
-    const fail = (message: string): DayOutcome => {
-      recordDay(db, { date: day, fetchedAt: fetchedAt.toISOString(), status: 'failed', message });
+    const fail = async (message: string): Promise<DayOutcome> => {
+      await store.recordDay({ date: day, fetchedAt: fetchedAt.toISOString(), status: 'failed', message });
       return { day, status: 'failed', message };
     };
     let fetched;
@@ -157,7 +155,7 @@ export async function runSync(database: Database, settings: SyncSettings, option
       throw error;
     }
     if (fetched.status === 'not-modified') {
-      recordDay(db, { date: day, fetchedAt: fetchedAt.toISOString(), status: 'ok', message: null });
+      await store.recordDay({ date: day, fetchedAt: fetchedAt.toISOString(), status: 'ok', message: null });
       return { day, status: 'unchanged', why: 'etag' };
     }
     if (!JSON_TYPE.test(fetched.contentType)) {
@@ -166,7 +164,7 @@ export async function runSync(database: Database, settings: SyncSettings, option
     }
     const checksum = createHash('sha256').update(fetched.bytes).digest('hex');
     if (imported && previous?.checksum === checksum) {
-      recordDay(db, { date: day, fetchedAt: fetchedAt.toISOString(), etag: fetched.etag, status: 'ok', message: null });
+      await store.recordDay({ date: day, fetchedAt: fetchedAt.toISOString(), etag: fetched.etag, status: 'ok', message: null });
       return { day, status: 'unchanged', why: 'checksum' };
     }
     const label = `${settings.upstreamUrl}/api/daily_papers?date=${day}`;
@@ -178,10 +176,10 @@ export async function runSync(database: Database, settings: SyncSettings, option
     }
     // Upvotes as of the day they were fetched on.
     const observed = dayOf(fetchedAt.getTime());
-    return runNow(
+    return store.run(
       writer.transaction(function* () {
         const counts = yield* writer.mergeRecords(read.records, () => observed);
-        recordDay(db, {
+        yield* answer(store.recordDay({
           date: day,
           fetchedAt: fetchedAt.toISOString(),
           etag: fetched.etag,
@@ -191,7 +189,7 @@ export async function runSync(database: Database, settings: SyncSettings, option
           papersUpdated: counts.papersUpdated,
           status: 'ok',
           message: read.problems.length > 0 ? `${read.problems.length} invalid items skipped` : null,
-        });
+        }));
         return { day, status: 'imported', items: read.items, papersAdded: counts.papersAdded, papersUpdated: counts.papersUpdated } as const;
       }),
     );
