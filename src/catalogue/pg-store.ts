@@ -7,6 +7,7 @@
 // (drizzle/pg/0001_search.sql), where SQLite's triggers keep its FTS table.
 import type { PoolClient } from 'pg';
 import { CHANGES, LOCKS, type PostgresDatabase } from '../db/postgres.ts';
+import { log } from '../log.ts';
 import { importEach, type FileOutcome, type ImportOptions, type ImportSummary } from '../ingest/importer.ts';
 import { answer, runLater, type Steps } from './steps.ts';
 import { catalogueWriter, COLUMNS, type CatalogueWriter, type PaperColumns, type StoredPaper, type WriteStatements } from './store.ts';
@@ -167,6 +168,8 @@ export async function importFilesIntoPostgres(
   onFile: (outcome: FileOutcome, done: number) => void = () => {},
 ): Promise<ImportSummary> {
   const client = await postgres.pool.connect();
+  // A connection cut while importing fails the next statement, and the file's transaction with it.
+  client.on('error', (error) => log.warn('the import lost its PostgreSQL connection', { error: error.message }));
   try {
     return await runLater(importEach(postgresCatalogueWriter(client, options), files, options, onFile));
   } finally {

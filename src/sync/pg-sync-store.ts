@@ -14,6 +14,7 @@ import { answer, runLater } from '../catalogue/steps.ts';
 import type { SyncDay } from '../catalogue/sync-ledger.ts';
 import * as schema from '../db/pg-schema.ts';
 import { LOCKS, type PostgresDatabase } from '../db/postgres.ts';
+import { log } from '../log.ts';
 import { SYNC_LEASE, type SyncStore } from './sync-store.ts';
 
 const { digestSchedule, leases, papers, syncDays, syncRuns } = schema;
@@ -27,6 +28,8 @@ class RolledBack<T> extends Error {
 /** The sync's store on a connection of its own; close() gives the lease and the connection back. */
 export async function openPostgresSyncStore(postgres: PostgresDatabase): Promise<SyncStore> {
   const client: PoolClient = await postgres.pool.connect();
+  // A connection cut while the sync holds it (a restart, a failover) fails its next statement; the run ends there.
+  client.on('error', (error) => log.warn('the sync lost its PostgreSQL connection', { error: error.message }));
   const db = drizzle(client, { schema });
   const writer = postgresCatalogueWriter(client);
   let leased = false;
