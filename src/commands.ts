@@ -83,7 +83,7 @@ options:
   --skip-invalid   import a day's valid items and list the others
   -h, --help       this text
 
-${describeSettings([...DATABASE, 'UPSTREAM_URL', 'HF_TOKEN', 'SYNC_REFRESH_DAYS'])}`,
+${describeSettings([...DATABASE, 'DATABASE_URL', 'UPSTREAM_URL', 'HF_TOKEN', 'SYNC_REFRESH_DAYS'])}`,
   schema: `usage: ${MAIN} schema       (npm run schema:print writes src/graphql/schema.graphql)
 
 Prints the GraphQL schema (SDL) to stdout. Reads no database.
