@@ -93,6 +93,32 @@ describe.skipIf(noPostgres !== null)(`read replicas${noPostgres ? ` (${noPostgre
     }
   });
 
+  it('confirms a subscription while the replica has not replayed it: the flow reads its own writes on the primary', async () => {
+    const { served, close } = await openServed(loadConfig({ DATABASE_URL: primary.url, DATABASE_REPLICA_URLS: replica.url, SEEDS: 'off', LOG_LEVEL: 'silent' }));
+    const app = createApp(served, { mail: { publicUrl: 'http://test', nudge: () => {} } });
+    const onReplica = new pg.Client({ connectionString: replica.url });
+    await onReplica.connect();
+    try {
+      await onReplica.query('SELECT pg_wal_replay_pause()');
+      const post = async (query: string, variables: Record<string, unknown>) =>
+        (await app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json();
+      const subscribed = await post('mutation($input: SubscribeToDigestInput!) { subscribeToDigest(input: $input) { ok } }', { input: { email: 'replica@example.org', period: 'WEEK' } });
+      expect(subscribed).toMatchObject({ data: { subscribeToDigest: { ok: true } } });
+      // The confirmation link, from the queued mail on the primary.
+      const [mail] = await database.db.$primary!.execute<{ text: string }>(sql`SELECT text FROM outbox WHERE recipient = 'replica@example.org'`).then((r) => r.rows);
+      const link = /\/digest\/confirm\?token=([\w-]+)/u.exec(mail!.text)![1]!;
+      expect((await onReplica.query(`SELECT count(*)::int AS n FROM subscriptions WHERE email = 'replica@example.org'`)).rows).toEqual([{ n: 0 }]);
+      const confirmed = await post('mutation($t: String!) { confirmDigestSubscription(token: $t) { ok period } }', { t: link });
+      expect(confirmed).toMatchObject({ data: { confirmDigestSubscription: { ok: true, period: 'WEEK' } } });
+      const [row] = (await database.db.$primary!.execute<{ status: string }>(sql`SELECT status FROM subscriptions WHERE email = 'replica@example.org'`)).rows;
+      expect(row).toEqual({ status: 'active' });
+    } finally {
+      await onReplica.query('SELECT pg_wal_replay_resume()').catch(() => {});
+      await onReplica.end();
+      await close();
+    }
+  });
+
   it('the replica refuses writes', async () => {
     const client = new pg.Client({ connectionString: replica.url });
     await client.connect();
