@@ -2,16 +2,22 @@
 // (test/postgres.ts): the bundled seeds imported through `npm run ingest` with
 // DATABASE_URL give, row for row, the catalogue that importing them into
 // SQLite and copying it gives, search vectors and the related-papers index
-// included; an update is merged, a dry run writes nothing, a rejected file
+// included; files made to try each merge rule (author identity, hidden
+// authors, account names, organizations renamed and left empty, a paper on
+// two days, texts changed, invalid items skipped) give the same rows on both
+// engines; an update is merged, a dry run writes nothing, a rejected file
 // nothing either, and a second run of the same files imports nothing.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFilesIntoPostgres } from '../src/catalogue/pg-store.ts';
+import { openCatalogue } from '../src/catalogue/index.ts';
 import { copyCatalogue } from '../src/db/copy.ts';
+import { importFiles } from '../src/ingest/importer.ts';
 import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { seedFiles } from '../src/ingest/seeds.ts';
 import { seededCatalogue } from './helpers.ts';
-import { clone, dailyItems, ROOT, smallestDailyFile, tempDir, writeJson } from './ingest-helpers.ts';
+import { clone, dailyItems, dailySeedFiles, ROOT, smallestDailyFile, tempDir, writeJson, type RawItem } from './ingest-helpers.ts';
 import { startPostgres, type PostgresServer } from './postgres.ts';
 import { POSTGRESQL, skipReason } from './prerequisites.ts';
 
@@ -79,6 +85,61 @@ describe.skipIf(skipReason(POSTGRESQL))('ingest with DATABASE_URL', { timeout: 3
     for (const table of IMPORTED) expect(await fingerprint(ingested, table), table[0]).toEqual(await fingerprint(copied, table));
     const { rows } = await ingested.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM papers WHERE search IS NULL');
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it('applies each merge rule as SQLite does: the same rows after files made to try them', async () => {
+    const template = dailyItems(smallestDailyFile())[0]!;
+    const paper = (id: string, authors: Record<string, unknown>[], change: (item: RawItem) => void = () => {}): RawItem => {
+      const item = clone(template);
+      item.paper.id = id;
+      item.paper.authors = authors;
+      change(item);
+      return item;
+    };
+    const named = (name: string, user?: string) => ({ name, hidden: false, ...(user ? { user: { user, fullname: name } } : {}) });
+    const dir = tempDir('rules');
+    const files = [
+      writeJson(dir, '2029-03-01.json', [
+        // One identity four ways, twice in one paper with two account names; a hidden author between.
+        paper('2901.10001', [named('José Müller', 'jm1'), { name: 'Someone Hidden', hidden: true }, named('JOSE\u0301  MU\u0308LLER', 'jm2'), named('Ada Lovelace')]),
+        paper('2901.10002', [named('  ada\tlovelace '), named('Grace Hopper', 'ghopper')], (item) => {
+          item.organization = { name: 'Acme-Research', fullname: 'ACME Research Lab', avatar: 'https://cdn.example.org/acme.png' };
+        }),
+      ]),
+      writeJson(dir, '2029-03-02.json', [
+        // Renamed, moved to another organization (Acme is left with none), authors changed (Ada's last paper gone).
+        paper('2901.10002', [named('grace hopper')], (item) => {
+          item.paper.title = 'A title written again for the second listing';
+          item.paper.upvotes += 7;
+          item.organization = { name: 'Other-Lab', fullname: 'Other Lab', avatar: null };
+        }),
+        paper('2901.10001', [named('jose\u0301 müller')], (item) => {
+          item.paper.summary = 'An abstract about transformers, diffusion and agents, written anew.';
+        }),
+      ]),
+      writeJson(dir, '2029-03-03.json', [
+        paper('2901.10003', [named('Grace Hopper', 'gracehopper')], (item) => {
+          item.organization = { name: 'Other-Lab', fullname: 'Other Laboratory', avatar: 'https://cdn.example.org/other.png' };
+        }),
+        { ...paper('2901.10004', []), paper: { id: '2901.10004' } }, // invalid: skipped
+      ]),
+      // A real paper listed on two days, the later day first.
+      ...dailySeedFiles().filter((file) => /2026-04-1[06]/u.test(file)).reverse(),
+    ];
+    const sqlite = openCatalogue(':memory:');
+    const expected = importFiles(sqlite, files, { skipInvalid: true });
+    const [onPostgres, copiedBack] = await Promise.all([server.createDatabase('rules'), server.createDatabase('rules_sqlite')]).then((urls) =>
+      Promise.all(urls.map((url) => openPostgres(url, { watch: false }))),
+    );
+    try {
+      expect(await importFilesIntoPostgres(onPostgres!, files, { skipInvalid: true })).toEqual(expected);
+      expect(expected).toMatchObject({ imported: files.length, itemsSkipped: 1 });
+      await copyCatalogue(sqlite.db, copiedBack!.db);
+      for (const table of IMPORTED) expect(await fingerprint(onPostgres!, table), table[0]).toEqual(await fingerprint(copiedBack!, table));
+    } finally {
+      sqlite.close();
+      await Promise.all([onPostgres!.close(), copiedBack!.close()]);
+    }
   });
 
   it('imports nothing twice, and a dry run and a rejected file write nothing', async () => {
