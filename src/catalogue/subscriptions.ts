@@ -32,7 +32,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 /** 256 random bits, URL-safe. */
 export const newToken = (): string => randomBytes(32).toString('base64url');
 
-export const sortedIds = (ids: number[] | undefined): number[] => [...new Set(ids ?? [])].sort((a, b) => a - b);
+const sortedIds = (ids: number[] | undefined): number[] => [...new Set(ids ?? [])].sort((a, b) => a - b);
 
 /** What identifies a subscription beside its address. Without a taste it is what it was before tastes existed, so older rows still match. */
 export function settingsKey(s: SubscriptionSettings): string {
@@ -52,24 +52,26 @@ export function findLiveSubscription(db: Db, email: string, settings: Subscripti
   );
 }
 
+/** The row of a new, pending subscription (either engine's). */
+export const newSubscription = (email: string, settings: SubscriptionSettings, now: Date) => ({
+  email,
+  period: settings.period,
+  organizations: JSON.stringify([...new Set(settings.organizations)].sort()),
+  query: settings.query,
+  settings: settingsKey(settings),
+  status: 'pending' as const,
+  createdAt: now.toISOString(),
+});
+
+/** The rows of a subscription's liked and disliked papers. */
+export const opinionsOf = (subscriptionId: number, settings: SubscriptionSettings) => [
+  ...sortedIds(settings.liked).map((paperId) => ({ subscriptionId, paperId, opinion: 'liked' as const })),
+  ...sortedIds(settings.disliked).map((paperId) => ({ subscriptionId, paperId, opinion: 'disliked' as const })),
+];
+
 export function createSubscription(db: Db, email: string, settings: SubscriptionSettings, now: Date): Subscription {
-  const subscription = db
-    .insert(subscriptions)
-    .values({
-      email,
-      period: settings.period,
-      organizations: JSON.stringify([...new Set(settings.organizations)].sort()),
-      query: settings.query,
-      settings: settingsKey(settings),
-      status: 'pending',
-      createdAt: now.toISOString(),
-    })
-    .returning()
-    .get();
-  const opinions = [
-    ...sortedIds(settings.liked).map((paperId) => ({ subscriptionId: subscription.id, paperId, opinion: 'liked' as const })),
-    ...sortedIds(settings.disliked).map((paperId) => ({ subscriptionId: subscription.id, paperId, opinion: 'disliked' as const })),
-  ];
+  const subscription = db.insert(subscriptions).values(newSubscription(email, settings, now)).returning().get();
+  const opinions = opinionsOf(subscription.id, settings);
   if (opinions.length > 0) db.insert(subscriptionPapers).values(opinions).run();
   return subscription;
 }

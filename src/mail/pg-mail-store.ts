@@ -9,7 +9,7 @@ import { and, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import { isAlive } from '../catalogue/lease.ts';
 import { hashKey } from '../catalogue/mail-quota.ts';
 import type { NewMail, QueuedMail } from '../catalogue/outbox.ts';
-import { CONFIRMATION_TTL_MS, hashToken, newToken, settingsKey, sortedIds, type Subscription } from '../catalogue/subscriptions.ts';
+import { CONFIRMATION_TTL_MS, hashToken, newSubscription, newToken, opinionsOf, settingsKey, type Subscription } from '../catalogue/subscriptions.ts';
 import { mailQuota, outbox, papers, subscriptionPapers, subscriptions, subscriptionTokens } from '../db/pg-schema.ts';
 import { LOCKS, type PostgresDatabase } from '../db/postgres.ts';
 import { confirmationOf, type MailStore } from './mail-store.ts';
@@ -98,23 +98,8 @@ export function postgresMailStore(database: PostgresDatabase): MailStore {
         await chargeQuota(tx, 'address', email, now, windows.today);
         if (requester !== null) await chargeQuota(tx, 'ip', requester, now, windows.today);
         if (!subscription) {
-          [subscription] = await tx
-            .insert(subscriptions)
-            .values({
-              email,
-              period: settings.period,
-              organizations: JSON.stringify([...new Set(settings.organizations)].sort()),
-              query: settings.query,
-              settings: key,
-              status: 'pending',
-              createdAt: now.toISOString(),
-            })
-            .returning();
-          const id = subscription!.id;
-          const opinions = [
-            ...sortedIds(settings.liked).map((paperId) => ({ subscriptionId: id, paperId, opinion: 'liked' as const })),
-            ...sortedIds(settings.disliked).map((paperId) => ({ subscriptionId: id, paperId, opinion: 'disliked' as const })),
-          ];
+          [subscription] = await tx.insert(subscriptions).values(newSubscription(email, settings, now)).returning();
+          const opinions = opinionsOf(subscription!.id, settings);
           if (opinions.length > 0) await tx.insert(subscriptionPapers).values(opinions);
         }
         const token = await issueToken(tx, subscription!.id, 'confirm', now);
