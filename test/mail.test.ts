@@ -453,9 +453,9 @@ describe('digest send', () => {
   }, 60_000);
 
   it('retries a failed delivery with backoff', async () => {
+    await server.close(); // its outbox worker would send the mail first
     await subscribeDirect({ publicUrl: 'http://x', nudge: () => {} }, { email: 'late@example.org', period: 'DAY' });
     const transport = createMailTransport(config().mail);
-    await server.close();
     await smtp.stop();
     const t0 = Date.now();
     const deliver = (at: number) => catalogue.open((store) => deliverDueMail(store, transport, () => new Date(at)));
