@@ -64,7 +64,11 @@ function onPostgres(database: Database, options?: AppOptions): Engine {
   const close = () => (closed ??= served.then(() => postgres!.close()));
   afterAll(async () => void (postgres && (await close())));
   const app = { fetch: async (...args: Parameters<App['fetch']>) => (await ready).fetch(...args) } as unknown as App;
-  return { app, statements, served: () => served, close };
+  const appWith = (other?: AppOptions) => {
+    const later = served.then((s) => createApp(s, other));
+    return { fetch: async (...args: Parameters<App['fetch']>) => (await later).fetch(...args) } as unknown as App;
+  };
+  return { app, statements, served: () => served, close, appWith };
 }
 
 /** The app over one engine, what it serves, and how to take the engine away from under it. */
@@ -75,21 +79,30 @@ interface Engine {
   served(): Promise<Served>;
   /** Closes the engine's connection: every request after it meets a closed database. */
   close(): Promise<void>;
+  /** Another app over the same engine and catalogue (its own caches and limits), made with `options`. */
+  appWith(options?: AppOptions): App;
 }
 
 function onSqlite(database: Database, options?: AppOptions): Engine {
   const served: Served = { catalogue: sqliteCatalogue(database), mailStore: sqliteMailStore(database.db), database };
-  return { app: createApp(database, options), statements: database.statements, served: async () => served, close: async () => database.close() };
+  return {
+    app: createApp(database, options),
+    statements: database.statements,
+    served: async () => served,
+    close: async () => database.close(),
+    appWith: (other) => createApp(database, other),
+  };
 }
 
 /** The whole server, in-process: POST /graphql through yoga.fetch; on the engine of the run (ENGINE). */
 export function client(database: Database = seededCatalogue(), options?: AppOptions) {
-  const { app, statements, served, close } = ENGINE === 'postgres' ? onPostgres(database, options) : onSqlite(database, options);
+  const { app, statements, served, close, appWith } = ENGINE === 'postgres' ? onPostgres(database, options) : onSqlite(database, options);
   return {
     app,
     database,
     served,
     close,
+    appWith,
     async query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
       const response = await app.fetch('http://test/graphql', {
         method: 'POST',
