@@ -47,7 +47,9 @@ function serializeErrors(value: unknown, depth = 0, seen = new Set<unknown>()): 
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || seen.has(value)) return value;
   if (value instanceof Error) {
     seen.add(value);
-    const own = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, serializeErrors(v, depth + 1, seen)]));
+    // The cause is serialized below, once: an error that sets it as a field of its own (drizzle's query errors
+    // do) would otherwise have it marked seen here and logged as the bare error, which JSON gives as {}.
+    const own = Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (k === 'cause' ? [] : [[k, serializeErrors(v, depth + 1, seen)]])));
     return {
       ...own,
       type: value.name,

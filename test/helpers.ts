@@ -6,7 +6,9 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { copyCatalogue } from '../src/db/copy.ts';
 import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
-import { createApp, postgresServed, type App, type AppOptions } from '../src/yoga.ts';
+import { sqliteCatalogue } from '../src/catalogue/catalogue.ts';
+import { sqliteMailStore } from '../src/mail/mail-store.ts';
+import { createApp, postgresServed, type App, type AppOptions, type Served } from '../src/yoga.ts';
 
 
 /** A folder of this test run, removed when the run ends. */
@@ -38,10 +40,10 @@ export const ENGINE: 'sqlite' | 'postgres' = process.env.TEST_ENGINE === 'postgr
  * run's server (test/postgres-setup.ts), made when first asked; closed after
  * the file's tests. Its statements are PostgreSQL's.
  */
-function onPostgres(database: Database, options?: AppOptions): { app: App; statements: Database['statements'] } {
+function onPostgres(database: Database, options?: AppOptions): Engine {
   let postgres: PostgresDatabase | undefined;
   const statements: Database['statements'] = { count: 0 };
-  const ready = (async () => {
+  const served = (async () => {
     const base = new URL(inject('postgresUrl'));
     const name = `api_${randomUUID().replaceAll('-', '')}`;
     const admin = new pg.Client({ connectionString: base.href });
@@ -53,21 +55,54 @@ function onPostgres(database: Database, options?: AppOptions): { app: App; state
       statements.count++;
       statements.onQuery?.(sql);
     };
-    return createApp(postgresServed(postgres), options);
+    return postgresServed(postgres);
   })();
+  const ready = served.then((s) => createApp(s, options));
   // Made before the file's tests, so that the first does not pay for the copy (a client made inside a test pays it there).
   beforeAll(async () => void (await ready), 180_000);
-  afterAll(async () => postgres?.close());
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= served.then(() => postgres!.close()));
+  afterAll(async () => void (postgres && (await close())));
   const app = { fetch: async (...args: Parameters<App['fetch']>) => (await ready).fetch(...args) } as unknown as App;
-  return { app, statements };
+  const appWith = (other?: AppOptions) => {
+    const later = served.then((s) => createApp(s, other));
+    return { fetch: async (...args: Parameters<App['fetch']>) => (await later).fetch(...args) } as unknown as App;
+  };
+  return { app, statements, served: () => served, close, appWith };
+}
+
+/** The app over one engine, what it serves, and how to take the engine away from under it. */
+interface Engine {
+  app: App;
+  statements: Database['statements'];
+  /** The catalogue and mail store the app reads (on PostgreSQL, once the copy is made). */
+  served(): Promise<Served>;
+  /** Closes the engine's connection: every request after it meets a closed database. */
+  close(): Promise<void>;
+  /** Another app over the same engine and catalogue (its own caches and limits), made with `options`. */
+  appWith(options?: AppOptions): App;
+}
+
+function onSqlite(database: Database, options?: AppOptions): Engine {
+  const served: Served = { catalogue: sqliteCatalogue(database), mailStore: sqliteMailStore(database.db), database };
+  return {
+    app: createApp(database, options),
+    statements: database.statements,
+    served: async () => served,
+    close: async () => database.close(),
+    appWith: (other) => createApp(database, other),
+  };
 }
 
 /** The whole server, in-process: POST /graphql through yoga.fetch; on the engine of the run (ENGINE). */
 export function client(database: Database = seededCatalogue(), options?: AppOptions) {
-  const { app, statements } = ENGINE === 'postgres' ? onPostgres(database, options) : { app: createApp(database, options), statements: database.statements };
+  const { app, statements, served, close, appWith } = ENGINE === 'postgres' ? onPostgres(database, options) : onSqlite(database, options);
   return {
     app,
     database,
+    served,
+    close,
+    appWith,
     async query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
       const response = await app.fetch('http://test/graphql', {
         method: 'POST',

@@ -108,6 +108,12 @@ describe('request log', () => {
     });
   });
 
+  it('serializes a cause set as a field of the error, as drizzle sets a failed query\'s', () => {
+    const failed = Object.assign(new Error('Failed query: SELECT 1'), { query: 'SELECT 1', cause: new Error('Cannot use a pool after calling end on the pool') });
+    log.error('failed', { error: failed });
+    expect(logged.at(-1)).toMatchObject({ error: { message: 'Failed query: SELECT 1', query: 'SELECT 1', cause: { type: 'Error', message: 'Cannot use a pool after calling end on the pool' } } });
+  });
+
   it('follows the app level: an app configured silent logs no request lines', async () => {
     const quiet = createApp(seededCatalogue(), { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }) });
     await quiet.fetch('http://test/health');

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../src/ingest/importer.ts';
-import { client, scratchFolder } from './helpers.ts';
+import { client, ENGINE, scratchFolder } from './helpers.ts';
 import { dailySeedFiles, writeJson } from './ingest-helpers.ts';
 import { paperTexts, quotedTerms, wordsOf, type Text } from './texts.ts';
 
@@ -21,7 +21,8 @@ const RELATED = `query ($arxivId: String!, $first: Int) { paper(arxivId: $arxivI
 type Edge = { score: number; because: { terms: string[]; authors: string[]; organization: string | null }; node: { arxivId: string; title: string } };
 
 describe('related papers and recommendations', () => {
-  let api: Api;
+  // Made with the file, so that on PostgreSQL its copy is made before the tests and closed after them.
+  const api = client();
   let all: Map<string, Text>;
   /** Distinctive title words: in the titles of 15 papers at least, in the texts of 3% of the catalogue at most; with the papers whose title has each. */
   let topics: { word: string; papers: string[] }[];
@@ -30,7 +31,6 @@ describe('related papers and recommendations', () => {
     (await api.data<{ paper: { related: { edges: Edge[] } } }>(RELATED, { arxivId, first })).paper.related.edges;
 
   beforeAll(() => {
-    api = client();
     all = texts(api);
     const byWord = new Map<string, string[]>();
     for (const t of all.values()) for (const w of t.titleWords) if (w.length > 5 && !/\d/u.test(w)) byWord.set(w, [...(byWord.get(w) ?? []), t.arxivId]);
@@ -168,7 +168,8 @@ describe('related papers and recommendations', () => {
     expect(rankOf(after)).toBeGreaterThan(rankOf(before));
   });
 
-  it('relates a new paper the moment its import commits, both ways', async () => {
+  // Imports write to SQLite only (README: "Still SQLite only"); the catalogue PostgreSQL serves is copied before the tests.
+  it.skipIf(ENGINE === 'postgres')('relates a new paper the moment its import commits, both ways', async () => {
     const source = all.get(topics[3]!.papers[0]!)!;
     const [template] = JSON.parse(gunzipSync(readFileSync(dailySeedFiles()[0]!)).toString('utf8')) as { paper: Record<string, unknown> }[];
     const abstract = api.database.sqlite.prepare('SELECT abstract FROM papers WHERE arxiv_id = ?').pluck().get(source.arxivId) as string;

@@ -6,7 +6,7 @@ import { rebuildSearchIndex } from '../src/catalogue/search.ts';
 import { importFiles } from '../src/ingest/importer.ts';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { client, scratchFolder, seededCatalogue } from './helpers.ts';
+import { client, ENGINE, scratchFolder, seededCatalogue } from './helpers.ts';
 import { oraclePapers, type OraclePaper } from './oracle.ts';
 
 const api = client();
@@ -53,7 +53,8 @@ describe('searchPapers', () => {
       const p = oraclePapers().get(hit.node.arxivId)!;
       expect(text(p), p.arxivId).toMatch(/world[^\p{L}\p{N}]+model/iu);
     }
-    expect(phrase.edges[0]!.titleHighlight).toMatch(/<mark>World Models?<\/mark>/iu);
+    // FTS5 marks the phrase; PostgreSQL's ts_headline its words one by one (README).
+    expect(phrase.edges[0]!.titleHighlight).toMatch(ENGINE === 'postgres' ? /<mark>World<\/mark> <mark>Models?<\/mark>/iu : /<mark>World Models?<\/mark>/iu);
   });
 
   it('excludes -words, ORs alternatives, matches prefix*', async () => {
@@ -133,7 +134,11 @@ describe('searchPapers', () => {
   it('escapes HTML in highlights and snippets, marking only the matches', async () => {
     const { edges } = await search('"Understanding & Reasoning"');
     const hit = edges.find((e) => e.node.arxivId === '2510.11606')!;
-    expect(hit.titleHighlight).toBe('ExpVid: A Benchmark for Experiment Video <mark>Understanding &amp; Reasoning</mark>');
+    expect(hit.titleHighlight).toBe(
+      ENGINE === 'postgres'
+        ? 'ExpVid: A Benchmark for Experiment Video <mark>Understanding</mark> &amp; <mark>Reasoning</mark>'
+        : 'ExpVid: A Benchmark for Experiment Video <mark>Understanding &amp; Reasoning</mark>',
+    );
     const words = (await search('experiment understanding')).edges.find((e) => e.node.arxivId === '2510.11606')!;
     expect(words.titleHighlight).toBe('ExpVid: A Benchmark for <mark>Experiment</mark> Video <mark>Understanding</mark> &amp; Reasoning');
     expect(hit.abstractSnippet.replace(/<\/?mark>/gu, '')).not.toMatch(/[<>]/u);
@@ -148,28 +153,47 @@ describe('searchPapers', () => {
 });
 
 describe('search index', () => {
-  it('finds a paper the moment its import commits, HTML-escaped, and forgets it when it is gone', async () => {
-    const database = seededCatalogue();
-    const own = client(database);
+  /** A paper with HTML in its title and abstract, in a file to import. */
+  const htmlPaper = (): string => {
     const file = path.join(scratchFolder(), '2026-07-01.json');
     writeFileSync(file, JSON.stringify([{ paper: {
       id: '2607.00001', title: '<script>alert("x")</script> Zyxwvut & Friends', summary: 'A paper about zyxwvut <b>tags</b>.',
       publishedAt: '2026-07-01T00:00:00Z', upvotes: 1, authors: [{ name: 'Quentin Zyxwvut' }],
     } }]));
-    importFiles(database, [file]);
-    const { searchPapers } = await own.data('{ searchPapers(query: "zyxwvut") { totalCount edges { titleHighlight abstractSnippet node { arxivId } } } }');
-    expect(searchPapers.edges).toEqual([{
-      titleHighlight: '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>Zyxwvut</mark> &amp; Friends',
-      abstractSnippet: 'A paper about <mark>zyxwvut</mark> &lt;b&gt;tags&lt;/b&gt;.',
-      node: { arxivId: '2607.00001' },
-    }]);
+    return file;
+  };
+  const found = [{
+    titleHighlight: '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>Zyxwvut</mark> &amp; Friends',
+    abstractSnippet: 'A paper about <mark>zyxwvut</mark> &lt;b&gt;tags&lt;/b&gt;.',
+    node: { arxivId: '2607.00001' },
+  }];
+  const zyxwvut = '{ searchPapers(query: "zyxwvut") { totalCount edges { titleHighlight abstractSnippet node { arxivId } } } }';
+
+  // Imported before the client is made: on PostgreSQL, into the catalogue it copies.
+  const imported = seededCatalogue();
+  importFiles(imported, [htmlPaper()]);
+  const withHtml = client(imported);
+
+  it('highlights a paper with HTML in its title and abstract, escaped, and finds it by its author', async () => {
+    expect((await withHtml.data(zyxwvut)).searchPapers.edges).toEqual(found);
+    expect((await withHtml.data('{ searchPapers(query: "author:zyxwvut") { totalCount } }')).searchPapers.totalCount).toBe(1);
+  });
+
+  // Imports write to SQLite only (README: "Still SQLite only").
+  it.skipIf(ENGINE === 'postgres')('finds a paper the moment its import commits, HTML-escaped, and forgets it when it is gone', async () => {
+    const database = seededCatalogue();
+    const own = client(database);
+    importFiles(database, [htmlPaper()]);
+    const { searchPapers } = await own.data(zyxwvut);
+    expect(searchPapers.edges).toEqual(found);
     expect((await own.data('{ searchPapers(query: "author:zyxwvut") { totalCount } }')).searchPapers.totalCount).toBe(1);
     database.sqlite.prepare("DELETE FROM paper_authors WHERE paper_id = (SELECT id FROM papers WHERE arxiv_id = '2607.00001')").run();
     database.sqlite.prepare("DELETE FROM papers WHERE arxiv_id = '2607.00001'").run();
     expect((await own.data('{ searchPapers(query: "zyxwvut") { totalCount } }')).searchPapers.totalCount).toBe(0);
   });
 
-  it('rebuilds from scratch to the same answers', async () => {
+  // About SQLite's FTS5 tables and their rebuild (npm run reindex); PostgreSQL's search vector is written with its paper.
+  it.skipIf(ENGINE === 'postgres')('rebuilds from scratch to the same answers', async () => {
     const database = seededCatalogue();
     const own = client(database);
     const before = await own.data('{ searchPapers(query: "world model", first: 50) { totalCount nodes { arxivId } } authors(query: "lecun") { nodes { name } } }');
@@ -200,7 +224,9 @@ describe('search input', () => {
     'col:value', '{title}: x', 'x^2 + y^2', '(((', '"" diffusion', 'diffusion NOT video', 'c++', 'c#',
   ])('reads %j as plain words', async (query) => {
     const result = await api.query('query($q: String!) { searchPapers(query: $q) { totalCount } }', { q: query });
-    for (const error of result.errors ?? []) expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    // Searched, or refused as a query with no word to find: never an internal error.
+    if (result.errors) for (const error of result.errors) expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    else expect(result.data?.searchPapers.totalCount).toBeGreaterThanOrEqual(0);
   });
 
   it('never answers an arbitrary string with an internal error', async () => {

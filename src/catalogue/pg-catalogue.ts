@@ -333,8 +333,8 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
       // The page is chosen first; only its papers are highlighted (ts_headline reads the whole text).
       const found = await rows(sql`
         SELECT t.*, ts_rank_cd(p.search, q.q) AS h_score,
-          ts_headline('catalogue', p.title, q.q, ${`HighlightAll=true, StartSel=${OPEN}, StopSel=${CLOSE}`}) AS h_title,
-          ts_headline('catalogue', p.abstract, q.q, ${`MaxWords=40, MinWords=20, ShortWord=0, StartSel=${OPEN}, StopSel=${CLOSE}`}) AS h_snippet,
+          ${headline(sql`p.title`, 'HighlightAll=true')} AS h_title,
+          ${headline(sql`p.abstract`, 'MaxWords=40, MinWords=20, ShortWord=0')} AS h_snippet,
           p.abstract AS h_abstract${organization ? sql`, ${ORGANIZATION}` : sql``}
         FROM (
           SELECT * FROM (SELECT ${columnsOf(columns)}, ${key} AS sort_key, ${tie} AS tie_key FROM papers p, ${query(expression)} ${where(sql`p.search @@ q.q`, conditions(filter))}) t
@@ -352,8 +352,8 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
           row: {
             paper: paperOf<C>(row),
             score: row.h_score as number,
-            titleHighlight: markup(row.h_title as string),
-            abstractSnippet: markup(snippet(row.h_snippet as string, row.h_abstract as string)),
+            titleHighlight: markup(unmasked(row.h_title as string)),
+            abstractSnippet: markup(snippet(unmasked(row.h_snippet as string), row.h_abstract as string)),
             organization: organizations?.[i],
           },
         })),
@@ -371,6 +371,20 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
   };
   return catalogue;
 }
+
+/**
+ * What stands for "<" in the texts given to ts_headline: its parser reads
+ * "<b>" or "<think>" as an HTML tag, which a snippet drops (an abstract's
+ * "<b>tags</b>" came back " tags ") and a highlight never marks a word of.
+ * A character of Unicode's private use, as OPEN and CLOSE are.
+ */
+const LESS_THAN = '\u{F0003}';
+
+/** A text highlighted where `q.q` matches it, with `options`, its "<" kept as it is. */
+const headline = (text: SQL, options: string): SQL =>
+  sql`ts_headline('catalogue', replace(${text}, '<', ${LESS_THAN}), q.q, ${`${options}, StartSel=${OPEN}, StopSel=${CLOSE}`})`;
+
+const unmasked = (highlighted: string): string => highlighted.replaceAll(LESS_THAN, '<');
 
 /** An excerpt as SQLite's snippet() gives it: "…" where it cuts the abstract short. */
 function snippet(marked: string, abstract: string): string {
