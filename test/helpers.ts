@@ -6,9 +6,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { copyCatalogue } from '../src/db/copy.ts';
 import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
-import { sqliteCatalogue } from '../src/catalogue/catalogue.ts';
-import { sqliteMailStore } from '../src/mail/mail-store.ts';
-import { createApp, postgresServed, type App, type AppOptions, type Served } from '../src/yoga.ts';
+import { createApp, postgresServed, sqliteServed, type App, type AppOptions, type Served } from '../src/yoga.ts';
 
 
 /** A folder of this test run, removed when the run ends. */
@@ -84,7 +82,7 @@ interface Engine {
 }
 
 function onSqlite(database: Database, options?: AppOptions): Engine {
-  const served: Served = { catalogue: sqliteCatalogue(database), mailStore: sqliteMailStore(database.db), database };
+  const served = sqliteServed(database);
   return {
     app: createApp(database, options),
     statements: database.statements,
