@@ -141,7 +141,7 @@ describe('GET /api/daily_papers', () => {
     expect(other.status).toBe(200);
   });
 
-  const limited = client(seededCatalogue(), { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '3', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }) });
+  const limited = client(undefined, { config: loadConfig({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '3', LOG_LEVEL: 'silent', EXECUTION_THREADS: '0' }) });
   it('is rate-limited: a point a request, 429 once the burst is spent', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await get(i % 2 ? '/api/papers/2310.05869' : '/api/daily_papers', {}, limited.app)).status);

@@ -305,8 +305,7 @@ describe('Atom feeds that follow liked papers', () => {
   });
 });
 
-// Digest subscriptions, and so their links, are kept on SQLite only, so far.
-describe.skipIf(ENGINE === 'postgres')('digest links', () => {
+describe('digest links', () => {
   it('shows a page for unknown or missing tokens, and refuses methods other than GET and POST', async () => {
     const unknown = await get('/digest/confirm?token=abc');
     expect(unknown.status).toBe(410);

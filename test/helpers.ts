@@ -6,6 +6,8 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { copyCatalogue } from '../src/db/copy.ts';
 import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 import { openCatalogue, type Database } from '../src/catalogue/index.ts';
+import { importFilesIntoPostgres } from '../src/catalogue/pg-store.ts';
+import { importFiles, type ImportSummary } from '../src/ingest/importer.ts';
 import { createApp, postgresServed, sqliteServed, type App, type AppOptions, type Served } from '../src/yoga.ts';
 
 
@@ -33,22 +35,57 @@ export interface GraphQLResponse<T = Record<string, any>> {
  */
 export const ENGINE: 'sqlite' | 'postgres' = process.env.TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: inject('postgresUrl') });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const postgresUrlOf = (name: string) => Object.assign(new URL(inject('postgresUrl')), { pathname: `/${name}` }).href;
+
+/** A new empty database on the run's PostgreSQL server (test/postgres-setup.ts); its URL. */
+export async function emptyPostgresDatabase(prefix = 'api'): Promise<string> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  return postgresUrlOf(name);
+}
+
+/** A new database holding the seeded catalogue, made from the run's template; its URL. */
+export async function seededPostgresDatabase(prefix = 'api'): Promise<string> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`;
+  // Made while another file's copy of the template is still closing, CREATE DATABASE waits a moment and tries again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${inject('postgresSeeded')}`));
+      return postgresUrlOf(name);
+    } catch (error) {
+      if (attempt === 50 || !/being accessed by other users/u.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Drops a database made by the two above, whoever is still connected to it. */
+export async function dropPostgresDatabase(url: string): Promise<void> {
+  await admin((client) => client.query(`DROP DATABASE ${new URL(url).pathname.slice(1)} WITH (FORCE)`));
+}
+
 /**
- * The app over `database` copied into a PostgreSQL database of its own on the
- * run's server (test/postgres-setup.ts), made when first asked; closed after
- * the file's tests. Its statements are PostgreSQL's.
+ * The app over `database` in a PostgreSQL database of its own on the run's
+ * server (test/postgres-setup.ts): made from the run's template when it is
+ * the seeded catalogue as it is, else copied into it; closed after the
+ * file's tests. Its statements are PostgreSQL's.
  */
-function onPostgres(database: Database, options?: AppOptions): Engine {
+function onPostgres(database: Database, options: AppOptions | undefined, seeded: boolean): Engine {
   let postgres: PostgresDatabase | undefined;
   const statements: Database['statements'] = { count: 0 };
   const served = (async () => {
-    const base = new URL(inject('postgresUrl'));
-    const name = `api_${randomUUID().replaceAll('-', '')}`;
-    const admin = new pg.Client({ connectionString: base.href });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
-    postgres = await openPostgres(Object.assign(new URL(base.href), { pathname: `/${name}` }).href);
-    await copyCatalogue(database.db, postgres.db);
+    postgres = await openPostgres(seeded ? await seededPostgresDatabase() : await emptyPostgresDatabase());
+    if (!seeded) await copyCatalogue(database.db, postgres.db);
     postgres.statements.onQuery = (sql) => {
       statements.count++;
       statements.onQuery?.(sql);
@@ -66,7 +103,8 @@ function onPostgres(database: Database, options?: AppOptions): Engine {
     const later = served.then((s) => createApp(s, other));
     return { fetch: async (...args: Parameters<App['fetch']>) => (await later).fetch(...args) } as unknown as App;
   };
-  return { app, statements, served: () => served, close, appWith };
+  const imported = (files: string[]) => served.then(() => importFilesIntoPostgres(postgres!, files));
+  return { app, statements, served: () => served, close, appWith, importFiles: imported };
 }
 
 /** The app over one engine, what it serves, and how to take the engine away from under it. */
@@ -79,6 +117,8 @@ interface Engine {
   close(): Promise<void>;
   /** Another app over the same engine and catalogue (its own caches and limits), made with `options`. */
   appWith(options?: AppOptions): App;
+  /** Imports files into the engine's catalogue, as `npm run ingest` does. */
+  importFiles(files: string[]): Promise<ImportSummary>;
 }
 
 function onSqlite(database: Database, options?: AppOptions): Engine {
@@ -89,18 +129,25 @@ function onSqlite(database: Database, options?: AppOptions): Engine {
     served: async () => served,
     close: async () => database.close(),
     appWith: (other) => createApp(database, other),
+    importFiles: async (files) => importFiles(database, files),
   };
 }
 
-/** The whole server, in-process: POST /graphql through yoga.fetch; on the engine of the run (ENGINE). */
-export function client(database: Database = seededCatalogue(), options?: AppOptions) {
-  const { app, statements, served, close, appWith } = ENGINE === 'postgres' ? onPostgres(database, options) : onSqlite(database, options);
+/**
+ * The whole server, in-process: POST /graphql through yoga.fetch; on the
+ * engine of the run (ENGINE), over `database` (by default a copy of the
+ * seeded catalogue, which PostgreSQL makes from its template at once).
+ */
+export function client(given?: Database, options?: AppOptions) {
+  const database = given ?? seededCatalogue();
+  const { app, statements, served, close, appWith, importFiles } = ENGINE === 'postgres' ? onPostgres(database, options, given === undefined) : onSqlite(database, options);
   return {
     app,
     database,
     served,
     close,
     appWith,
+    importFiles,
     async query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
       const response = await app.fetch('http://test/graphql', {
         method: 'POST',

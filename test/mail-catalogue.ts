@@ -1,18 +1,14 @@
 // A seeded catalogue of its own for each mail test, on the engine of the run
 // (helpers.ts ENGINE): a copy of the seeded SQLite file, or on PostgreSQL a
-// database made from a template that holds the seeded catalogue, copied
-// into it once per file.
-import { randomUUID } from 'node:crypto';
+// database made from the run's template of the seeded catalogue.
 import pg from 'pg';
-import { inject } from 'vitest';
 import { sqliteReads, type CatalogueReads } from '../src/catalogue/catalogue.ts';
 import { openCatalogue } from '../src/catalogue/index.ts';
 import { postgresCatalogue } from '../src/catalogue/pg-catalogue.ts';
-import { copyCatalogue } from '../src/db/copy.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { sqliteMailStore, type MailStore } from '../src/mail/mail-store.ts';
 import { postgresMailStore } from '../src/mail/pg-mail-store.ts';
-import { ENGINE, seededCatalogue } from './helpers.ts';
+import { dropPostgresDatabase, ENGINE, seededCatalogue, seededPostgresDatabase } from './helpers.ts';
 
 export interface MailCatalogue {
   /** Where the server and the commands find it: DATABASE_PATH, or DATABASE_URL. */
@@ -23,51 +19,6 @@ export interface MailCatalogue {
   open<T>(use: (store: MailStore, catalogue: CatalogueReads) => Promise<T>): Promise<T>;
   /** Removes it (a PostgreSQL database is dropped). */
   drop(): Promise<void>;
-}
-
-const urlOf = (name: string) => Object.assign(new URL(inject('postgresUrl')), { pathname: `/${name}` }).href;
-
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject('postgresUrl') });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-let template: Promise<string> | undefined;
-
-/** The seeded catalogue on PostgreSQL, made once per file, that each test's database is created from. */
-function seededTemplate(): Promise<string> {
-  template ??= (async () => {
-    const name = `mail_template_${randomUUID().replaceAll('-', '')}`;
-    await admin((client) => client.query(`CREATE DATABASE ${name}`));
-    const postgres = await openPostgres(urlOf(name), { watch: false });
-    const seeded = seededCatalogue();
-    try {
-      await copyCatalogue(seeded.db, postgres.db);
-    } finally {
-      seeded.close();
-      await postgres.close();
-    }
-    return name;
-  })();
-  return template;
-}
-
-/** A database of its own, from the template: retried while the template's last connections are still closing. */
-async function fromTemplate(name: string, source: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${source}`));
-      return;
-    } catch (error) {
-      if (attempt === 20 || !/being accessed by other users/u.test((error as Error).message)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 export async function mailCatalogue(): Promise<MailCatalogue> {
@@ -97,9 +48,7 @@ export async function mailCatalogue(): Promise<MailCatalogue> {
       drop: async () => {},
     };
   }
-  const name = `mail_${randomUUID().replaceAll('-', '')}`;
-  await fromTemplate(name, await seededTemplate());
-  const url = urlOf(name);
+  const url = await seededPostgresDatabase('mail');
   return {
     env: { DATABASE_URL: url },
     async rows(statement, ...params) {
@@ -120,7 +69,7 @@ export async function mailCatalogue(): Promise<MailCatalogue> {
         await postgres.close();
       }
     },
-    drop: () => admin((client) => client.query(`DROP DATABASE ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () => dropPostgresDatabase(url),
   };
 }
 

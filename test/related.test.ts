@@ -5,8 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { importFiles } from '../src/ingest/importer.ts';
-import { client, ENGINE, scratchFolder } from './helpers.ts';
+import { client, scratchFolder } from './helpers.ts';
 import { dailySeedFiles, writeJson } from './ingest-helpers.ts';
 import { paperTexts, quotedTerms, wordsOf, type Text } from './texts.ts';
 
@@ -168,8 +167,7 @@ describe('related papers and recommendations', () => {
     expect(rankOf(after)).toBeGreaterThan(rankOf(before));
   });
 
-  // Imports write to SQLite only (README: "Still SQLite only"); the catalogue PostgreSQL serves is copied before the tests.
-  it.skipIf(ENGINE === 'postgres')('relates a new paper the moment its import commits, both ways', async () => {
+  it('relates a new paper the moment its import commits, both ways', async () => {
     const source = all.get(topics[3]!.papers[0]!)!;
     const [template] = JSON.parse(gunzipSync(readFileSync(dailySeedFiles()[0]!)).toString('utf8')) as { paper: Record<string, unknown> }[];
     const abstract = api.database.sqlite.prepare('SELECT abstract FROM papers WHERE arxiv_id = ?').pluck().get(source.arxivId) as string;
@@ -178,7 +176,7 @@ describe('related papers and recommendations', () => {
     delete item.paper.organization;
     delete (item as Record<string, unknown>).organization;
     const file = writeJson(scratchFolder(), 'new.json', [item]);
-    expect(importFiles(api.database, [file]).papersAdded).toBe(1);
+    expect((await api.importFiles([file])).papersAdded).toBe(1);
     expect((await related('2611.99999', 3)).map((e) => e.node.arxivId)).toContain(source.arxivId);
     expect((await related(source.arxivId, 3)).map((e) => e.node.arxivId)).toContain('2611.99999');
   });
