@@ -58,7 +58,10 @@ describe('searchPapers', () => {
   });
 
   it('excludes -words, ORs alternatives, matches prefix*', async () => {
-    const [diffusion, without, both] = await Promise.all([search('diffusion'), search('diffusion -video', ', first: 100'), search('diffusion video')]);
+    // One after another: three at once on PostgreSQL once gave an exclusion 4 papers too many (note of 2026-12-03, not yet reproduced).
+    const diffusion = await search('diffusion');
+    const without = await search('diffusion -video', ', first: 100');
+    const both = await search('diffusion video');
     expect(without.totalCount).toBe(diffusion.totalCount - both.totalCount);
     for (const hit of without.edges) expect(text(oraclePapers().get(hit.node.arxivId)!)).not.toMatch(/video/iu);
 
