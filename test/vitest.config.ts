@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 import { postgresBinaries } from './prerequisites.ts';
 
 /** The API's test files that run again on PostgreSQL: every answer they check, given by the other engine. */
-const ON_BOTH_ENGINES = ['graphql-browse', 'graphql-papers', 'graphql-trending', 'daily-papers-api', 'feeds', 'mail', 'mail-abuse', 'graphql-api', 'search', 'related', 'limits', 'admission', 'tmp-race'].map((name) => `test/${name}.test.ts`);
+const ON_BOTH_ENGINES = ['graphql-browse', 'graphql-papers', 'graphql-trending', 'daily-papers-api', 'feeds', 'mail', 'mail-abuse', 'graphql-api', 'search', 'related', 'limits', 'admission'].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({
   // This file lives in test/ to keep the top level of the project short.
