@@ -48,7 +48,7 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 const postgresUrlOf = (name: string) => Object.assign(new URL(inject('postgresUrl')), { pathname: `/${name}` }).href;
 
 /** A new empty database on the run's PostgreSQL server (test/postgres-setup.ts); its URL. */
-export async function emptyPostgresDatabase(prefix = 'api'): Promise<string> {
+async function emptyPostgresDatabase(prefix = 'api'): Promise<string> {
   const name = `${prefix}_${randomUUID().replaceAll('-', '')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
   return postgresUrlOf(name);

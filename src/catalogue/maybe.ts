@@ -15,9 +15,3 @@ export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybeP
 export function all<T>(values: readonly MaybePromise<T>[]): MaybePromise<T[]> {
   return values.some(isPromise) ? Promise.all(values) : (values as T[]);
 }
-
-/** A value that an engine answering synchronously gave: SQLite's, in code that runs only on SQLite (a write transaction, the mail). */
-export function atOnce<T>(value: MaybePromise<T>): T {
-  if (isPromise(value)) throw new Error('a synchronous engine answered with a promise');
-  return value;
-}

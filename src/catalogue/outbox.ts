@@ -28,10 +28,6 @@ export function enqueueMail(db: Db, mail: NewMail, now: Date): boolean {
   return result.changes > 0;
 }
 
-export function hasMail(db: Db, key: string): boolean {
-  return db.select({ id: outbox.id }).from(outbox).where(eq(outbox.key, key)).get() !== undefined;
-}
-
 /** Unsent mail whose next attempt is due, oldest first. */
 export function dueMail(db: Db, now: Date, limit = 50): QueuedMail[] {
   return db
