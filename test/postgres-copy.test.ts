@@ -116,6 +116,9 @@ describe.skipIf(noPostgres !== null)(`the catalogue on PostgreSQL${noPostgres ? 
              count(*) FILTER (WHERE organization_id IS NOT NULL AND length(ts_filter(search, '{c}')) = 0)::int AS "noOrganization"
       FROM papers`)).rows as [Record<string, number>];
     expect(vectors).toEqual({ missing: 0, noTitle: 0, noAuthors: 0, noAbstract: 0, noOrganization: 0 });
+    // And the planner knows them: analysed after they were written, not taken for null.
+    const [statistics] = (await target.db.execute<{ nullFrac: number }>(sql`SELECT null_frac AS "nullFrac" FROM pg_stats WHERE tablename = 'papers' AND attname = 'search'`)).rows;
+    expect(statistics).toEqual({ nullFrac: 0 });
     const { n: largest } = sqlite.sqlite.prepare('SELECT max(id) AS n FROM papers').get() as { n: number };
     const [next] = (await target.db.execute<{ id: number }>(sql`SELECT nextval(pg_get_serial_sequence('papers', 'id'))::int AS id`)).rows as [{ id: number }];
     expect(next.id).toBe(largest + 1);

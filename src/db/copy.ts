@@ -96,6 +96,8 @@ export async function copyCatalogue(from: Db, to: PgDb): Promise<CopiedTable[]> 
     // authors table, and the search vectors took four times as long to write (test/bench/README.md).
     await tx.execute(sql`ANALYZE`);
     await tx.execute(sql`SELECT refresh_paper_search(array_agg(id)) FROM papers`);
+    // And of the vectors just written, which the planner would otherwise take for all null until autovacuum analyses papers.
+    await tx.execute(sql`ANALYZE papers`);
     for (const table of IDENTITY_TABLES) {
       await tx.execute(sql.raw(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce((SELECT max(id) FROM ${table}), 0) + 1, false)`));
     }
