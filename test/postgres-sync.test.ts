@@ -109,6 +109,28 @@ describe.skipIf(skipReason(POSTGRESQL))('sync with DATABASE_URL', { timeout: 120
     }
   });
 
+  it('takes the lease from a holder that hangs, still connected, once the lease’s time has passed', async () => {
+    const database = await openPostgres(await server.createDatabase('hung-lease'), { watch: false });
+    const [a, b] = await Promise.all([openPostgresSyncStore(database), openPostgresSyncStore(database)]);
+    try {
+      // A takes a short lease and then says nothing, as a process stuck in a call that never returns.
+      expect(await a.takeLease(MONDAY, 300)).toEqual({ taken: true });
+      expect(await b.takeLease(MONDAY, 60_000)).toMatchObject({ taken: false });
+      await until(async () => (await b.takeLease(MONDAY, 300)).taken, 'the hung holder’s lease freed', 10_000);
+      // A's connection went with the lease: nothing it does afterwards reaches the database.
+      const lost = await Promise.resolve(a.ledgerDays()).then(() => null, (error: Error) => error);
+      expect((lost?.cause as Error | undefined)?.message).toMatch(/idle-session timeout|not queryable|terminated/iu);
+      // The timeouts go with the lease: B, having given it back, keeps its connection however long it waits.
+      await b.releaseLease();
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      expect(await b.ledgerDays()).toEqual([]);
+    } finally {
+      await a.close?.().catch(() => {});
+      await b.close?.();
+      await database.close();
+    }
+  });
+
   it('npm run sync with DATABASE_URL syncs the days asked for; its dry run writes nothing', async () => {
     const url = await server.createDatabase('command');
     const settings = loadConfig(env(url)).sync;

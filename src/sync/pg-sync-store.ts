@@ -3,8 +3,12 @@
 // the day's papers, in the import's transaction (catalogue/pg-store.ts). The
 // lease is a session advisory lock: one sync at a time across every
 // instance, released by the server the moment the holder's connection goes,
-// a killed process included. Its holder is written to the leases table, so
-// that an instance that finds the lock taken can say who has it.
+// a killed process included. A holder that hangs, still connected, loses it
+// as SQLite's lease expires: while it holds the lock, its connection's idle
+// timeouts are the lease's length, so the server closes a connection that
+// says nothing for that long, and the lock goes with it. Its holder is
+// written to the leases table, so that an instance that finds the lock taken
+// can say who has it.
 import { and, eq, max } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { PoolClient } from 'pg';
@@ -46,6 +50,10 @@ export async function openPostgresSyncStore(postgres: PostgresDatabase): Promise
         }
         leased = true;
       }
+      await client.query(
+        "SELECT set_config('idle_session_timeout', $1, false), set_config('idle_in_transaction_session_timeout', $1, false)",
+        [String(ms)],
+      );
       await db
         .insert(leases)
         .values({ name: SYNC_LEASE, holder: HOLDER, expiresAt })
@@ -55,7 +63,10 @@ export async function openPostgresSyncStore(postgres: PostgresDatabase): Promise
     async releaseLease() {
       if (!leased) return;
       await db.delete(leases).where(and(eq(leases.name, SYNC_LEASE), eq(leases.holder, HOLDER)));
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCKS.sync]);
+      await client.query(
+        "SELECT pg_advisory_unlock($1), set_config('idle_session_timeout', '0', false), set_config('idle_in_transaction_session_timeout', '0', false)",
+        [LOCKS.sync],
+      );
       leased = false;
     },
     abandonRuns: (now) =>
