@@ -31,6 +31,7 @@ const breaking: { name: string; code: string; query: string; big?: Record<string
   { name: 'variables', code: 'QUERY_TOO_COSTLY', query: `query V($n: Int) { ${nested('$n')} }`, big: { n: 100 }, small: { n: 2 } },
   { name: 'pages under a plain list', code: 'QUERY_TOO_COSTLY', query: `query L($n: Int) { papers(first: $n) { nodes { authors { papers(first: $n) { nodes { title } } } } } }`, big: { n: 40 }, small: { n: 1 } },
   { name: 'prefix expansion', code: 'QUERY_TOO_COSTLY', query: 'query S($q: String!) { searchPapers(query: $q, first: 5) { totalCount } }', big: { q: 'a* OR b* OR c* OR d*' }, small: { q: 'model' } },
+  { name: 'related papers of related papers', code: 'QUERY_TOO_COSTLY', query: `query R($n: Int) { papers(first: $n) { nodes { related(first: $n) { nodes { related(first: $n) { nodes { title } } } } } } }`, big: { n: 20 }, small: { n: 2 } },
   { name: 'depth', code: 'QUERY_TOO_DEEP', query: `{ papers(first: 1) { nodes { authors { papers(first: 1) { nodes { authors { papers(first: 1) { nodes { authors { papers(first: 1) { nodes { authors { name } } } } } } } } } } } } }` },
   { name: 'aliases', code: 'TOO_MANY_ALIASES', query: `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: paper(arxivId: "2310.05869") { title }`).join(' ')} }` },
   { name: 'directives', code: 'TOO_MANY_DIRECTIVES', query: `{ paper(arxivId: "2310.05869") { title ${'@include(if: true) '.repeat(21)} } }` },

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RELATED_NODES } from '../src/http/admission.ts';
 import { client, scratchFolder } from './helpers.ts';
 import { dailySeedFiles, writeJson } from './ingest-helpers.ts';
 import { paperTexts, quotedTerms, wordsOf, type Text } from './texts.ts';
@@ -181,14 +182,17 @@ describe('related papers and recommendations', () => {
     expect((await related(source.arxivId, 3)).map((e) => e.node.arxivId)).toContain('2611.99999');
   });
 
-  it('counts related and recommended lists in the cost like any connection', async () => {
-    const response = await api.app.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ papers(first: 10) { nodes { related(first: 10) { nodes { title } } } } }' }),
-    });
-    const body = (await response.json()) as { extensions: { cost: { requestedNodes: number } } };
-    expect(body.extensions.cost.requestedNodes).toBe(10 + 10 * 10);
+  it('counts related and recommended lists by the postings each reading scores, besides their pages', async () => {
+    const cost = async (query: string, variables?: Record<string, unknown>) => {
+      const response = await api.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const body = (await response.json()) as { errors?: unknown; extensions: { cost: { requestedNodes: number } } };
+      expect(body.errors).toBeUndefined();
+      return body.extensions.cost.requestedNodes;
+    };
+    // Ten readings of related papers, one for each paper of the page.
+    expect(await cost('{ papers(first: 10) { nodes { related(first: 10) { nodes { title } } } } }')).toBe(10 + 10 * (RELATED_NODES + 10));
+    const liked = [...all.keys()].sort().slice(0, 2).map(paperId);
+    expect(await cost(RECOMMENDED, { liked, first: 3 })).toBe(RELATED_NODES + 3);
   });
 
   describe('refuses hostile or huge input, naming the argument', () => {

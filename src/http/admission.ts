@@ -12,7 +12,8 @@
 // this catalogue (a paper's authors: the largest author count), and each of
 // these multiplies what is nested in it. A search adds SEARCH_TERM_NODES for
 // each term, and PREFIX_WORD_NODES for each known word a prefix starts (FTS5
-// reads the index of every one: `a*` starts 2,000, `diffus*` 13). A point is
+// reads the index of every one: `a*` starts 2,000, `diffus*` 13), and a
+// related-paper connection RELATED_NODES each time it is read. A point is
 // 1,000 nodes.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
@@ -55,6 +56,13 @@ import { rateLimitedError, rateStateOf, type RateLimiter } from './limits.ts';
  */
 export const SEARCH_TERM_NODES = 1_000;
 export const PREFIX_WORD_NODES = 250;
+/**
+ * Nodes a related-paper connection (Paper.related, Query.recommendedPapers)
+ * counts for each time it is read, besides its page: it reads and scores up
+ * to 20 terms × 200 postings (catalogue/related.ts), work that its page size
+ * does not show. Calibrated in test/bench/README.md at 100,000 papers.
+ */
+export const RELATED_NODES = 4_000;
 export const NODES_PER_POINT = 1_000;
 
 /** What the catalogue bounds that the cost reads: known only from the data. */
@@ -174,8 +182,9 @@ export function measure(
       const search = typeof query === 'string' ? searchTerms(query) : { terms: 0, prefixes: [] };
       let terms = search.terms * SEARCH_TERM_NODES;
       for (const prefix of search.prefixes) terms += bounds.wordsStartingWith(prefix) * PREFIX_WORD_NODES;
+      const work = terms + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
       const below = selection(item.selectionSet, fieldType);
-      nodes += terms + (list ? size : 0) + size * below.nodes;
+      nodes += work + (list ? size : 0) + size * below.nodes;
       depth = Math.max(depth, 1 + below.depth);
     }
     return { nodes, depth };

@@ -7,6 +7,9 @@ export const EXPENSIVE_SHAPES: Record<string, (n: number) => string> = {
   'papers × authors': (n) => `{ papers(first: ${n}) { nodes { title abstract authors { name } organization { name } } } }`,
   'wide prefix search (mo*: 324 words, tok*: 21) × authors': (n) =>
     `{ searchPapers(query: "mo* OR tok*", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title authors { name } } } } }`,
+  'papers × related': (n) => `{ papers(first: ${n}) { nodes { title related(first: ${n}) { nodes { title } } } } }`,
+  'papers × related × related': (n) =>
+    `{ papers(first: ${n}) { nodes { related(first: ${n}) { nodes { related(first: ${n}) { nodes { title } } } } } } }`,
   'common word search': (n) => `{ searchPapers(query: "model", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title } } } }`,
 };
 

@@ -5,6 +5,7 @@ import type { ListedPaper } from '../../catalogue/papers.ts';
 import { all, andThen, type MaybePromise } from '../../catalogue/maybe.ts';
 import { MAX_TASTE_PAPERS, reasonOf, tasteProblem, tooManyForTaste, type Because, type RankedPage, type RankedRequest } from '../../catalogue/related.ts';
 import { listedWithin, type TrendingWindow as Window } from '../../catalogue/trending.ts';
+import { RELATED_NODES } from '../../http/admission.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { badInput } from '../errors.ts';
@@ -72,8 +73,7 @@ function asConnection(page: RankedPage<ListedPaper>) {
 builder.objectField(PaperRef, 'related', (t) =>
   t.field({
     type: RelatedPaperConnection,
-    description:
-      'The papers most like this one: by the terms of their titles (weighted up), abstracts and AI keywords (tf-idf), with lesser weight for shared authors and the same organization. Never the paper itself; each paper once.',
+    description: `The papers most like this one: by the terms of their titles (weighted up), abstracts and AI keywords (tf-idf), with lesser weight for shared authors and the same organization. Never the paper itself; each paper once. Each time it is read it counts ${RELATED_NODES.toLocaleString('en-US')} nodes of the request's cost besides its page (the postings it scores).`,
     args: { first: t.arg.int(FIRST), after: t.arg.string(AFTER) },
     resolve: (paper, args, ctx, info) => {
       const request = rankedRequest(args.first, args.after);
@@ -111,7 +111,7 @@ export function paperIdsOf(ctx: Context, argument: string, ids: readonly (string
 builder.queryField('recommendedPapers', (t) =>
   t.field({
     type: RelatedPaperConnection,
-    description: `Papers listed within \`window\` (before the end of the latest listing day) that best fit the liked papers and least fit the disliked ones (Rocchio over tf-idf vectors of titles, abstracts and AI keywords), most fitting first. Never a liked or disliked paper itself. At most ${MAX_TASTE_PAPERS} liked and ${MAX_TASTE_PAPERS} disliked ids, none in both.`,
+    description: `Papers listed within \`window\` (before the end of the latest listing day) that best fit the liked papers and least fit the disliked ones (Rocchio over tf-idf vectors of titles, abstracts and AI keywords), most fitting first. Never a liked or disliked paper itself. At most ${MAX_TASTE_PAPERS} liked and ${MAX_TASTE_PAPERS} disliked ids, none in both. Counts ${RELATED_NODES.toLocaleString('en-US')} nodes of the request's cost besides its page.`,
     args: {
       liked: t.arg.idList({ required: true, description: `Ids of papers you liked (Paper.id, as Query.nodes takes them): 1 to ${MAX_TASTE_PAPERS}.` }),
       disliked: t.arg.idList({ required: false, description: `Ids of papers you want less like (at most ${MAX_TASTE_PAPERS}).` }),
