@@ -80,6 +80,24 @@ describe('admission', () => {
     expect(result.extensions.cost).toMatchObject({ requestedNodes: 10 + 10 * n + 10 * n * 3, maxNodes: 100_000, points: Math.ceil((10 + 40 * n) / 1000) });
   });
 
+  it('counts a list ordered by TRENDING by the papers it scores: the catalogue\'s, or the largest organization\'s', async () => {
+    const api = app();
+    const read = async (query: string) => (await (await api.post({ query })).json()).data;
+    const { papers } = await read('{ papers(first: 1) { totalCount } }');
+    const { organizations } = await read('{ organizations(orderBy: PAPER_COUNT, first: 1) { nodes { paperCount } } }');
+    const largest = organizations.nodes[0].paperCount as number;
+    expect(largest).toBeGreaterThan(20);
+    const all = await (await api.post({ query: '{ papers(orderBy: { field: TRENDING }, first: 20) { nodes { title } } }' })).json();
+    // Every paper is scored before the first of the page is known: more than a point, so an execution thread runs it.
+    expect(all.extensions.cost.requestedNodes).toBe(20 + Math.ceil(papers.totalCount * 0.5));
+    expect(all.extensions.cost.points).toBeGreaterThan(1);
+    const theirs = await (await api.post({ query: '{ organizations(first: 3) { nodes { papers(orderBy: { field: TRENDING }, first: 5) { nodes { title } } } } }' })).json();
+    expect(theirs.extensions.cost.requestedNodes).toBe(3 + 3 * (Math.ceil(largest * 0.5) + 5));
+    // Another order scores nothing.
+    const upvoted = await (await api.post({ query: '{ papers(orderBy: { field: UPVOTES }, first: 20) { nodes { title } } }' })).json();
+    expect(upvoted.extensions.cost.requestedNodes).toBe(20);
+  });
+
   it('counts a prefix by the known words it starts, which FTS5 reads', async () => {
     const api = app();
     const words = (prefix: string) => (api.database.sqlite.prepare("SELECT count(*) AS n FROM search_words WHERE word >= ? AND word < ? || char(1114111)").get(prefix, prefix) as { n: number }).n;

@@ -96,8 +96,24 @@ export function countAuthors(db: Db, expression: string): number {
   return statement.get(params)!.n;
 }
 
-/** The most authors any paper has: what a plain list of a paper's authors counts in a request's cost. */
-export function largestAuthorCount(db: Db): number {
-  const row = db.get<{ n: number | null }>(sql`SELECT max(n) AS n FROM (SELECT count(*) AS n FROM paper_authors GROUP BY paper_id)`);
-  return row?.n ?? 0;
+/** The catalogue's largest counts, as a request's cost reads them (http/admission.ts). */
+export interface CatalogueSizes {
+  /** The most authors any paper has: what a plain list of a paper's authors counts. */
+  authorsPerPaper: number;
+  /** Papers in the catalogue, each of which a TRENDING order of all papers scores. */
+  papers: number;
+  /** The most papers of one organization, and of one author: what a TRENDING order of theirs scores. */
+  papersPerOrganization: number;
+  papersPerAuthor: number;
+}
+
+/** The same SQL on both engines (integers on both: PostgreSQL's counts are bigint). */
+export const CATALOGUE_SIZES = sql`SELECT
+  CAST(coalesce((SELECT max(n) FROM (SELECT count(*) AS n FROM paper_authors GROUP BY paper_id) counts), 0) AS integer) AS "authorsPerPaper",
+  CAST((SELECT count(*) FROM papers) AS integer) AS papers,
+  CAST(coalesce((SELECT max(paper_count) FROM organizations), 0) AS integer) AS "papersPerOrganization",
+  CAST(coalesce((SELECT max(paper_count) FROM authors), 0) AS integer) AS "papersPerAuthor"`;
+
+export function catalogueSizes(db: Db): CatalogueSizes {
+  return db.get<CatalogueSizes>(CATALOGUE_SIZES);
 }

@@ -6,7 +6,7 @@ import type { Database, Db } from '../db/index.ts';
 import { dataVersion } from '../db/data-version.ts';
 import { readiness, type Readiness } from '../db/readiness.ts';
 import { syncStatus, type SyncStatus } from './sync-ledger.ts';
-import { authorsByIds, authorsOfPapers, countAuthors, largestAuthorCount, searchAuthors, type AuthorColumns, type AuthorRow } from './authors.ts';
+import { authorsByIds, authorsOfPapers, catalogueSizes, countAuthors, searchAuthors, type AuthorColumns, type AuthorRow, type CatalogueSizes } from './authors.ts';
 import type { Page, PageRequest } from './keyset.ts';
 import type { MaybePromise } from './maybe.ts';
 import { countOrganizations, listOrganizations, organizationsByIds, organizationsBySlugs, type OrganizationOrder, type OrganizationRow } from './organizations.ts';
@@ -73,8 +73,8 @@ export interface Catalogue {
   /** Authors whose name has a word starting with each of `words` (search-query.ts: namePrefixWords). */
   searchAuthors(words: readonly string[], request: PageRequest): MaybePromise<Page<AuthorRow>>;
   countAuthors(words: readonly string[]): MaybePromise<number>;
-  /** The most authors any paper has: what a list of authors is costed at (http/admission.ts). */
-  largestAuthorCount(): MaybePromise<number>;
+  /** The largest counts of the catalogue, that a request's cost reads (http/admission.ts). */
+  catalogueSizes(): MaybePromise<CatalogueSizes>;
 
   organizationsByIds(ids: readonly number[]): MaybePromise<OrganizationRow[]>;
   organizationsBySlugs(slugs: readonly string[]): MaybePromise<OrganizationRow[]>;
@@ -145,7 +145,7 @@ export function sqliteReads(db: Db): CatalogueReads {
     authorsOfPapers: (paperIds, columns) => authorsOfPapers(db, paperIds, columns),
     searchAuthors: (words, request) => searchAuthors(db, toNamePrefixExpression(words), request),
     countAuthors: (words) => countAuthors(db, toNamePrefixExpression(words)),
-    largestAuthorCount: () => largestAuthorCount(db),
+    catalogueSizes: () => catalogueSizes(db),
     organizationsByIds: (ids) => organizationsByIds(db, ids),
     organizationsBySlugs: (slugs) => organizationsBySlugs(db, slugs),
     listOrganizations: (words, order, request) => listOrganizations(db, words && toNamePrefixExpression(words), order, request),

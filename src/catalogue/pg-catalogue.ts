@@ -8,7 +8,7 @@
 import { and, sql, type SQL } from 'drizzle-orm';
 import type { PostgresDatabase } from '../db/postgres.ts';
 import { migratedReadiness, SHIPPED_PG_MIGRATIONS, unreadable, type Readiness } from '../db/readiness.ts';
-import type { AuthorRow } from './authors.ts';
+import { CATALOGUE_SIZES, type AuthorRow, type CatalogueSizes } from './authors.ts';
 import type { Catalogue } from './catalogue.ts';
 import { keysetQuery, type KeyValue, type Page, type PageRequest, type SortKey } from './keyset.ts';
 import type { OrganizationRow } from './organizations.ts';
@@ -309,7 +309,7 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
 
     countAuthors: (words) => count(sql`SELECT count(*)::int AS n FROM authors a ${where(authorsNamed(words))}`),
 
-    largestAuthorCount: () => count(sql`SELECT coalesce(max(n), 0)::int AS n FROM (SELECT count(*) AS n FROM paper_authors GROUP BY paper_id) counts`),
+    catalogueSizes: async () => (await rows<CatalogueSizes>(CATALOGUE_SIZES))[0]!,
 
     organizationsByIds: (ids) => rows<OrganizationRow>(sql`SELECT ${ORGANIZATION_ROW} FROM organizations o WHERE o.id = ANY(${sql.param([...ids])}::int[])`),
 

@@ -12,9 +12,10 @@
 // this catalogue (a paper's authors: the largest author count), and each of
 // these multiplies what is nested in it. A search adds SEARCH_TERM_NODES for
 // each term, and PREFIX_WORD_NODES for each known word a prefix starts (FTS5
-// reads the index of every one: `a*` starts 2,000, `diffus*` 13), and a
-// related-paper connection RELATED_NODES each time it is read. A point is
-// 1,000 nodes.
+// reads the index of every one: `a*` starts 2,000, `diffus*` 13), a
+// related-paper connection RELATED_NODES each time it is read, and a list
+// ordered by TRENDING TRENDING_CANDIDATE_NODES for each paper it scores. A
+// point is 1,000 nodes.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import {
@@ -40,6 +41,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { CatalogueSizes } from '../catalogue/authors.ts';
 import type { Catalogue } from '../catalogue/catalogue.ts';
 import { isPromise, type MaybePromise } from '../catalogue/maybe.ts';
 import { searchTerms } from '../catalogue/search-query.ts';
@@ -63,14 +65,29 @@ export const PREFIX_WORD_NODES = 250;
  * does not show. Calibrated in test/bench/README.md at 100,000 papers.
  */
 export const RELATED_NODES = 4_000;
+/**
+ * Nodes for each paper that a list ordered by TRENDING scores: its score decays
+ * with each paper's upvote history, so every candidate is scored before the
+ * first of the page is known (the whole catalogue for Query.papers, the
+ * largest organization's or author's papers for theirs). Calibrated in
+ * test/bench/README.md at 100,000 papers.
+ */
+export const TRENDING_CANDIDATE_NODES = 0.5;
 export const NODES_PER_POINT = 1_000;
 
 /** What the catalogue bounds that the cost reads: known only from the data. */
 export interface CatalogueBounds {
-  /** The most authors one paper has. */
-  authorsPerPaper: number;
+  /** The catalogue's largest counts (0 each until read). */
+  sizes: CatalogueSizes;
   /** How many known words start with a prefix. */
   wordsStartingWith(prefix: string): number;
+}
+
+/** Papers that a list of papers ordered by TRENDING scores, by the type it is a field of. */
+function trendingCandidates(parent: string, sizes: CatalogueSizes): number {
+  if (parent === 'Organization') return sizes.papersPerOrganization;
+  if (parent === 'Author') return sizes.papersPerAuthor;
+  return sizes.papers;
 }
 
 /** What an operation asks for, measured before it runs. */
@@ -174,7 +191,7 @@ export function measure(
         size = (arg('ids') as unknown[]).length;
       } else if (isListType(getNullableType(field.type)) && !type.name.endsWith('Connection')) {
         // A plain list (a connection's own nodes and edges are its page, counted above).
-        size = type.name === 'Paper' && item.name.value === 'authors' ? bounds.authorsPerPaper : MAX_PAGE_SIZE;
+        size = type.name === 'Paper' && item.name.value === 'authors' ? bounds.sizes.authorsPerPaper : MAX_PAGE_SIZE;
       } else {
         list = false;
       }
@@ -182,7 +199,9 @@ export function measure(
       const search = typeof query === 'string' ? searchTerms(query) : { terms: 0, prefixes: [] };
       let terms = search.terms * SEARCH_TERM_NODES;
       for (const prefix of search.prefixes) terms += bounds.wordsStartingWith(prefix) * PREFIX_WORD_NODES;
-      const work = terms + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
+      const order = arg('orderBy') as { field?: unknown } | undefined;
+      const scored = order?.field === 'TRENDING' ? Math.ceil(trendingCandidates(type.name, bounds.sizes) * TRENDING_CANDIDATE_NODES) : 0;
+      const work = terms + scored + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
       const below = selection(item.selectionSet, fieldType);
       nodes += work + (list ? size : 0) + size * below.nodes;
       depth = Math.max(depth, 1 + below.depth);
@@ -238,16 +257,17 @@ export function limitBroken(measured: Measure, limits: Config['limits']): GraphQ
  */
 function catalogueBounds(catalogue: Catalogue) {
   let version: string | null = null;
-  let authorsPerPaper: MaybePromise<number> = 0;
+  const unread: CatalogueSizes = { authorsPerPaper: 0, papers: 0, papersPerOrganization: 0, papersPerAuthor: 0 };
+  let sizes: MaybePromise<CatalogueSizes> = unread;
   const counts = new Map<string, number>();
   const waiting: Promise<unknown>[] = [];
   const bounds: CatalogueBounds = {
-    get authorsPerPaper() {
-      if (isPromise(authorsPerPaper)) {
-        waiting.push(authorsPerPaper);
-        return 0;
+    get sizes() {
+      if (isPromise(sizes)) {
+        waiting.push(sizes);
+        return unread;
       }
-      return authorsPerPaper;
+      return sizes;
     },
     wordsStartingWith(prefix) {
       const known = counts.get(prefix);
@@ -270,10 +290,10 @@ function catalogueBounds(catalogue: Catalogue) {
         if (now !== version) {
           version = now;
           counts.clear();
-          authorsPerPaper = catalogue.largestAuthorCount();
-          if (isPromise(authorsPerPaper)) {
-            const read = authorsPerPaper;
-            read.then((n) => authorsPerPaper === read && (authorsPerPaper = n), () => (version = null));
+          sizes = catalogue.catalogueSizes();
+          if (isPromise(sizes)) {
+            const read = sizes;
+            read.then((n) => sizes === read && (sizes = n), () => (version = null));
           }
         }
       } catch {

@@ -10,6 +10,9 @@ export const EXPENSIVE_SHAPES: Record<string, (n: number) => string> = {
   'papers × related': (n) => `{ papers(first: ${n}) { nodes { title related(first: ${n}) { nodes { title } } } } }`,
   'papers × related × related': (n) =>
     `{ papers(first: ${n}) { nodes { related(first: ${n}) { nodes { related(first: ${n}) { nodes { title } } } } } } }`,
+  'papers by trending': (n) => `{ papers(orderBy: {field: TRENDING}, first: ${n}) { nodes { title upvotes } } }`,
+  'organizations × papers by trending': (n) =>
+    `{ organizations(first: ${n}) { nodes { name papers(orderBy: {field: TRENDING}, first: ${n}) { nodes { title } } } } }`,
   'common word search': (n) => `{ searchPapers(query: "model", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title } } } }`,
 };
 

@@ -31,7 +31,7 @@ export const PaperOrderField = builder.enumType('PaperOrderField', {
     PUBLISHED_AT: { description: 'Publication day on arXiv.' },
     LISTED_ON: { description: 'Day listed in the daily papers.' },
     UPVOTES: { description: 'Upvotes.' },
-    TRENDING: { description: "The WEEK's trending score at the default asOf (see Query.trendingPapers for the formula), over all papers: those that neither were listed nor gained upvotes in the week score 0." },
+    TRENDING: { description: "The WEEK's trending score at the default asOf (see Query.trendingPapers for the formula), over all papers: those that neither were listed nor gained upvotes in the week score 0. Every paper of the list is scored, so the cost counts 0.5 nodes for each (README, Cost); Query.trendingPapers scores only the week's papers." },
   } as const,
 });
 
