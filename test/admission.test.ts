@@ -98,6 +98,23 @@ describe('admission', () => {
     expect(upvoted.extensions.cost.requestedNodes).toBe(20);
   });
 
+  it('counts a list filtered by what its order\'s index does not bound by the papers it may check', async () => {
+    const api = app();
+    const cost = async (query: string) => (await (await api.post({ query })).json()).extensions.cost.requestedNodes as number;
+    const { papers, organizations } = (await (await api.post({ query: '{ papers(first: 1) { totalCount } organizations(first: 1) { nodes { paperCount } } }' })).json()).data;
+    const checked = Math.ceil(papers.totalCount * 0.1);
+    expect(await cost('{ papers(filter: { hasCode: true }, first: 20) { nodes { title } } }')).toBe(20 + checked);
+    expect(await cost('{ papers(filter: { minUpvotes: 5 }, first: 20) { nodes { title } } }')).toBe(20 + checked);
+    expect(await cost('{ trendingPapers(window: ALL, filter: { hasCode: true }, first: 20) { nodes { title } } }')).toBe(20 + checked);
+    const theirs = Math.ceil(organizations.nodes[0].paperCount * 0.1);
+    expect(await cost('{ organizations(first: 3) { nodes { papers(filter: { hasCode: false }, first: 5) { nodes { title } } } } }')).toBe(3 + 3 * (theirs + 5));
+    // Bounded by the order's own index, or by a trending window's few papers: the page alone.
+    expect(await cost('{ papers(filter: { minUpvotes: 5 }, orderBy: { field: UPVOTES }, first: 20) { nodes { title } } }')).toBe(20);
+    expect(await cost('{ papers(filter: { published: { from: "2024-01-01" } }, first: 20) { nodes { title } } }')).toBe(20);
+    expect(await cost('{ papers(filter: { organizations: ["nvidia"] }, first: 20) { nodes { title } } }')).toBe(20);
+    expect(await cost('{ trendingPapers(filter: { hasCode: true }, first: 20) { nodes { title } } }')).toBe(20);
+  });
+
   it('counts a prefix by the known words it starts, which FTS5 reads', async () => {
     const api = app();
     const words = (prefix: string) => (api.database.sqlite.prepare("SELECT count(*) AS n FROM search_words WHERE word >= ? AND word < ? || char(1114111)").get(prefix, prefix) as { n: number }).n;

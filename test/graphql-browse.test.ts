@@ -47,6 +47,7 @@ describe('authors', () => {
     const lecun = authors.nodes.find((a: { name: string }) => a.name === 'Yann LeCun');
     const lecunPapers = expected.filter((p) => p.authors.includes('Yann LeCun'));
     expect(lecun.paperCount).toBe(lecunPapers.length);
+    expect(lecun.papers.totalCount).toBe(lecunPapers.length); // counted from the author's links alone
     expect(arxivIds(lecun.papers.nodes).sort()).toEqual(arxivIds(lecunPapers).sort());
     const counts = authors.nodes.map((a: { paperCount: number }) => a.paperCount);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));

@@ -401,12 +401,14 @@ export function countPapersByGroup(db: Db, group: PaperGroups, filter: PaperFilt
   const values = filterValues(filter);
   const column = groupColumn(group);
   const name = `countPapersByGroup ${group.by} ${filterShape(filter)}`;
-  const statement = prepared(db, name, () =>
-    joinGroup(db.select({ groupId: sql<number>`${column}`, n: count() }).from(papers).$dynamic(), group)
-      .where(and(inJsonList(column, 'groups'), boundConditions(db, filter, values, name)))
-      .groupBy(column)
-      .prepare(),
-  );
+  const statement = prepared(db, name, () => {
+    const conditions = boundConditions(db, filter, values, name);
+    const counted = { groupId: sql<number>`${column}`, n: count() };
+    // Authors' papers unfiltered are their links: counted in the links' index, not read paper by paper
+    // (3 ms instead of 190 for the 20 most prolific authors at 100,000 papers).
+    const from = group.by === 'author' && !conditions ? db.select(counted).from(paperAuthors).$dynamic() : joinGroup(db.select(counted).from(papers).$dynamic(), group);
+    return from.where(and(inJsonList(column, 'groups'), conditions)).groupBy(column).prepare();
+  });
   values.groups = JSON.stringify(group.ids);
   const rows = statement.all(values);
   return new Map(rows.map((r) => [r.groupId, r.n]));

@@ -261,10 +261,13 @@ export function postgresCatalogue(database: PostgresDatabase): Catalogue {
 
     async countPapersByGroup(group, filter) {
       const ids = sql.param([...group.ids]);
+      const filtered = conditions(filter);
       const found = await rows<{ id: number; n: number }>(
         group.by === 'organization'
-          ? sql`SELECT p.organization_id AS id, count(*)::int AS n FROM papers p ${where(sql`p.organization_id = ANY(${ids}::int[])`, conditions(filter))} GROUP BY 1`
-          : sql`SELECT pa.author_id AS id, count(*)::int AS n FROM papers p JOIN paper_authors pa ON pa.paper_id = p.id ${where(sql`pa.author_id = ANY(${ids}::int[])`, conditions(filter))} GROUP BY 1`,
+          ? sql`SELECT p.organization_id AS id, count(*)::int AS n FROM papers p ${where(sql`p.organization_id = ANY(${ids}::int[])`, filtered)} GROUP BY 1`
+          : filtered
+            ? sql`SELECT pa.author_id AS id, count(*)::int AS n FROM papers p JOIN paper_authors pa ON pa.paper_id = p.id ${where(sql`pa.author_id = ANY(${ids}::int[])`, filtered)} GROUP BY 1`
+            : sql`SELECT author_id AS id, count(*)::int AS n FROM paper_authors WHERE author_id = ANY(${ids}::int[]) GROUP BY 1`, // as on SQLite: the links alone
       );
       return new Map(found.map((r) => [r.id, r.n]));
     },

@@ -13,9 +13,10 @@
 // these multiplies what is nested in it. A search adds SEARCH_TERM_NODES for
 // each term, and PREFIX_WORD_NODES for each known word a prefix starts (FTS5
 // reads the index of every one: `a*` starts 2,000, `diffus*` 13), a
-// related-paper connection RELATED_NODES each time it is read, and a list
-// ordered by TRENDING TRENDING_CANDIDATE_NODES for each paper it scores. A
-// point is 1,000 nodes.
+// related-paper connection RELATED_NODES each time it is read, a list
+// ordered by TRENDING TRENDING_CANDIDATE_NODES for each paper it scores, and
+// a list filtered by what its order's index does not bound
+// FILTERED_CANDIDATE_NODES for each paper it may check. A point is 1,000 nodes.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import {
@@ -73,6 +74,14 @@ export const RELATED_NODES = 4_000;
  * test/bench/README.md at 100,000 papers.
  */
 export const TRENDING_CANDIDATE_NODES = 0.5;
+/**
+ * Nodes for each paper that a filtered list may read to fill its page: a
+ * filter that its order's index does not bound (hasCode, or minUpvotes in
+ * an order by publication) is checked paper by paper, and one that few papers
+ * meet reads them all (the same candidates as TRENDING's). Calibrated in
+ * test/bench/README.md at 100,000 papers.
+ */
+export const FILTERED_CANDIDATE_NODES = 0.1;
 export const NODES_PER_POINT = 1_000;
 
 /** What the catalogue bounds that the cost reads: known only from the data. */
@@ -83,11 +92,29 @@ export interface CatalogueBounds {
   wordsStartingWith(prefix: string): number;
 }
 
-/** Papers that a list of papers ordered by TRENDING scores, by the type it is a field of. */
-function trendingCandidates(parent: string, sizes: CatalogueSizes): number {
+/** Papers that a list of papers may read (to score them, or to check a filter), by the type it is a field of. */
+function candidates(parent: string, sizes: CatalogueSizes): number {
   if (parent === 'Organization') return sizes.papersPerOrganization;
   if (parent === 'Author') return sizes.papersPerAuthor;
   return sizes.papers;
+}
+
+/** The filter of PaperFilterInput that each order's index bounds by itself. */
+const BOUNDED_BY: Record<string, string> = { PUBLISHED_AT: 'published', LISTED_ON: 'listed', UPVOTES: 'minUpvotes' };
+const CHECKED_ONE_BY_ONE = ['published', 'listed', 'minUpvotes', 'hasCode'];
+
+/**
+ * What a list of papers costs besides its page, by the order its rows are read
+ * in (null: a trending window's few papers): a TRENDING order scores every
+ * candidate; any other reads them
+ * until its page is full, checking each against a filter its index does not
+ * bound.
+ */
+function candidateWork(order: string | null, filter: unknown, parent: string, sizes: CatalogueSizes): number {
+  if (order === 'TRENDING') return Math.ceil(candidates(parent, sizes) * TRENDING_CANDIDATE_NODES);
+  if (order === null || typeof filter !== 'object' || filter === null) return 0;
+  const given = Object.entries(filter).filter(([name, value]) => value != null && CHECKED_ONE_BY_ONE.includes(name) && name !== BOUNDED_BY[order]);
+  return given.length ? Math.ceil(candidates(parent, sizes) * FILTERED_CANDIDATE_NODES) : 0;
 }
 
 /** What an operation asks for, measured before it runs. */
@@ -199,9 +226,13 @@ export function measure(
       const search = typeof query === 'string' ? searchTerms(query) : { terms: 0, prefixes: [] };
       let terms = search.terms * SEARCH_TERM_NODES;
       for (const prefix of search.prefixes) terms += bounds.wordsStartingWith(prefix) * PREFIX_WORD_NODES;
-      const order = arg('orderBy') as { field?: unknown } | undefined;
-      const scored = order?.field === 'TRENDING' ? Math.ceil(trendingCandidates(type.name, bounds.sizes) * TRENDING_CANDIDATE_NODES) : 0;
-      const work = terms + scored + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
+      let read = 0;
+      if (fieldType.name === 'PaperConnection') {
+        // trendingPapers over ALL reads in the order of upvotes; a shorter window ranks only its own papers.
+        const order = item.name.value === 'trendingPapers' ? (arg('window') === 'ALL' ? 'UPVOTES' : null) : String((arg('orderBy') as { field?: unknown } | undefined)?.field ?? 'PUBLISHED_AT');
+        read = candidateWork(order, arg('filter'), type.name, bounds.sizes);
+      }
+      const work = terms + read + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
       const below = selection(item.selectionSet, fieldType);
       nodes += work + (list ? size : 0) + size * below.nodes;
       depth = Math.max(depth, 1 + below.depth);

@@ -13,6 +13,10 @@ export const EXPENSIVE_SHAPES: Record<string, (n: number) => string> = {
   'papers by trending': (n) => `{ papers(orderBy: {field: TRENDING}, first: ${n}) { nodes { title upvotes } } }`,
   'organizations × papers by trending': (n) =>
     `{ organizations(first: ${n}) { nodes { name papers(orderBy: {field: TRENDING}, first: ${n}) { nodes { title } } } } }`,
+  // A filter that no paper meets and that the order's index does not bound: every paper is checked.
+  'papers filtered, none met': (n) => `{ papers(filter: {hasCode: true, minUpvotes: 1000000}, first: ${n}) { totalCount nodes { title } } }`,
+  'organizations × papers filtered, none met': (n) =>
+    `{ organizations(first: ${n}) { nodes { name papers(filter: {minUpvotes: 1000000}, first: ${n}) { totalCount nodes { title } } } } }`,
   'common word search': (n) => `{ searchPapers(query: "model", first: ${n}) { totalCount edges { titleHighlight abstractSnippet node { title } } } }`,
 };
 

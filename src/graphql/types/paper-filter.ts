@@ -12,7 +12,7 @@ export const DateRangeInput = builder.inputType('DateRange', {
 });
 
 export const PaperFilterInput = builder.inputType('PaperFilter', {
-  description: 'Conditions a paper must all meet. Fields left out do not filter.',
+  description: "Conditions a paper must all meet. Fields left out do not filter. A condition that the list's order does not bound (hasCode; minUpvotes, published or listed in an order by another field) is checked paper by paper, and the cost counts 0.1 nodes for each paper the list may check (README, Cost).",
   fields: (t) => ({
     organizations: t.stringList({
       required: false,
