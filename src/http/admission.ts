@@ -106,9 +106,8 @@ const CHECKED_ONE_BY_ONE = ['published', 'listed', 'minUpvotes', 'hasCode'];
 /**
  * What a list of papers costs besides its page, by the order its rows are read
  * in (null: a trending window's few papers): a TRENDING order scores every
- * candidate; any other reads them
- * until its page is full, checking each against a filter its index does not
- * bound.
+ * candidate; any other reads them until its page is full, checking each
+ * against a filter its index does not bound.
  */
 function candidateWork(order: string | null, filter: unknown, parent: string, sizes: CatalogueSizes): number {
   if (order === 'TRENDING') return Math.ceil(candidates(parent, sizes) * TRENDING_CANDIDATE_NODES);
