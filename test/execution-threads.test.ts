@@ -157,7 +157,7 @@ describe('execution threads', () => {
     expect(stdout.trim()).toBe('200 true');
   });
 
-  it('leave mutations and cheap reads on the main thread', async () => {
+  it('leave mutations and cheap reads on the main thread, but not pages nested in a list', async () => {
     const running = await started({ EXECUTION_THREADS: '1', ...UNLIMITED });
     try {
       const lookup = await (await post(running, '{ paper(arxivId: "2310.05869") { title authors { name } organization { name } } }')).json();
@@ -166,9 +166,21 @@ describe('execution threads', () => {
       const mutation = await (await post(running, 'mutation { unsubscribeFromDigest(token: "nope") { ok } }')).json();
       expect(mutation.errors ?? mutation.data).toBeDefined();
       expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(0);
+      const page = await (await post(running, '{ organization(slug: "nvidia") { papers(first: 5) { nodes { title organization { name } } } } }')).json();
+      expect(page.data.organization.papers.nodes).toHaveLength(5);
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(0);
       const trending = await (await post(running, EXPENSIVE.trending)).json();
       expect(trending.extensions.cost.points).toBeGreaterThan(1);
       expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(1);
+      // A point, but a page in a list (one statement numbers every paper of each organization): a thread, as
+      // is a page nested in a fragment spread in a list.
+      const nested = await (await post(running, '{ organizations(first: 3) { nodes { papers(first: 2) { nodes { title } } } } }')).json();
+      expect(nested.extensions.cost.points).toBe(1);
+      expect(nested.data.organizations.nodes.map((o: { papers: { nodes: unknown[] } }) => o.papers.nodes.length)).toEqual([2, 2, 2]);
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(2);
+      const spread = await (await post(running, '{ organizations(first: 2) { nodes { ...Latest } } } fragment Latest on Organization { papers(first: 1) { nodes { title } } }')).json();
+      expect(spread.extensions.cost.points).toBe(1);
+      expect(await metric(running, 'graphql_execution_threads_answered_total')).toBe(3);
     } finally {
       await running.close();
     }

@@ -122,6 +122,12 @@ export interface Measure {
   aliases: number;
   directives: number;
   nodes: number;
+  /**
+   * Whether a connection is nested in a list (an organization's papers for each
+   * of a page of organizations): one statement numbers every paper of every
+   * group to cut their pages, work that the nodes do not show.
+   */
+  nestedPages: boolean;
 }
 
 /** The cost a response reports in extensions.cost. */
@@ -166,7 +172,9 @@ export function measure(
   const variables = effectiveVariables(operation, given);
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const measured = new Map<string, { nodes: number; depth: number }>();
+  type Measured = { nodes: number; depth: number; pages: boolean };
+  const measured = new Map<string, Measured>();
+  let nestedPages = false;
 
   const argument = (field: GraphQLField<unknown, unknown>, nodes: readonly ArgumentNode[] | undefined, name: string): unknown => {
     const node = nodes?.find((a) => a.name.value === name);
@@ -174,12 +182,13 @@ export function measure(
     return value ?? field.args.find((a) => a.name === name)?.defaultValue;
   };
 
-  /** Nodes and depth of a selection, for one parent. */
-  function selection(set: SelectionSetNode, type: GraphQLNamedType): { nodes: number; depth: number } {
+  /** Nodes and depth of a selection, for one parent, and whether it holds a connection. */
+  function selection(set: SelectionSetNode, type: GraphQLNamedType): Measured {
     let nodes = 0;
     let depth = 0;
+    let pages = false;
     for (const item of set.selections) {
-      let inner: { nodes: number; depth: number } | undefined;
+      let inner: Measured | undefined;
       if (item.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(item.name.value);
         const on = fragment && schema.getType(fragment.typeCondition.name.value);
@@ -187,7 +196,7 @@ export function measure(
         inner = measured.get(fragment.name.value);
         if (!inner) {
           // Admission comes before validation: a fragment that spreads itself counts nothing (validation refuses it next).
-          measured.set(fragment.name.value, { nodes: 0, depth: 0 });
+          measured.set(fragment.name.value, { nodes: 0, depth: 0, pages: false });
           measured.set(fragment.name.value, (inner = selection(fragment.selectionSet, on)));
         }
       } else if (item.kind === Kind.INLINE_FRAGMENT) {
@@ -197,6 +206,7 @@ export function measure(
       if (inner) {
         nodes += inner.nodes;
         depth = Math.max(depth, inner.depth);
+        pages ||= inner.pages;
         continue;
       }
       if (item.kind !== Kind.FIELD) continue;
@@ -235,8 +245,10 @@ export function measure(
       const below = selection(item.selectionSet, fieldType);
       nodes += work + (list ? size : 0) + size * below.nodes;
       depth = Math.max(depth, 1 + below.depth);
+      if (list && size > 1 && below.pages) nestedPages = true;
+      pages ||= below.pages || fieldType.name.endsWith('Connection');
     }
-    return { nodes, depth };
+    return { nodes, depth, pages };
   }
 
   const root = schema.getRootType(operation.operation);
@@ -251,7 +263,7 @@ export function measure(
     });
   count(operation);
   for (const fragment of fragments.values()) count(fragment);
-  return { depth, aliases, directives, nodes };
+  return { depth, aliases, directives, nodes, nestedPages };
 }
 
 const refusal = (message: string, code: string, extensions: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code, ...extensions } });
@@ -342,10 +354,14 @@ function catalogueBounds(catalogue: Catalogue) {
 
 // On the operation's context (one per operation, even in a batch), for its result's extensions.
 const COST = Symbol('cost');
-type Costed = { [COST]?: Cost };
+const NESTED_PAGES = Symbol('nested pages');
+type Costed = { [COST]?: Cost; [NESTED_PAGES]?: boolean };
 
 /** The cost admission measured for the operation of this context, if it measured one. */
 export const costOf = (context: unknown): Cost | undefined => (context as Costed)[COST];
+
+/** Whether the operation of this context asks for connections nested in a list (Measure.nestedPages). */
+export const hasNestedPages = (context: unknown): boolean => (context as Costed)[NESTED_PAGES] ?? false;
 
 /** Parsed documents by their text: Yoga parses again from its own cache, this one is the admission's. */
 function documentCache(maxTokens: number, size = 1_000) {
@@ -393,6 +409,7 @@ export function admission(schema: GraphQLSchema, catalogue: Catalogue, limiter: 
             if (!decision.allowed) return setResult({ errors: [rateLimitedError(limits, decision, points)] });
           }
         }
+        (context as Costed)[NESTED_PAGES] = measured.nestedPages;
         (context as Costed)[COST] = {
           requestedNodes: measured.nodes,
           maxNodes: limits.maxNodes,
