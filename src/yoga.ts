@@ -113,12 +113,12 @@ export const sqliteServed = (database: Database): Served => ({
 const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : sqliteServed(source));
 
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
-function routes({ catalogue, mailStore }: Served, mail: MailSettings): Plugin {
+function routes({ catalogue, mailStore }: Served, mail: MailSettings, limits: Config['limits']): Plugin {
   const root = home(schema);
   return {
     onRequest({ request, url, endResponse }) {
       // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds read the catalogue.
-      const later = digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? feeds(catalogue, mail.publicUrl, request, url) ?? dailyPapersApi(catalogue, request, url);
+      const later = digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? feeds(catalogue, mail.publicUrl, request, url, limits.maxNodes) ?? dailyPapersApi(catalogue, request, url);
       if (later) return later.then(endResponse);
       const response = embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
@@ -195,7 +195,7 @@ function assemble(
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
-      routes(served, mail),
+      routes(served, mail, config.limits),
       ...persistedOperations(config),
       mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds

@@ -98,6 +98,19 @@ describe('Atom feeds', () => {
     expect(await bad.text()).toContain('only excludes');
   });
 
+  it('refuses a q that searchPapers would refuse, counted the same way', async () => {
+    const q = 'a* OR b* OR c* OR d*';
+    const refused = await get(`/feeds/monthly.atom?q=${encodeURIComponent(q)}`);
+    expect(refused.status).toBe(400);
+    const message = await refused.text();
+    // searchPapers with a page of one: its search's nodes, and one.
+    const { errors } = await (await api.app.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ searchPapers(query: ${JSON.stringify(q)}, first: 1) { totalCount } }` }) })).json();
+    expect(errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
+    expect(message).toContain(`q asks for up to ${errors[0].extensions.requestedNodes - 1} nodes`);
+    expect(message).toContain('at most 100000 are allowed');
+    expect((await get(`/feeds/monthly.atom?q=${encodeURIComponent('diffus* model')}`)).status).toBe(200);
+  });
+
   it('answers 404 naming the organizations it does not know, on every feed, as the API refuses the slug', async () => {
     // Digest subscriptions are kept on SQLite only, so far.
     if (ENGINE === 'sqlite') {

@@ -108,6 +108,19 @@ describe('one mail-sending mutation per request', () => {
     expect((await rows()).subscriptions).toBe(0);
   });
 
+  it('refuses a digest query that searchPapers would refuse (it is searched for each digest), and stores nothing', async () => {
+    const query = 'a* OR b* OR c* OR d*';
+    const answer = await subscribe({ email: 'q@example.org', period: 'WEEK', query });
+    expect(codeOf(answer)).toBe('QUERY_TOO_COSTLY');
+    const search = (await post({ query: `{ searchPapers(query: ${JSON.stringify(query)}, first: 1) { totalCount } }` })).body;
+    expect(codeOf(search)).toBe('QUERY_TOO_COSTLY');
+    // The same search nodes: searchPapers adds its page of one.
+    expect(answer.errors![0]!.extensions!.requestedNodes).toBe((search.errors![0]!.extensions!.requestedNodes as number) - 1);
+    expect(codeOf(await subscribe({ email: 'q@example.org', period: 'WEEK', query: 'diffus* model' }))).toBeUndefined();
+    await smtp.waitFor(1);
+    expect((await rows()).subscriptions).toBe(1);
+  });
+
   it('lets one through, next to reads in the same batch', async () => {
     const answer = await post([{ query: aliased(1) }, { query: '{ organizations(first: 1) { nodes { slug } } }' }]);
     expect(answer.status).toBe(200);

@@ -116,6 +116,25 @@ function candidateWork(order: string | null, filter: unknown, parent: string, si
   return given.length ? Math.ceil(candidates(parent, sizes) * FILTERED_CANDIDATE_NODES) : 0;
 }
 
+/**
+ * Nodes a search reads besides its page: SEARCH_TERM_NODES for each term,
+ * PREFIX_WORD_NODES for each known word a prefix starts. The same for every
+ * search, whatever asks for it: Query.searchPapers, a digest's query, a feed's q.
+ */
+export function searchNodes(query: string, wordsStartingWith: (prefix: string) => number): number {
+  const { terms, prefixes } = searchTerms(query);
+  let nodes = terms * SEARCH_TERM_NODES;
+  for (const prefix of prefixes) nodes += wordsStartingWith(prefix) * PREFIX_WORD_NODES;
+  return nodes;
+}
+
+/** searchNodes for a search outside an operation (a feed's q), its prefixes' words counted in the catalogue. */
+export async function searchNodesIn(catalogue: Catalogue, query: string): Promise<number> {
+  const counts = new Map<string, number>();
+  for (const prefix of searchTerms(query).prefixes) counts.set(prefix, await catalogue.countWordsStartingWith(prefix));
+  return searchNodes(query, (prefix) => counts.get(prefix) ?? 0);
+}
+
 /** What an operation asks for, measured before it runs. */
 export interface Measure {
   depth: number;
@@ -231,10 +250,9 @@ export function measure(
       } else {
         list = false;
       }
-      const query = item.name.value === 'searchPapers' ? arg('query') : undefined;
-      const search = typeof query === 'string' ? searchTerms(query) : { terms: 0, prefixes: [] };
-      let terms = search.terms * SEARCH_TERM_NODES;
-      for (const prefix of search.prefixes) terms += bounds.wordsStartingWith(prefix) * PREFIX_WORD_NODES;
+      // A search, or a digest's query, searched for each digest it sends.
+      const query = item.name.value === 'searchPapers' ? arg('query') : item.name.value === 'subscribeToDigest' ? (arg('input') as { query?: unknown } | undefined)?.query : undefined;
+      const terms = typeof query === 'string' ? searchNodes(query, (prefix) => bounds.wordsStartingWith(prefix)) : 0;
       let read = 0;
       if (fieldType.name === 'PaperConnection') {
         // trendingPapers over ALL reads in the order of upvotes; a shorter window ranks only its own papers.

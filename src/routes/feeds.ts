@@ -29,6 +29,7 @@ import { arxivIdFromInput } from '../catalogue/identity.ts';
 import type { PaperFilter } from '../catalogue/papers.ts';
 import { reasonOf, tasteProblem, tooManyForTaste } from '../catalogue/related.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
+import { searchNodesIn } from '../http/admission.ts';
 import { escapeHtml as xml } from './html.ts';
 
 export const FEED_ENTRIES = 100;
@@ -112,12 +113,12 @@ function periodOf(url: URL, feed: (typeof FEEDS)[string]): { start: string; end:
 }
 
 /** The answer to a request for a feed; null for another path. */
-export function feeds(catalogue: Catalogue, publicUrl: string, request: Request, url: URL): Promise<Response> | null {
+export function feeds(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, maxNodes: number): Promise<Response> | null {
   const match = /^\/feeds\/([a-z]+\.atom)$/u.exec(url.pathname);
-  return match ? feedAnswer(catalogue, publicUrl, request, url, match[1]!) : null;
+  return match ? feedAnswer(catalogue, publicUrl, request, url, match[1]!, maxNodes) : null;
 }
 
-async function feedAnswer(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, name: string): Promise<Response> {
+async function feedAnswer(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, name: string, maxNodes: number): Promise<Response> {
   const feed = FEEDS[name];
   if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
@@ -139,6 +140,9 @@ async function feedAnswer(catalogue: Catalogue, publicUrl: string, request: Requ
       if (error instanceof SearchSyntaxError) return new Response(`q ${error.message}\n`, { status: 400 });
       throw error;
     }
+    // The limit searchPapers has, counted the same way (each prefix reads the index of every word it starts).
+    const nodes = await searchNodesIn(catalogue, q);
+    if (nodes > maxNodes) return badRequest(`q asks for up to ${nodes} nodes (1,000 a term, 250 for each known word a prefix* starts); at most ${maxNodes} are allowed: use fewer terms or longer prefixes`);
   }
   const taste = await tasteOf(catalogue, url);
   if (taste instanceof Response) return taste;

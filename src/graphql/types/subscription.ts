@@ -15,7 +15,7 @@ const SubscribeToDigestInput = builder.inputType('SubscribeToDigestInput', {
     email: t.string({ required: true, description: 'The address to send the digest to. It is never shown again, to anyone.' }),
     period: t.field({ type: DigestPeriod, required: true, description: 'DAY, WEEK or MONTH: one mail per period that has papers.' }),
     organizations: t.stringList({ required: false, description: 'Optional: only papers from these organizations (slugs).' }),
-    query: t.string({ required: false, description: 'Optional: only papers matching this search (the searchPapers query language).' }),
+    query: t.string({ required: false, description: 'Optional: only papers matching this search (the searchPapers query language). It is searched for every digest, so the mutation counts it as searchPapers does: a query searchPapers would refuse is QUERY_TOO_COSTLY here too.' }),
     liked: t.idList({
       required: false,
       description: `Optional: ids of papers you liked (Paper.id, as recommendedPapers takes them), at most ${MAX_TASTE_PAPERS}. The digest then lists the period's papers most like them first, as recommendedPapers ranks them, each with the reason, instead of the most upvoted.`,
