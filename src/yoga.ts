@@ -7,7 +7,7 @@ import type { Database } from './db/index.ts';
 import { sqliteCatalogue, type Catalogue } from './catalogue/catalogue.ts';
 import { compiledQueries } from './graphql/compiled.ts';
 import { createContext, createContextLater, type Context } from './graphql/context.ts';
-import { executionThreads, startExecutionThreads } from './graphql/execution-threads.ts';
+import { executionThreads, startExecutionThreads, threadedFeeds } from './graphql/execution-threads.ts';
 import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
@@ -32,7 +32,7 @@ import { sqliteSyncStore, type SyncStore } from './sync/sync-store.ts';
 import { dailyPapersApi } from './routes/daily-papers-api.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
-import { feeds } from './routes/feeds.ts';
+import { answerFeed, feedTask, type FeedTask } from './routes/feeds.ts';
 import { graphiqlAssets, renderGraphiQL } from './routes/graphiql.ts';
 import { home } from './routes/home.ts';
 
@@ -113,12 +113,14 @@ export const sqliteServed = (database: Database): Served => ({
 const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : sqliteServed(source));
 
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
-function routes({ catalogue, mailStore }: Served, mail: MailSettings, limits: Config['limits']): Plugin {
+function routes({ catalogue, mailStore }: Served, mail: MailSettings, limits: Config['limits'], threadedFeed: ((task: FeedTask) => Promise<Response>) | null): Plugin {
   const root = home(schema);
+  const feed = (task: FeedTask | null) => task && (threadedFeed ? threadedFeed(task) : answerFeed(catalogue, task));
   return {
     onRequest({ request, url, endResponse }) {
       // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds read the catalogue.
-      const later = digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? feeds(catalogue, mail.publicUrl, request, url, limits.maxNodes) ?? dailyPapersApi(catalogue, request, url);
+      const later =
+        digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? feed(feedTask(request, url, mail.publicUrl, limits.maxNodes)) ?? dailyPapersApi(catalogue, request, url);
       if (later) return later.then(endResponse);
       const response = embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
@@ -195,7 +197,7 @@ function assemble(
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
-      routes(served, mail, config.limits),
+      routes(served, mail, config.limits, threads && database ? threadedFeeds(threads, database, config.limits.requestTimeoutMs) : null),
       ...persistedOperations(config),
       mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds

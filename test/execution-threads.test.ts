@@ -157,6 +157,36 @@ describe('execution threads', () => {
     expect(stdout.trim()).toBe('200 true');
   });
 
+  it('answer the feeds exactly as the main thread does, 304s, HEADs and refusals included', async () => {
+    const env = { PUBLIC_URL: 'http://feeds.test', RESPONSE_CACHE_TTL_MS: '0' };
+    const [threaded, inline] = await Promise.all([started({ EXECUTION_THREADS: '1', ...env }), started({ EXECUTION_THREADS: '0', ...env })]);
+    try {
+      const paths = ['/feeds/daily.atom', '/feeds/monthly.atom?q=diffusion', '/feeds/weekly.atom?organization=nvidia', '/feeds/monthly.atom?date=2026-05-13', '/feeds/daily.atom?q=-only', `/feeds/monthly.atom?q=${encodeURIComponent('a* OR b* OR c* OR d*')}`, '/feeds/hourly.atom', '/feeds/weekly.atom?organization=nowhere'];
+      const answer = async (running: Running, path: string, init?: RequestInit) => {
+        const response = await fetch(new URL(path, running.url), init);
+        return { status: response.status, type: response.headers.get('content-type'), etag: response.headers.get('etag'), body: await response.text() };
+      };
+      const statuses: number[] = [];
+      for (const path of paths) {
+        const given = await answer(threaded, path);
+        expect(given, path).toEqual(await answer(inline, path));
+        statuses.push(given.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 400, 400, 404, 404]);
+      expect((await answer(threaded, paths[3]!)).body.match(/<entry>/gu)!.length).toBeGreaterThan(20);
+      const { etag } = await answer(threaded, '/feeds/daily.atom');
+      expect(etag).toMatch(/^"/u);
+      const revalidated = await answer(threaded, '/feeds/daily.atom', { headers: { 'if-none-match': etag! } });
+      expect(revalidated).toMatchObject({ status: 304, body: '' });
+      expect(await answer(threaded, '/feeds/daily.atom', { method: 'HEAD' })).toMatchObject({ status: 200, etag, body: '' });
+      // Every one of them answered by the thread, none by the other server's main thread.
+      expect(await metric(threaded, 'graphql_execution_threads_answered_total')).toBe(paths.length + 4);
+      expect(await metric(inline, 'graphql_execution_threads_answered_total')).toBeNaN();
+    } finally {
+      await Promise.all([threaded.close(), inline.close()]);
+    }
+  });
+
   it('leave mutations and cheap reads on the main thread, but not pages nested in a list', async () => {
     const running = await started({ EXECUTION_THREADS: '1', ...UNLIMITED });
     try {

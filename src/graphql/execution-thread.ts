@@ -1,6 +1,7 @@
-// One execution thread: runs the queries the main thread hands it on its own
-// read-only connection, one at a time, and posts back each result with the
-// SQL it ran. Started by execution-threads.ts through execution-thread.mjs.
+// One execution thread: runs the queries (and answers the feeds) the main
+// thread hands it on its own read-only connection, one at a time, and posts
+// back each result with the SQL it ran. Started by execution-threads.ts
+// through execution-thread.mjs.
 import { execute, GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { parentPort, workerData } from 'node:worker_threads';
 import { sqliteCatalogue } from '../catalogue/catalogue.ts';
@@ -8,7 +9,8 @@ import { openCatalogueReader } from '../catalogue/index.ts';
 import { sqliteMailStore } from '../mail/mail-store.ts';
 import { compiledExecution } from './compiled.ts';
 import { createContext } from './context.ts';
-import type { ThreadAnswer, ThreadData, ThreadError, ThreadTask } from './execution-threads.ts';
+import { answerFeed } from '../routes/feeds.ts';
+import type { FeedAnswer, OperationTask, ThreadAnswer, ThreadData, ThreadError, ThreadTask } from './execution-threads.ts';
 import { schema } from './schema.ts';
 
 const { file } = workerData as ThreadData;
@@ -41,24 +43,33 @@ function serialized(error: GraphQLError): ThreadError {
   };
 }
 
-async function run(task: ThreadTask): Promise<ExecutionResult> {
+async function run(task: Extract<ThreadTask, OperationTask>): Promise<ExecutionResult> {
   const contextValue = createContext(catalogue, sqliteMailStore(database.db), mail);
   contextValue.deadline = task.deadline;
   const args = { schema, document: documentOf(task.query), operationName: task.operationName, variableValues: task.variables, contextValue };
   return (prepare(args, execute) ?? execute)(args);
 }
 
+async function feed(task: Extract<ThreadTask, { feed: unknown }>): Promise<FeedAnswer> {
+  const response = await answerFeed(catalogue, task.feed);
+  return { status: response.status, headers: [...response.headers], body: response.body ? await response.text() : null };
+}
+
 parentPort!.on('message', async (task: ThreadTask) => {
   const sql: string[] = [];
   database.statements.onQuery = (statement) => sql.push(statement);
-  let result: ExecutionResult;
+  let answer: ThreadAnswer;
   try {
-    result = await run(task);
+    if ('feed' in task) {
+      answer = { id: task.id, feed: await feed(task), sql };
+    } else {
+      const result = await run(task);
+      answer = { id: task.id, data: result.data, errors: result.errors?.map(serialized), sql };
+    }
   } catch (error) {
-    result = { errors: [new GraphQLError('Unexpected error.', { originalError: error as Error })] };
+    answer = { id: task.id, errors: [serialized(new GraphQLError('Unexpected error.', { originalError: error as Error }))], sql };
   }
   database.statements.onQuery = undefined;
-  const answer: ThreadAnswer = { id: task.id, data: result.data, errors: result.errors?.map(serialized), sql };
   parentPort!.postMessage(answer);
 });
 parentPort!.postMessage('ready');

@@ -14,6 +14,7 @@ import type { Plugin } from 'graphql-yoga';
 import { Worker } from 'node:worker_threads';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Database } from '../db/index.ts';
+import type { FeedTask } from '../routes/feeds.ts';
 import { costOf, hasNestedPages } from '../http/admission.ts';
 import { log } from '../log.ts';
 import type { Context } from './context.ts';
@@ -30,12 +31,22 @@ export interface ThreadData {
   file: string;
 }
 
-export interface ThreadTask {
-  id: number;
+/** An operation to execute. */
+export interface OperationTask {
   query: string;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
-  deadline: Deadline;
+}
+
+/** What a thread is handed: an operation or a feed, and when it must have answered. */
+export type Task = (OperationTask | { feed: FeedTask }) & { deadline: Deadline };
+export type ThreadTask = Task & { id: number };
+
+/** A feed's response, as a thread posts it back. */
+export interface FeedAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string | null;
 }
 
 export interface ThreadError {
@@ -51,6 +62,7 @@ export interface ThreadAnswer {
   id: number;
   data?: ExecutionResult['data'];
   errors?: ThreadError[];
+  feed?: FeedAnswer;
   /** The statements it ran, counted on the main connection's listener as if run there. */
   sql: string[];
 }
@@ -73,7 +85,7 @@ export interface ExecutionThreads {
   /** False once a thread could not start: operations then run on the main thread. */
   readonly available: boolean;
   /** The answer, or null when the deadline passed first. */
-  run(task: Omit<ThreadTask, 'id'>): Promise<ThreadAnswer | null>;
+  run(task: Task): Promise<ThreadAnswer | null>;
   close(): Promise<void>;
 }
 
@@ -83,7 +95,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   const slots: Slot[] = [];
   const queue: Pending[] = [];
   const registers = registry ? [registry] : [];
-  const answeredTotal = new Counter({ name: 'graphql_execution_threads_answered_total', help: 'Queries answered by an execution thread.', registers });
+  const answeredTotal = new Counter({ name: 'graphql_execution_threads_answered_total', help: 'Queries and feeds answered by an execution thread.', registers });
   const replacedTotal = new Counter({ name: 'graphql_execution_threads_replaced_total', help: 'Execution threads replaced: cut off at a request deadline, or crashed.', registers });
   new Gauge({
     name: 'graphql_execution_threads_ready',
@@ -95,7 +107,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   });
   new Gauge({
     name: 'graphql_execution_queue_length',
-    help: 'Expensive queries waiting for an execution thread.',
+    help: 'Expensive queries and feeds waiting for an execution thread.',
     registers,
     collect() {
       this.set(queue.length);
@@ -220,12 +232,36 @@ export function executionThreads(threads: ExecutionThreads | null, database: Dat
         if (!deadline) return executeFn(executed) as Promise<ExecutionResult>;
         const answer = await threads.run({ query: source.body, operationName: args.operationName, variables: args.variableValues, deadline });
         if (!answer) return { errors: [deadlineError(deadline)] };
-        for (const sql of answer.sql) {
-          database!.statements.count++;
-          database!.statements.onQuery?.(sql);
-        }
+        countStatements(database!, answer);
         return answer.errors ? { data: answer.data, errors: answer.errors.map((e) => rebuilt(e, source)) } : { data: answer.data };
       });
     },
+  };
+}
+
+/** A thread's statements, counted on the main connection's listener as if run there. */
+function countStatements(database: Database, answer: ThreadAnswer): void {
+  for (const sql of answer.sql) {
+    database.statements.count++;
+    database.statements.onQuery?.(sql);
+  }
+}
+
+/**
+ * The feeds (routes/feeds.ts) answered in a thread: a month's feed is every
+ * paper of the month, 250 ms at 100,000 papers, which the main thread would
+ * make everyone wait for. At REQUEST_TIMEOUT_MS the main thread answers 503.
+ */
+export function threadedFeeds(threads: ExecutionThreads, database: Database, timeoutMs: number) {
+  return async (task: FeedTask): Promise<Response> => {
+    const deadline = { at: Date.now() + timeoutMs, ms: timeoutMs };
+    const answer = await threads.run({ feed: task, deadline });
+    if (!answer) return new Response(`${deadlineError(deadline).message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    countStatements(database, answer);
+    if (!answer.feed) {
+      log.error('unexpected error in a feed', { error: answer.errors?.[0]?.unexpected ?? answer.errors?.[0] });
+      return new Response('Unexpected error.\n', { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    }
+    return new Response(answer.feed.body, { status: answer.feed.status, headers: answer.feed.headers });
   };
 }

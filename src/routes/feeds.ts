@@ -112,16 +112,30 @@ function periodOf(url: URL, feed: (typeof FEEDS)[string]): { start: string; end:
   return period;
 }
 
-/** The answer to a request for a feed; null for another path. */
-export function feeds(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, maxNodes: number): Promise<Response> | null {
-  const match = /^\/feeds\/([a-z]+\.atom)$/u.exec(url.pathname);
-  return match ? feedAnswer(catalogue, publicUrl, request, url, match[1]!, maxNodes) : null;
+const FEED_PATH = /^\/feeds\/([a-z]+\.atom)$/u;
+
+/** What of a request for a feed its answer reads: all an execution thread is handed. */
+export interface FeedTask {
+  url: string;
+  method: string;
+  ifNoneMatch: string | null;
+  /** Base of the feed's own links. */
+  publicUrl: string;
+  /** MAX_QUERY_NODES, which q is held to as searchPapers's query is. */
+  maxNodes: number;
 }
 
-async function feedAnswer(catalogue: Catalogue, publicUrl: string, request: Request, url: URL, name: string, maxNodes: number): Promise<Response> {
-  const feed = FEEDS[name];
+/** The feed a request asks for; null for another path. */
+export function feedTask(request: Request, url: URL, publicUrl: string, maxNodes: number): FeedTask | null {
+  return FEED_PATH.test(url.pathname) ? { url: url.href, method: request.method, ifNoneMatch: request.headers.get('if-none-match'), publicUrl, maxNodes } : null;
+}
+
+/** The answer to a request for a feed. */
+export async function answerFeed(catalogue: Catalogue, { url: href, method, ifNoneMatch, publicUrl, maxNodes }: FeedTask): Promise<Response> {
+  const url = new URL(href);
+  const feed = FEEDS[FEED_PATH.exec(url.pathname)![1]!];
   if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
-  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
+  if (method !== 'GET' && method !== 'HEAD') return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
 
   const organizations = [...new Set(url.searchParams.getAll('organization').map((s) => s.trim().toLowerCase()).filter(Boolean))];
   const named = new Map((await catalogue.organizationsBySlugs(organizations)).map((o) => [o.slug, o.name]));
@@ -206,6 +220,6 @@ ${entries.join('')}</feed>
     etag,
     'last-modified': new Date(updated).toUTCString(),
   };
-  if (request.headers.get('if-none-match')?.split(',').some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
-  return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers });
+  if (ifNoneMatch?.split(',').some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+  return new Response(method === 'HEAD' ? null : body, { status: 200, headers });
 }
