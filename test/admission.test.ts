@@ -73,6 +73,23 @@ describe('admission', () => {
     expect(result.errors[0].message).toMatch(/Cannot spread fragment "A" within itself/u);
   });
 
+  it('measures arguments of the wrong shape without failing, and leaves the refusal to validation', async () => {
+    const api = app();
+    // Arguments are measured before validation; an object literal's value has no prototype, so String() of it throws.
+    for (const query of [
+      '{ papers(orderBy: { field: {}, direction: DESC }, first: 1) { nodes { title } } }',
+      '{ papers(orderBy: "UPVOTES", filter: { hasCode: {} }, first: {}) { nodes { title } } }',
+      '{ trendingPapers(window: {}, filter: [], first: 1) { nodes { title } } }',
+      '{ searchPapers(query: { a: 1 }, first: 1) { nodes { title } } nodes(ids: {}) { id } }',
+    ]) {
+      const response = await api.post({ query });
+      expect(response.status, query).toBeLessThan(500);
+      const result = await response.json();
+      expect(result.data, query).toBeUndefined();
+      for (const error of result.errors) expect(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED'], query).toContain(error.extensions.code);
+    }
+  });
+
   it('counts a paper\'s authors by the largest author count in the catalogue', async () => {
     const api = app();
     const { n } = api.database.sqlite.prepare('SELECT max(c) AS n FROM (SELECT count(*) AS c FROM paper_authors GROUP BY paper_id)').get() as { n: number };

@@ -256,7 +256,9 @@ export function measure(
       let read = 0;
       if (fieldType.name === 'PaperConnection') {
         // trendingPapers over ALL reads in the order of upvotes; a shorter window ranks only its own papers.
-        const order = item.name.value === 'trendingPapers' ? (arg('window') === 'ALL' ? 'UPVOTES' : null) : String((arg('orderBy') as { field?: unknown } | undefined)?.field ?? 'PUBLISHED_AT');
+        // Measured before validation: a field that is not an enum value (`field: {}`) is left to it.
+        const field = (arg('orderBy') as { field?: unknown } | undefined)?.field;
+        const order = item.name.value === 'trendingPapers' ? (arg('window') === 'ALL' ? 'UPVOTES' : null) : typeof field === 'string' ? field : 'PUBLISHED_AT';
         read = candidateWork(order, arg('filter'), type.name, bounds.sizes);
       }
       const work = terms + read + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
