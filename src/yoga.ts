@@ -113,9 +113,9 @@ export const sqliteServed = (database: Database): Served => ({
 const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : sqliteServed(source));
 
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
-function routes({ catalogue, mailStore }: Served, mail: MailSettings, limits: Config['limits'], threadedFeed: ((task: FeedTask) => Promise<Response>) | null): Plugin {
+function routes({ catalogue, mailStore }: Served, mail: MailSettings, limits: Config['limits'], answer: (task: FeedTask) => Promise<Response>): Plugin {
   const root = home(schema);
-  const feed = (task: FeedTask | null) => task && (threadedFeed ? threadedFeed(task) : answerFeed(catalogue, task));
+  const feed = (task: FeedTask | null) => task && answer(task);
   return {
     onRequest({ request, url, endResponse }) {
       // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds read the catalogue.
@@ -157,6 +157,7 @@ function assemble(
   // A private in-memory catalogue has nothing that another connection could read; PostgreSQL answers off this thread anyway.
   const file = database && !database.sqlite.memory ? database.sqlite.name : null;
   const threads = config.executionThreads > 0 && file ? startExecutionThreads(config.executionThreads, { file }, observed.registry) : null;
+  const inlineFeed = (task: FeedTask) => answerFeed(catalogue, task);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     // An engine answering later has the latest listing day read before the resolvers ask for it.
@@ -197,7 +198,7 @@ function assemble(
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
-      routes(served, mail, config.limits, threads && database ? threadedFeeds(threads, database, config.limits.requestTimeoutMs) : null),
+      routes(served, mail, config.limits, threads && database ? threadedFeeds(threads, database, config.limits.requestTimeoutMs, inlineFeed) : inlineFeed),
       ...persistedOperations(config),
       mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds

@@ -2,7 +2,7 @@
 // (src/graphql/execution-threads.ts), through a real port, and give exactly
 // the answers the main thread gives.
 import { execFile } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -214,5 +214,28 @@ describe('execution threads', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it('leave the main thread to answer when they cannot start, as if there were none', async () => {
+    const database = seededCatalogue();
+    const config = (threads: string) => loadConfig({ RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', RESPONSE_CACHE_TTL_MS: '0', PUBLIC_URL: 'http://feeds.test', EXECUTION_THREADS: threads });
+    const inline = client(database, { config: config('0') });
+    const threaded = client(database, { config: config('1') });
+    // The main connection stays open on the moved file; a thread opening it by name finds nothing.
+    renameSync(database.sqlite.name, `${database.sqlite.name}.moved`);
+    const answer = async (api: ReturnType<typeof client>, path: string) => {
+      const response = await api.app.fetch(`http://test${path}`);
+      return { status: response.status, body: await response.text() };
+    };
+    // The first expensive query starts the thread, which fails: the query, and the ones after it, run here.
+    for (const query of [EXPENSIVE.trending, EXPENSIVE.nested]) expect(await threaded.query(query)).toEqual(await inline.query(query));
+    for (const path of ['/feeds/daily.atom', '/feeds/monthly.atom?date=2026-05-13']) {
+      const given = await answer(threaded, path);
+      expect(given.status, path).toBe(200);
+      expect(given, path).toEqual(await answer(inline, path));
+    }
+    const metrics = await answer(threaded, '/metrics');
+    expect(metrics.body).toMatch(/^graphql_execution_threads_ready 0$/mu);
+    expect(metrics.body).toMatch(/^graphql_execution_threads_answered_total 0$/mu);
   });
 });

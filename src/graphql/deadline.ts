@@ -16,6 +16,11 @@ export interface Deadline {
   ms: number;
 }
 
+/** The deadline of an execution that starts now and may take `ms`. */
+export function deadlineAfter(ms: number): Deadline {
+  return { at: Date.now() + ms, ms };
+}
+
 export const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
 
 /** REQUEST_TIMEOUT (HTTP 503): what a request cut off at its deadline answers. */

@@ -18,7 +18,7 @@ import type { FeedTask } from '../routes/feeds.ts';
 import { costOf, hasNestedPages } from '../http/admission.ts';
 import { log } from '../log.ts';
 import type { Context } from './context.ts';
-import { deadlineError, type Deadline } from './deadline.ts';
+import { deadlineAfter, deadlineError, type Deadline } from './deadline.ts';
 
 /** Operations that cost this many points or fewer run on the main thread (a point is 1,000 nodes). */
 export const INLINE_POINTS = 1;
@@ -84,7 +84,7 @@ export interface ExecutionThreads {
   start(): void;
   /** False once a thread could not start: operations then run on the main thread. */
   readonly available: boolean;
-  /** The answer, or null when the deadline passed first. */
+  /** The answer, or null when the deadline passed first, the threads were closed, or they could not start (`available`). */
   run(task: Task): Promise<ThreadAnswer | null>;
   close(): Promise<void>;
 }
@@ -115,6 +115,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   });
   let nextId = 0;
   let closed = false;
+  let failed = false;
 
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(entry, { workerData: data }), running: null, ready: false };
@@ -139,6 +140,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
       if (!slot.ready) {
         // It could not even start (the error is logged): running more would fail the same way.
         log.error('execution threads unavailable: expensive operations run on the main thread');
+        failed = true;
         void threads.close();
         return;
       }
@@ -186,7 +188,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
       while (!closed && slots.length < size) slots.push(spawn());
     },
     get available() {
-      return !closed;
+      return !failed;
     },
     run(task) {
       if (closed) return Promise.resolve(null);
@@ -199,8 +201,12 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
     },
     async close() {
       closed = true;
-      for (const pending of queue.splice(0)) cutOff(pending);
-      await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
+      const stopped = slots.splice(0);
+      for (const pending of [...queue.splice(0), ...stopped.flatMap((slot) => slot.running ?? [])]) {
+        clearTimeout(pending.timer);
+        pending.resolve(null);
+      }
+      await Promise.all(stopped.map((slot) => slot.worker.terminate()));
     },
   };
   return threads;
@@ -214,8 +220,9 @@ function rebuilt(error: ThreadError, source: Source | undefined): GraphQLError {
 
 /**
  * The Yoga plugin: an admitted query that costs more than INLINE_POINTS, or
- * nests pages in a list, runs in a thread. Register it after compiledQueries, whose execution it replaces,
- * and before the response cache, which then wraps (and stores) what it answers.
+ * nests pages in a list, runs in a thread. Register it after compiledQueries,
+ * whose execution it replaces, and before the response cache, which then wraps
+ * (and stores) what it answers.
  */
 export function executionThreads(threads: ExecutionThreads | null, database: Database | null): Plugin {
   return {
@@ -231,7 +238,8 @@ export function executionThreads(threads: ExecutionThreads | null, database: Dat
         const deadline = context.deadline;
         if (!deadline) return executeFn(executed) as Promise<ExecutionResult>;
         const answer = await threads.run({ query: source.body, operationName: args.operationName, variables: args.variableValues, deadline });
-        if (!answer) return { errors: [deadlineError(deadline)] };
+        // Cut off, unless it was the threads that went: they could not start, and the main thread runs it.
+        if (!answer) return threads.available ? { errors: [deadlineError(deadline)] } : (executeFn(executed) as Promise<ExecutionResult>);
         countStatements(database!, answer);
         return answer.errors ? { data: answer.data, errors: answer.errors.map((e) => rebuilt(e, source)) } : { data: answer.data };
       });
@@ -251,11 +259,14 @@ function countStatements(database: Database, answer: ThreadAnswer): void {
  * The feeds (routes/feeds.ts) answered in a thread: a month's feed is every
  * paper of the month, 250 ms at 100,000 papers, which the main thread would
  * make everyone wait for. At REQUEST_TIMEOUT_MS the main thread answers 503.
+ * When the threads could not start, `inline` answers on the main thread.
  */
-export function threadedFeeds(threads: ExecutionThreads, database: Database, timeoutMs: number) {
+export function threadedFeeds(threads: ExecutionThreads, database: Database, timeoutMs: number, inline: (task: FeedTask) => Promise<Response>) {
   return async (task: FeedTask): Promise<Response> => {
-    const deadline = { at: Date.now() + timeoutMs, ms: timeoutMs };
+    if (!threads.available) return inline(task);
+    const deadline = deadlineAfter(timeoutMs);
     const answer = await threads.run({ feed: task, deadline });
+    if (!answer && !threads.available) return inline(task);
     if (!answer) return new Response(`${deadlineError(deadline).message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     countStatements(database, answer);
     if (!answer.feed) {

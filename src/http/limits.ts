@@ -5,7 +5,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { IncomingMessage, RequestListener } from 'node:http';
-import { REQUEST_TIMEOUT, type Deadline } from '../graphql/deadline.ts';
+import { deadlineAfter, REQUEST_TIMEOUT, type Deadline } from '../graphql/deadline.ts';
 import type { Config } from '../config.ts';
 
 const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -230,7 +230,7 @@ export const GRAPHQL_PATH = '/graphql';
 export function executionTimeout(ms: number): Plugin {
   return {
     onExecute({ args }) {
-      (args.contextValue as { deadline?: Deadline }).deadline = { at: Date.now() + ms, ms };
+      (args.contextValue as { deadline?: Deadline }).deadline = deadlineAfter(ms);
       return {
         onExecuteDone({ result, setResult }) {
           const timeout = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === REQUEST_TIMEOUT);
