@@ -257,8 +257,8 @@ export function measure(
       if (fieldType.name === 'PaperConnection') {
         // trendingPapers over ALL reads in the order of upvotes; a shorter window ranks only its own papers.
         // Measured before validation: a field that is not an enum value (`field: {}`) is left to it.
-        const field = (arg('orderBy') as { field?: unknown } | undefined)?.field;
-        const order = item.name.value === 'trendingPapers' ? (arg('window') === 'ALL' ? 'UPVOTES' : null) : typeof field === 'string' ? field : 'PUBLISHED_AT';
+        const ordered = (arg('orderBy') as { field?: unknown } | undefined)?.field;
+        const order = item.name.value === 'trendingPapers' ? (arg('window') === 'ALL' ? 'UPVOTES' : null) : typeof ordered === 'string' ? ordered : 'PUBLISHED_AT';
         read = candidateWork(order, arg('filter'), type.name, bounds.sizes);
       }
       const work = terms + read + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
