@@ -14,7 +14,7 @@ import { withNamedArgumentValues } from './graphql/validation.ts';
 import { loadConfig, type Config } from './config.ts';
 import { persistedOperations, responseCache } from './http/caching.ts';
 import { admission } from './http/admission.ts';
-import { bodySizeLimit, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
+import { bodySizeLimit, COST_HEADER, createRateLimiter, executionTimeout, limitUnsizedBodies, rateLimit, wellFormedParams } from './http/limits.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { requestGuards } from './http/request-guards.ts';
 import { representations } from './http/representations.ts';
@@ -172,7 +172,7 @@ function assemble(
       // Nothing here uses cookies or HTTP auth: no page may send a visitor's credentials along.
       credentials: false,
       methods: ['GET', 'POST'],
-      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Cache-Status', 'Age'],
+      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Cache-Status', 'Age', COST_HEADER],
       maxAge: 86_400,
     },
     healthCheckEndpoint: '/health',

@@ -164,12 +164,13 @@ describe('execution threads', () => {
       const paths = ['/feeds/daily.atom', '/feeds/monthly.atom?q=diffusion', '/feeds/weekly.atom?organization=nvidia', '/feeds/monthly.atom?date=2026-05-13', '/feeds/daily.atom?q=-only', `/feeds/monthly.atom?q=${encodeURIComponent('a* OR b* OR c* OR d*')}`, '/feeds/hourly.atom', '/feeds/weekly.atom?organization=nowhere'];
       const answer = async (running: Running, path: string, init?: RequestInit) => {
         const response = await fetch(new URL(path, running.url), init);
-        return { status: response.status, type: response.headers.get('content-type'), etag: response.headers.get('etag'), body: await response.text() };
+        return { status: response.status, type: response.headers.get('content-type'), etag: response.headers.get('etag'), cost: response.headers.get('request-cost'), body: await response.text() };
       };
       const statuses: number[] = [];
       for (const path of paths) {
         const given = await answer(threaded, path);
         expect(given, path).toEqual(await answer(inline, path));
+        if (given.status === 200) expect(given.cost, path).toMatch(/^[1-9]\d*$/u);
         statuses.push(given.status);
       }
       expect(statuses).toEqual([200, 200, 200, 200, 400, 400, 404, 404]);

@@ -3,6 +3,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { addDays, periodContaining } from '../src/catalogue/dates.ts';
+import { loadConfig } from '../src/config.ts';
 import { allArxivIds, client, ENGINE } from './helpers.ts';
 import { oraclePapers, type OraclePaper } from './oracle.ts';
 import { hasTerm, paperTexts, quotedTerms } from './texts.ts';
@@ -215,6 +216,44 @@ describe('the feed of one period, ?date=', () => {
     });
     expect(edges.length).toBeGreaterThan(100);
     expect(dated.entry!.map((e) => e.id)).toEqual(edges);
+  });
+
+  it('charges its entries and their authors to the rate limit, as a GraphQL page of them counts, and says so in Request-Cost', async () => {
+    // A point a minute: nothing refills during the test.
+    const limited = (burst: number) => client(undefined, { config: loadConfig({ LOG_LEVEL: 'silent', EXECUTION_THREADS: '0', RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: String(burst) }) });
+    const rated = limited(1000);
+    const fetched = async (path: string) => {
+      const response = await rated.app.fetch(`http://test${path}`);
+      const entries = (parser.parse(await response.text()).feed.entry ?? []) as Entry[];
+      return { response, nodes: entries.length + entries.reduce((sum, e) => sum + (e.author?.length ?? 0), 0) };
+    };
+    const month = await fetched(`/feeds/monthly.atom?date=${WEEK}`);
+    expect(month.nodes).toBeGreaterThan(2000);
+    const points = Math.ceil(month.nodes / 1000);
+    expect(month.response.headers.get('request-cost')).toBe(String(points));
+    expect(month.response.headers.get('ratelimit-remaining')).toBe(String(1000 - points));
+    // With q, its search as searchPapers counts it (its nodes, less the page of one).
+    const q = 'diffus* model';
+    const search = await rated.query(`{ searchPapers(query: ${JSON.stringify(q)}, first: 1) { totalCount } }`);
+    const searched = (search.extensions!.cost as { requestedNodes: number }).requestedNodes - 1;
+    const matching = await fetched(`/feeds/monthly.atom?date=${WEEK}&q=${encodeURIComponent(q)}`);
+    expect(matching.response.headers.get('request-cost')).toBe(String(Math.ceil((matching.nodes + searched) / 1000)));
+    // A feed of the latest span is a page of 100, and its authors. A refusal costs the point it took to read.
+    const daily = await fetched('/feeds/daily.atom');
+    expect(daily.nodes).toBeLessThan(month.nodes / 2);
+    expect(daily.response.headers.get('request-cost')).toBe(String(Math.ceil(daily.nodes / 1000)));
+    expect((await rated.app.fetch('http://test/feeds/daily.atom?date=never')).headers.get('request-cost')).toBeNull();
+    // More than the bucket holds: answered, as its work is done, and the client waits until the debt is paid.
+    const small = limited(3);
+    const owed = await small.app.fetch(`http://test/feeds/monthly.atom?date=${WEEK}`);
+    expect(owed.status).toBe(200);
+    expect(owed.headers.get('ratelimit-remaining')).toBe('0');
+    const refused = await small.app.fetch('http://test/feeds/daily.atom');
+    expect(refused.status).toBe(429);
+    // 3 points, less `points` owed, refilled one a minute up to the point a request needs.
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual((points - 3 + 1) * 60 - 1);
+    const graphql = await small.query('{ paper(arxivId: "2310.05869") { title } }');
+    expect(graphql.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
   });
 
   it('is empty for a period without papers', async () => {

@@ -26,6 +26,7 @@ export function seededCatalogue(): Database {
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T;
   errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
+  extensions?: Record<string, unknown>;
 }
 
 /**

@@ -174,7 +174,8 @@ function effectiveVariables(operation: OperationDefinitionNode, given: Variables
   return values;
 }
 
-const pointsOf = (nodes: number): number => Math.max(1, Math.ceil(nodes / NODES_PER_POINT));
+/** Points of a request that asks for `nodes`: one per NODES_PER_POINT, at least one. */
+export const pointsOf = (nodes: number): number => Math.max(1, Math.ceil(nodes / NODES_PER_POINT));
 
 /**
  * Measures an operation. Fragments are measured once each (their nodes scale

@@ -122,6 +122,12 @@ export interface RateLimiter {
   take(client: string, points?: number): RateDecision | null;
   /** What the bucket holds now, taking nothing; null when rate limiting is off. */
   peek(client: string): RateDecision | null;
+  /**
+   * Takes `points` whatever the bucket holds, for work already done (a feed's
+   * entries, known once it is answered): the bucket may go below zero, and the
+   * client's next requests wait until it has refilled. Null when off.
+   */
+  charge(client: string, points: number): RateDecision | null;
 }
 
 /**
@@ -147,14 +153,14 @@ export function createRateLimiter({ ratePerMinute, rateBurst }: Pick<Config['lim
     return bucket;
   };
 
-  const decide = (bucket: Bucket, points: number): RateDecision => {
-    if (bucket.tokens < points) {
+  const decide = (bucket: Bucket, points: number, owed = false): RateDecision => {
+    if (bucket.tokens < points && !owed) {
       const wait = Math.max(1, Math.ceil((points - bucket.tokens) / perMs / 1000));
-      const remaining = Math.floor(bucket.tokens);
+      const remaining = Math.max(0, Math.floor(bucket.tokens));
       return { allowed: false, remaining, resetSeconds: wait, headers: { ...policy, 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(wait), 'Retry-After': String(wait) } };
     }
     bucket.tokens -= points;
-    const remaining = Math.floor(bucket.tokens);
+    const remaining = Math.max(0, Math.floor(bucket.tokens));
     const reset = Math.ceil((rateBurst - bucket.tokens) / perMs / 1000);
     return { allowed: true, remaining, resetSeconds: reset, headers: { ...policy, 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(reset) } };
   };
@@ -167,8 +173,9 @@ export function createRateLimiter({ ratePerMinute, rateBurst }: Pick<Config['lim
       const bucket = bucketOf(client);
       const decision = decide(bucket, 1);
       if (decision.allowed) bucket.tokens += 1;
-      return { ...decision, remaining: Math.floor(bucket.tokens) };
+      return { ...decision, remaining: Math.max(0, Math.floor(bucket.tokens)) };
     },
+    charge: (client, points) => (ratePerMinute === 0 ? null : decide(bucketOf(client), points, true)),
   };
 }
 
@@ -195,9 +202,17 @@ type RateLimited = Request & { [RATE_STATE]?: RateState };
 export const rateStateOf = (request: Request): RateState | undefined => (request as RateLimited)[RATE_STATE];
 
 /**
+ * The header in which a response other than GraphQL's states what it cost in
+ * points, when that is more than the one point it was charged to be read (a
+ * feed: its entries and their authors, as a GraphQL page of them counts).
+ */
+export const COST_HEADER = 'Request-Cost';
+
+/**
  * Every rate-limited request needs a point left in its client's bucket. A
  * GraphQL request is charged by the admission of its operations (its cost in
- * points); any other request is charged one point here.
+ * points); any other request is charged one point here, and the rest of its
+ * COST_HEADER once answered.
  */
 export function rateLimit(limiter: RateLimiter, limits: Config['limits']): Plugin {
   return {
@@ -214,7 +229,11 @@ export function rateLimit(limiter: RateLimiter, limits: Config['limits']): Plugi
       (request as RateLimited)[RATE_STATE] = { client, decision };
     },
     onResponse({ request, response }) {
-      for (const [name, value] of Object.entries(rateStateOf(request)?.decision.headers ?? {})) response.headers.set(name, value);
+      const state = rateStateOf(request);
+      if (!state) return;
+      const points = Number(response.headers.get(COST_HEADER) ?? 1);
+      if (points > 1) state.decision = limiter.charge(state.client, points - 1)!;
+      for (const [name, value] of Object.entries(state.decision.headers)) response.headers.set(name, value);
     },
   };
 }

@@ -29,7 +29,8 @@ import { arxivIdFromInput } from '../catalogue/identity.ts';
 import type { PaperFilter } from '../catalogue/papers.ts';
 import { reasonOf, tasteProblem, tooManyForTaste } from '../catalogue/related.ts';
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
-import { searchNodesIn } from '../http/admission.ts';
+import { pointsOf, RELATED_NODES, searchNodesIn } from '../http/admission.ts';
+import { COST_HEADER } from '../http/limits.ts';
 import { escapeHtml as xml } from './html.ts';
 
 export const FEED_ENTRIES = 100;
@@ -147,6 +148,7 @@ export async function answerFeed(catalogue: Catalogue, { url: href, method, ifNo
     });
   }
   const q = url.searchParams.get('q')?.trim() || null;
+  let searched = 0;
   if (q) {
     try {
       toMatchExpression(q);
@@ -155,8 +157,8 @@ export async function answerFeed(catalogue: Catalogue, { url: href, method, ifNo
       throw error;
     }
     // The limit searchPapers has, counted the same way (each prefix reads the index of every word it starts).
-    const nodes = await searchNodesIn(catalogue, q);
-    if (nodes > maxNodes) return badRequest(`q asks for up to ${nodes} nodes (1,000 a term, 250 for each known word a prefix* starts); at most ${maxNodes} are allowed: use fewer terms or longer prefixes`);
+    searched = await searchNodesIn(catalogue, q);
+    if (searched > maxNodes) return badRequest(`q asks for up to ${searched} nodes (1,000 a term, 250 for each known word a prefix* starts); at most ${maxNodes} are allowed: use fewer terms or longer prefixes`);
   }
   const taste = await tasteOf(catalogue, url);
   if (taste instanceof Response) return taste;
@@ -214,7 +216,10 @@ ${pageDay ? `  <link rel="alternate" type="text/html" href="${xml(feed.page(page
 ${entries.join('')}</feed>
 `;
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  // Counted as a GraphQL page of the same papers would be (README, Cost), with the authors each has.
+  const nodes = papers.length + papers.reduce((sum, p) => sum + (authors.get(p.id)?.length ?? 0), 0) + searched + (taste.liked.length ? RELATED_NODES : 0);
   const headers = {
+    [COST_HEADER]: String(pointsOf(nodes)),
     'content-type': 'application/atom+xml; charset=utf-8',
     'cache-control': 'public, max-age=900',
     etag,
