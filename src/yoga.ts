@@ -7,7 +7,7 @@ import type { Database } from './db/index.ts';
 import { sqliteCatalogue, type Catalogue } from './catalogue/catalogue.ts';
 import { compiledQueries } from './graphql/compiled.ts';
 import { createContext, createContextLater, type Context } from './graphql/context.ts';
-import { executionThreads, startExecutionThreads, threadedFeeds } from './graphql/execution-threads.ts';
+import { executionThreads, startExecutionThreads, threadedRoutes } from './graphql/execution-threads.ts';
 import { BAD_USER_INPUT } from './graphql/errors.ts';
 import { schema } from './graphql/schema.ts';
 import { withNamedArgumentValues } from './graphql/validation.ts';
@@ -29,10 +29,9 @@ import type { PostgresDatabase } from './db/postgres.ts';
 import type { MaybePromise } from './catalogue/maybe.ts';
 import { openPostgresSyncStore } from './sync/pg-sync-store.ts';
 import { sqliteSyncStore, type SyncStore } from './sync/sync-store.ts';
-import { dailyPapersApi } from './routes/daily-papers-api.ts';
+import { answerRoute, routeTask, type RouteTask } from './routes/catalogue-routes.ts';
 import { digestLinks } from './routes/digest-links.ts';
 import { embed } from './routes/embed.ts';
-import { answerFeed, feedTask, type FeedTask } from './routes/feeds.ts';
 import { graphiqlAssets, renderGraphiQL } from './routes/graphiql.ts';
 import { home } from './routes/home.ts';
 
@@ -113,14 +112,13 @@ export const sqliteServed = (database: Database): Served => ({
 const servedOf = (source: Database | Served): Served => ('catalogue' in source ? source : sqliteServed(source));
 
 /** Plain HTTP routes next to /graphql: the links in mail, the feeds, the widget, GraphiQL's files and the root page. */
-function routes({ catalogue, mailStore }: Served, mail: MailSettings, limits: Config['limits'], answer: (task: FeedTask) => Promise<Response>): Plugin {
+function routes({ mailStore }: Served, mail: MailSettings, limits: Config['limits'], answer: (task: RouteTask) => Promise<Response>): Plugin {
   const root = home(schema);
-  const feed = (task: FeedTask | null) => task && answer(task);
+  const read = (task: RouteTask | null) => task && answer(task);
   return {
     onRequest({ request, url, endResponse }) {
-      // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds read the catalogue.
-      const later =
-        digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? feed(feedTask(request, url, mail.publicUrl, limits.maxNodes)) ?? dailyPapersApi(catalogue, request, url);
+      // Promises: a POST's form is read; GraphiQL's bundle is loaded on first use; the feeds and the daily-papers API read the catalogue.
+      const later = digestLinks(mailStore, request, url) ?? graphiqlAssets(request, url) ?? read(routeTask(request, url, mail.publicUrl, limits.maxNodes));
       if (later) return later.then(endResponse);
       const response = embed(request, url) ?? root(request, url);
       if (response) endResponse(response);
@@ -157,7 +155,7 @@ function assemble(
   // A private in-memory catalogue has nothing that another connection could read; PostgreSQL answers off this thread anyway.
   const file = database && !database.sqlite.memory ? database.sqlite.name : null;
   const threads = config.executionThreads > 0 && file ? startExecutionThreads(config.executionThreads, { file }, observed.registry) : null;
-  const inlineFeed = (task: FeedTask) => answerFeed(catalogue, task);
+  const inlineRoute = (task: RouteTask) => answerRoute(catalogue, task);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     // An engine answering later has the latest listing day read before the resolvers ask for it.
@@ -198,7 +196,7 @@ function assemble(
       requestGuards(), // JSON bodies only (415), and bad parameters 400 before anything reads them
       bodySizeLimit(config.limits.maxBodyBytes),
       wellFormedParams(),
-      routes(served, mail, config.limits, threads && database ? threadedFeeds(threads, database, config.limits.requestTimeoutMs, inlineFeed) : inlineFeed),
+      routes(served, mail, config.limits, threads && database ? threadedRoutes(threads, database, config.limits.requestTimeoutMs, inlineRoute) : inlineRoute),
       ...persistedOperations(config),
       mailRequestGuard(config), // after persisted operations, which fill in documents sent by hash
       compiledQueries(), // before the response cache, which wraps the execution it finds

@@ -163,6 +163,10 @@ describe('GET /api/papers/{arxivId}', () => {
     const malformed = await get('/api/papers/not-an-id');
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { parameter: string }).parameter).toBe('arxivId');
+    // Not even percent-encoded UTF-8: the same 400, not a 500.
+    const undecodable = await get('/api/papers/%E0%A4');
+    expect(undecodable.status).toBe(400);
+    expect(await undecodable.json()).toEqual({ parameter: 'arxivId', error: 'arxivId is not an arXiv id like 2310.05869; got "%E0%A4" (not even percent-encoded UTF-8)' });
   });
 });
 

@@ -157,11 +157,13 @@ describe('execution threads', () => {
     expect(stdout.trim()).toBe('200 true');
   });
 
-  it('answer the feeds exactly as the main thread does, 304s, HEADs and refusals included', async () => {
+  it('answer the feeds and the daily-papers API\'s lists exactly as the main thread does, 304s, HEADs and refusals included', async () => {
     const env = { PUBLIC_URL: 'http://feeds.test', RESPONSE_CACHE_TTL_MS: '0' };
     const [threaded, inline] = await Promise.all([started({ EXECUTION_THREADS: '1', ...env }), started({ EXECUTION_THREADS: '0', ...env })]);
     try {
-      const paths = ['/feeds/daily.atom', '/feeds/monthly.atom?q=diffusion', '/feeds/weekly.atom?organization=nvidia', '/feeds/monthly.atom?date=2026-05-13', '/feeds/daily.atom?q=-only', `/feeds/monthly.atom?q=${encodeURIComponent('a* OR b* OR c* OR d*')}`, '/feeds/hourly.atom', '/feeds/weekly.atom?organization=nowhere'];
+      const paths = ['/feeds/daily.atom', '/feeds/monthly.atom?q=diffusion', '/feeds/weekly.atom?organization=nvidia', '/feeds/monthly.atom?date=2026-05-13', '/feeds/daily.atom?q=-only', `/feeds/monthly.atom?q=${encodeURIComponent('a* OR b* OR c* OR d*')}`, '/feeds/hourly.atom', '/feeds/weekly.atom?organization=nowhere', '/api/daily_papers?month=2026-05&sort=trending&limit=100', '/api/daily_papers?week=2026-W99'];
+      // One paper is a lookup: the main thread's.
+      const lookups = ['/api/papers/2310.05869', '/api/papers/%E0'];
       const answer = async (running: Running, path: string, init?: RequestInit) => {
         const response = await fetch(new URL(path, running.url), init);
         return { status: response.status, type: response.headers.get('content-type'), etag: response.headers.get('etag'), cost: response.headers.get('request-cost'), body: await response.text() };
@@ -170,18 +172,24 @@ describe('execution threads', () => {
       for (const path of paths) {
         const given = await answer(threaded, path);
         expect(given, path).toEqual(await answer(inline, path));
-        if (given.status === 200) expect(given.cost, path).toMatch(/^[1-9]\d*$/u);
+        if (given.status === 200 && path.startsWith('/feeds/')) expect(given.cost, path).toMatch(/^[1-9]\d*$/u);
         statuses.push(given.status);
       }
-      expect(statuses).toEqual([200, 200, 200, 200, 400, 400, 404, 404]);
+      for (const path of lookups) {
+        const given = await answer(threaded, path);
+        expect(given, path).toEqual(await answer(inline, path));
+        statuses.push(given.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 400, 400, 404, 404, 200, 400, 200, 400]);
       expect((await answer(threaded, paths[3]!)).body.match(/<entry>/gu)!.length).toBeGreaterThan(20);
+      expect(JSON.parse((await answer(threaded, paths[8]!)).body)).toHaveLength(100);
       const { etag } = await answer(threaded, '/feeds/daily.atom');
       expect(etag).toMatch(/^"/u);
       const revalidated = await answer(threaded, '/feeds/daily.atom', { headers: { 'if-none-match': etag! } });
       expect(revalidated).toMatchObject({ status: 304, body: '' });
       expect(await answer(threaded, '/feeds/daily.atom', { method: 'HEAD' })).toMatchObject({ status: 200, etag, body: '' });
       // Every one of them answered by the thread, none by the other server's main thread.
-      expect(await metric(threaded, 'graphql_execution_threads_answered_total')).toBe(paths.length + 4);
+      expect(await metric(threaded, 'graphql_execution_threads_answered_total')).toBe(paths.length + 5);
       expect(await metric(inline, 'graphql_execution_threads_answered_total')).toBeNaN();
     } finally {
       await Promise.all([threaded.close(), inline.close()]);

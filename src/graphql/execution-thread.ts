@@ -1,7 +1,7 @@
-// One execution thread: runs the queries (and answers the feeds) the main
-// thread hands it on its own read-only connection, one at a time, and posts
-// back each result with the SQL it ran. Started by execution-threads.ts
-// through execution-thread.mjs.
+// One execution thread: runs the queries (and answers the feeds and lists of
+// papers) the main thread hands it on its own read-only connection, one at a
+// time, and posts back each result with the SQL it ran. Started by
+// execution-threads.ts through execution-thread.mjs.
 import { execute, GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { parentPort, workerData } from 'node:worker_threads';
 import { sqliteCatalogue } from '../catalogue/catalogue.ts';
@@ -9,8 +9,8 @@ import { openCatalogueReader } from '../catalogue/index.ts';
 import { sqliteMailStore } from '../mail/mail-store.ts';
 import { compiledExecution } from './compiled.ts';
 import { createContext } from './context.ts';
-import { answerFeed } from '../routes/feeds.ts';
-import type { FeedAnswer, OperationTask, ThreadAnswer, ThreadData, ThreadError, ThreadTask } from './execution-threads.ts';
+import { answerRoute } from '../routes/catalogue-routes.ts';
+import type { OperationTask, RouteAnswer, ThreadAnswer, ThreadData, ThreadError, ThreadTask } from './execution-threads.ts';
 import { schema } from './schema.ts';
 
 const { file } = workerData as ThreadData;
@@ -50,8 +50,8 @@ async function run(task: Extract<ThreadTask, OperationTask>): Promise<ExecutionR
   return (prepare(args, execute) ?? execute)(args);
 }
 
-async function feed(task: Extract<ThreadTask, { feed: unknown }>): Promise<FeedAnswer> {
-  const response = await answerFeed(catalogue, task.feed);
+async function route(task: Extract<ThreadTask, { route: unknown }>): Promise<RouteAnswer> {
+  const response = await answerRoute(catalogue, task.route);
   return { status: response.status, headers: [...response.headers], body: response.body ? await response.text() : null };
 }
 
@@ -60,8 +60,8 @@ parentPort!.on('message', async (task: ThreadTask) => {
   database.statements.onQuery = (statement) => sql.push(statement);
   let answer: ThreadAnswer;
   try {
-    if ('feed' in task) {
-      answer = { id: task.id, feed: await feed(task), sql };
+    if ('route' in task) {
+      answer = { id: task.id, route: await route(task), sql };
     } else {
       const result = await run(task);
       answer = { id: task.id, data: result.data, errors: result.errors?.map(serialized), sql };

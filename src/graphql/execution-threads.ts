@@ -9,12 +9,13 @@
 // on the main thread, where a thread's hand-over would cost more than they do,
 // unless they nest pages in a list (their statement reads every paper of every
 // group: 150 ms for a page of prolific authors' papers at 100,000 papers).
+// The feeds and the daily-papers API's lists run here too (threadedRoutes).
 import { GraphQLError, getOperationAST, Source, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Worker } from 'node:worker_threads';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Database } from '../db/index.ts';
-import type { FeedTask } from '../routes/feeds.ts';
+import { readsMany, type RouteTask } from '../routes/catalogue-routes.ts';
 import { costOf, hasNestedPages } from '../http/admission.ts';
 import { log } from '../log.ts';
 import type { Context } from './context.ts';
@@ -38,12 +39,12 @@ export interface OperationTask {
   variables?: Record<string, unknown> | null;
 }
 
-/** What a thread is handed: an operation or a feed, and when it must have answered. */
-export type Task = (OperationTask | { feed: FeedTask }) & { deadline: Deadline };
+/** What a thread is handed: an operation or a catalogue route (a feed, a list of papers), and when it must have answered. */
+export type Task = (OperationTask | { route: RouteTask }) & { deadline: Deadline };
 export type ThreadTask = Task & { id: number };
 
-/** A feed's response, as a thread posts it back. */
-export interface FeedAnswer {
+/** A route's response, as a thread posts it back. */
+export interface RouteAnswer {
   status: number;
   headers: [string, string][];
   body: string | null;
@@ -62,7 +63,7 @@ export interface ThreadAnswer {
   id: number;
   data?: ExecutionResult['data'];
   errors?: ThreadError[];
-  feed?: FeedAnswer;
+  route?: RouteAnswer;
   /** The statements it ran, counted on the main connection's listener as if run there. */
   sql: string[];
 }
@@ -95,7 +96,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   const slots: Slot[] = [];
   const queue: Pending[] = [];
   const registers = registry ? [registry] : [];
-  const answeredTotal = new Counter({ name: 'graphql_execution_threads_answered_total', help: 'Queries and feeds answered by an execution thread.', registers });
+  const answeredTotal = new Counter({ name: 'graphql_execution_threads_answered_total', help: 'Queries, feeds and lists of papers answered by an execution thread.', registers });
   const replacedTotal = new Counter({ name: 'graphql_execution_threads_replaced_total', help: 'Execution threads replaced: cut off at a request deadline, or crashed.', registers });
   new Gauge({
     name: 'graphql_execution_threads_ready',
@@ -107,7 +108,7 @@ export function startExecutionThreads(size: number, data: ThreadData, registry?:
   });
   new Gauge({
     name: 'graphql_execution_queue_length',
-    help: 'Expensive queries and feeds waiting for an execution thread.',
+    help: 'Expensive queries, feeds and lists of papers waiting for an execution thread.',
     registers,
     collect() {
       this.set(queue.length);
@@ -256,23 +257,25 @@ function countStatements(database: Database, answer: ThreadAnswer): void {
 }
 
 /**
- * The feeds (routes/feeds.ts) answered in a thread: a month's feed is every
- * paper of the month, 250 ms at 100,000 papers, which the main thread would
- * make everyone wait for. At REQUEST_TIMEOUT_MS the main thread answers 503.
- * When the threads could not start, `inline` answers on the main thread.
+ * The catalogue routes (routes/catalogue-routes.ts) answered in a thread: a
+ * month's feed is every paper of the month, 250 ms at 100,000 papers, which
+ * the main thread would make everyone wait for. At REQUEST_TIMEOUT_MS the main
+ * thread answers 503. `inline` answers on the main thread when the threads
+ * could not start, and for one paper.
  */
-export function threadedFeeds(threads: ExecutionThreads, database: Database, timeoutMs: number, inline: (task: FeedTask) => Promise<Response>) {
-  return async (task: FeedTask): Promise<Response> => {
-    if (!threads.available) return inline(task);
+export function threadedRoutes(threads: ExecutionThreads, database: Database, timeoutMs: number, inline: (task: RouteTask) => Promise<Response>) {
+  return async (task: RouteTask): Promise<Response> => {
+    // One paper (/api/papers/:id) is a lookup, answered here as GraphQL's are.
+    if (!threads.available || !readsMany(task)) return inline(task);
     const deadline = deadlineAfter(timeoutMs);
-    const answer = await threads.run({ feed: task, deadline });
+    const answer = await threads.run({ route: task, deadline });
     if (!answer && !threads.available) return inline(task);
     if (!answer) return new Response(`${deadlineError(deadline).message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     countStatements(database, answer);
-    if (!answer.feed) {
-      log.error('unexpected error in a feed', { error: answer.errors?.[0]?.unexpected ?? answer.errors?.[0] });
+    if (!answer.route) {
+      log.error('unexpected error in a route', { url: task.url, error: answer.errors?.[0]?.unexpected ?? answer.errors?.[0] });
       return new Response('Unexpected error.\n', { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     }
-    return new Response(answer.feed.body, { status: answer.feed.status, headers: answer.feed.headers });
+    return new Response(answer.route.body, { status: answer.route.status, headers: answer.route.headers });
   };
 }

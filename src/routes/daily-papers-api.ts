@@ -16,6 +16,7 @@ import { arxivIdFromInput } from '../catalogue/identity.ts';
 import type { OrganizationRow } from '../catalogue/organizations.ts';
 import type { PaperOrder, PaperRow } from '../catalogue/papers.ts';
 import { WINDOW_HOURS, type TrendingWindow } from '../catalogue/trending.ts';
+import type { RouteTask } from './catalogue-routes.ts';
 
 export const DAILY_PAPERS_PATH = '/api/daily_papers';
 const PAPER_PATH = /^\/api\/papers\/([^/]+)$/u;
@@ -133,33 +134,38 @@ async function dailyPapers(catalogue: Catalogue, params: URLSearchParams): Promi
 }
 
 /** A JSON answer cached as feeds are: an ETag of its bytes, public for 15 minutes, 304 when the client has it. */
-function cached(request: Request, body: unknown): Response {
+function cached({ method, ifNoneMatch }: RouteTask, body: unknown): Response {
   const text = JSON.stringify(body);
   const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
   const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=900', etag };
-  if (request.headers.get('if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//u, '') === etag)) return new Response(null, { status: 304, headers });
-  return new Response(request.method === 'HEAD' ? null : text, { status: 200, headers });
+  if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//u, '') === etag)) return new Response(null, { status: 304, headers });
+  return new Response(method === 'HEAD' ? null : text, { status: 200, headers });
 }
 
-/** The answer to a request for the daily-papers API, or null when the request is for another path. */
-export function dailyPapersApi(catalogue: Catalogue, request: Request, url: URL): Promise<Response> | null {
+export const isDailyPapersPath = (pathname: string): boolean => pathname === DAILY_PAPERS_PATH;
+export const isPaperPath = (pathname: string): boolean => PAPER_PATH.test(pathname);
+
+/** The answer to a request for the daily-papers API: a list of papers, or one paper. */
+export async function answerDailyPapers(catalogue: Catalogue, task: RouteTask): Promise<Response> {
+  if (task.method !== 'GET' && task.method !== 'HEAD') return json(405, { error: 'use GET' }, { allow: 'GET, HEAD' });
+  const url = new URL(task.url);
   const paperMatch = PAPER_PATH.exec(url.pathname);
-  if (url.pathname !== DAILY_PAPERS_PATH && !paperMatch) return null;
-  return answer(catalogue, request, url, paperMatch);
-}
-
-async function answer(catalogue: Catalogue, request: Request, url: URL, paperMatch: RegExpExecArray | null): Promise<Response> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return json(405, { error: 'use GET' }, { allow: 'GET, HEAD' });
   try {
     if (paperMatch) {
-      const text = decodeURIComponent(paperMatch[1]!);
+      const raw = paperMatch[1]!;
+      let text: string;
+      try {
+        text = decodeURIComponent(raw);
+      } catch {
+        throw new BadParameter('arxivId', `is not an arXiv id like 2310.05869; got ${JSON.stringify(raw)} (not even percent-encoded UTF-8)`);
+      }
       const arxivId = arxivIdFromInput(text);
       if (arxivId === null) throw new BadParameter('arxivId', `is not an arXiv id like 2310.05869; got ${JSON.stringify(text)}`);
       const [paper] = await catalogue.papersByArxivIds([arxivId], 'all');
       if (!paper) return json(404, { error: `paper ${arxivId} is not in the catalogue` });
-      return cached(request, ((await items(catalogue, [paper]))[0] as { paper: unknown }).paper);
+      return cached(task, ((await items(catalogue, [paper]))[0] as { paper: unknown }).paper);
     }
-    return cached(request, await dailyPapers(catalogue, url.searchParams));
+    return cached(task, await dailyPapers(catalogue, url.searchParams));
   } catch (error) {
     if (error instanceof BadParameter) return json(400, { error: error.message, parameter: error.parameter });
     throw error;

@@ -31,6 +31,7 @@ import { reasonOf, tasteProblem, tooManyForTaste } from '../catalogue/related.ts
 import { SearchSyntaxError, toMatchExpression } from '../catalogue/search-query.ts';
 import { pointsOf, RELATED_NODES, searchNodesIn } from '../http/admission.ts';
 import { COST_HEADER } from '../http/limits.ts';
+import type { RouteTask } from './catalogue-routes.ts';
 import { escapeHtml as xml } from './html.ts';
 
 export const FEED_ENTRIES = 100;
@@ -115,24 +116,10 @@ function periodOf(url: URL, feed: (typeof FEEDS)[string]): { start: string; end:
 
 const FEED_PATH = /^\/feeds\/([a-z]+\.atom)$/u;
 
-/** What of a request for a feed its answer reads: all an execution thread is handed. */
-export interface FeedTask {
-  url: string;
-  method: string;
-  ifNoneMatch: string | null;
-  /** Base of the feed's own links. */
-  publicUrl: string;
-  /** MAX_QUERY_NODES, which q is held to as searchPapers's query is. */
-  maxNodes: number;
-}
-
-/** The feed a request asks for; null for another path. */
-export function feedTask(request: Request, url: URL, publicUrl: string, maxNodes: number): FeedTask | null {
-  return FEED_PATH.test(url.pathname) ? { url: url.href, method: request.method, ifNoneMatch: request.headers.get('if-none-match'), publicUrl, maxNodes } : null;
-}
+export const isFeedPath = (pathname: string): boolean => FEED_PATH.test(pathname);
 
 /** The answer to a request for a feed. */
-export async function answerFeed(catalogue: Catalogue, { url: href, method, ifNoneMatch, publicUrl, maxNodes }: FeedTask): Promise<Response> {
+export async function answerFeed(catalogue: Catalogue, { url: href, method, ifNoneMatch, publicUrl, maxNodes }: RouteTask): Promise<Response> {
   const url = new URL(href);
   const feed = FEEDS[FEED_PATH.exec(url.pathname)![1]!];
   if (!feed) return new Response('unknown feed: use daily.atom, weekly.atom or monthly.atom\n', { status: 404 });
