@@ -1,18 +1,20 @@
 // npx tsx test/bench/contention.ts [catalogue.db]: does one client's expensive
-// work hold the others up? Four clients send back to back the most expensive
+// work hold the others up? Clients send back to back the most expensive
 // requests the limits admit (shapes.ts, each at its largest admitted size),
-// while a fifth looks a paper up and a sixth asks /health, one request at a
-// time each. Reported: the fifth's and sixth's p50 / p99, and what the four
-// got through, with the execution threads as deployed and with
-// EXECUTION_THREADS=0 (everything on the main thread). Then what the usual
-// scenarios (scenarios.ts) gain or lose by the threads: each sent by one
-// client, back to back, alone. Without a file it builds the seeds catalogue
-// in a temporary folder.
+// and the largest feed and list of papers (the last full month's), one client
+// each, while another looks a paper up and another asks /health, one request
+// at a time each. Reported: the lookup's and /health's p50 / p99, and what the
+// expensive clients got through, with the execution threads as deployed and
+// with EXECUTION_THREADS=0 (everything on the main thread). Then what the
+// usual scenarios (scenarios.ts) gain or lose by the threads: each sent by one
+// client, back to back, alone. Without a file it builds the seeds catalogue in
+// a temporary folder.
 //
 //   CONTENTION_SECONDS   measuring time per setting, default 20
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monthStart } from '../../src/catalogue/dates.ts';
 import { existingCatalogue, seedCatalogue } from './catalogue.ts';
 import { startChildServer } from './child.ts';
 import { machineLine } from './report.ts';
@@ -53,6 +55,10 @@ async function measure(threads: string | undefined) {
       const n = await largestAdmitted(sendTo(server.url), shape);
       if (n > 0) heavy.push(shape(n));
     }
+    const { data } = (await sendTo(server.url)(SETUP_QUERY)) as { data: { organizations: { nodes: { slug: string }[] }; digest: { startDate: string } } };
+    // The month before the latest listing day's: all its papers in a feed, and ranked by trending.
+    const month = monthStart(data.digest.startDate, -1);
+    const routes = [`/feeds/monthly.atom?date=${month}`, `/api/daily_papers?month=${month.slice(0, 7)}&sort=trending&limit=100`].map((path) => new URL(path, server.url).href);
     await post(server.url, lookup)(); // warm
     const until = performance.now() + seconds * 1000;
     const health = new URL('/health', server.url).href;
@@ -60,9 +66,9 @@ async function measure(threads: string | undefined) {
       loop(until, post(server.url, lookup)),
       loop(until, () => fetch(health)),
       ...heavy.map((query) => loop(until, post(server.url, query))),
+      ...routes.map((url) => loop(until, () => fetch(url))),
     ]);
     // The usual scenarios, one client alone, as Apollo Client 4 sends them.
-    const { data } = (await sendTo(server.url)(SETUP_QUERY)) as { data: { organizations: { nodes: { slug: string }[] }; digest: { startDate: string } } };
     const usual = scenarios({ organizationSlug: data.organizations.nodes[0]!.slug, latestDay: data.digest.startDate, paperId: catalogue.paperId });
     const alone: Record<string, number[]> = {};
     for (const scenario of usual) {
