@@ -141,6 +141,14 @@ describe('admission', () => {
     expect(result.extensions.cost.requestedNodes).toBe(3 * 1_000 + (words('diffus') + words('tok')) * 250 + 5);
     // A one-letter prefix starts about a thousand words: refused.
     expect((await (await api.post({ query: '{ searchPapers(query: "a*", first: 5) { nodes { title } } }' })).json()).errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
+    // In a hyphenated word the star is its last word's: "based-a*" reads every word starting with "a" too.
+    for (const query of ['based-a*', 'title:based-a*', '-based-a* model']) {
+      const refused = await (await api.post({ query: `{ searchPapers(query: ${JSON.stringify(query)}, first: 5) { nodes { title } } }` })).json();
+      expect(refused.errors[0].extensions, query).toMatchObject({ code: 'QUERY_TOO_COSTLY', requestedNodes: expect.any(Number) });
+      expect(refused.errors[0].extensions.requestedNodes, query).toBeGreaterThanOrEqual(words('a') * 250);
+    }
+    const phrase = await (await api.post({ query: '{ searchPapers(query: "state-of-the-diffus*", first: 5) { nodes { title } } }' })).json();
+    expect(phrase.extensions.cost.requestedNodes).toBe(1_000 + words('diffus') * 250 + 5);
   });
 
   it('charges the cost in points to the client\'s budget, cache hits included, and says so in extensions.cost and RateLimit headers', async () => {

@@ -125,7 +125,8 @@ export function searchTerms(input: string): { terms: number; prefixes: string[];
     return { terms: 0, prefixes: [], words: [] };
   }
   const terms = [...parsed.clauses.flat(), ...parsed.excluded];
-  const prefixes = terms.filter((term) => term.prefix).flatMap((term) => [...searchableWords(term.words[0] ?? '')].slice(0, 1));
+  // The `*` is the last word's (`based-a*` is the phrase "based" "a*"): that word is read for every known word it starts.
+  const prefixes = terms.filter((term) => term.prefix).flatMap((term) => [...searchableWords(term.words.at(-1) ?? '')].slice(-1));
   return { terms: terms.length, prefixes, words: terms.flatMap((term) => term.words) };
 }
 
