@@ -2,9 +2,11 @@
 // whichever path brings the operation (a fresh POST, a replay of a document
 // accepted before with small variables, GET, a persisted operation, a batch),
 // and the cost is charged and reported on every path, cache hits included.
+import { getIntrospectionQuery, isInterfaceType, isObjectType } from 'graphql';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { schema } from '../src/graphql/schema.ts';
 import { client } from './helpers.ts';
 
 /** The catalogue every app of this file reads, on the engine of the run (on PostgreSQL, copied once, before the tests). */
@@ -88,6 +90,23 @@ describe('admission', () => {
       expect(result.data, query).toBeUndefined();
       for (const error of result.errors) expect(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED'], query).toContain(error.extensions.code);
     }
+  });
+
+  it('counts introspection by the schema\'s own sizes: the standard query admitted, thirty copies of the whole schema refused', async () => {
+    const api = app();
+    const types = Object.values(schema.getTypeMap());
+    const most = Math.max(...types.map((type) => (isObjectType(type) || isInterfaceType(type) ? Object.keys(type.getFields()).length : 0)));
+    const listing = await (await api.post({ query: '{ __schema { types { name fields { name } } } }' })).json();
+    expect(listing.data.__schema.types).toHaveLength(types.length);
+    expect(listing.extensions.cost.requestedNodes).toBe(types.length + types.length * most);
+    // What GraphiQL and code generators send: more than a point, so a thread answers it; its depth is not counted.
+    const standard = await (await api.post({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }) })).json();
+    expect(standard.errors).toBeUndefined();
+    expect(standard.extensions.cost.points).toBeGreaterThan(1);
+    const whole = '__schema { types { name description fields { name description args { name type { name } } type { name ofType { name } } } } }';
+    const copies = await (await api.post({ query: `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: ${whole}`).join(' ')} }` })).json();
+    expect(copies.data).toBeUndefined();
+    expect(copies.errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
   });
 
   it('counts a paper\'s authors by the largest author count in the catalogue', async () => {

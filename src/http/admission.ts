@@ -24,11 +24,16 @@ import {
   getNullableType,
   getOperationAST,
   GraphQLError,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
   isInterfaceType,
   isListType,
   isObjectType,
   Kind,
   parse,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
   valueFromASTUntyped,
   visit,
   type ArgumentNode,
@@ -178,6 +183,35 @@ function effectiveVariables(operation: OperationDefinitionNode, given: Variables
 export const pointsOf = (nodes: number): number => Math.max(1, Math.ceil(nodes / NODES_PER_POINT));
 
 /**
+ * The most items each list of the introspection types (`__Schema.types`,
+ * `__Type.fields`…) holds in this schema: what a plain list of them counts.
+ * Introspection is otherwise free (and its depth not counted: the standard
+ * query nests `ofType` seven deep), but 30 aliases of the whole schema were
+ * 2.9 MB at 0 nodes.
+ */
+const introspectionSizes = new WeakMap<GraphQLSchema, Record<string, number>>();
+function introspectionSizesOf(schema: GraphQLSchema): Record<string, number> {
+  let sizes = introspectionSizes.get(schema);
+  if (sizes) return sizes;
+  const types = Object.values(schema.getTypeMap());
+  const most = (counts: number[]) => Math.max(0, ...counts);
+  const fields = types.flatMap((type) => (isObjectType(type) || isInterfaceType(type) ? Object.values(type.getFields()) : []));
+  sizes = {
+    types: types.length,
+    fields: most(types.map((type) => (isObjectType(type) || isInterfaceType(type) ? Object.keys(type.getFields()).length : 0))),
+    inputFields: most(types.map((type) => (isInputObjectType(type) ? Object.keys(type.getFields()).length : 0))),
+    enumValues: most(types.map((type) => (isEnumType(type) ? type.getValues().length : 0))),
+    interfaces: most(types.map((type) => (isObjectType(type) || isInterfaceType(type) ? type.getInterfaces().length : 0))),
+    possibleTypes: most(types.map((type) => (isAbstractType(type) ? schema.getPossibleTypes(type).length : 0))),
+    args: most([...fields, ...schema.getDirectives()].map((field) => field.args.length)),
+    directives: schema.getDirectives().length,
+    locations: most(schema.getDirectives().map((directive) => directive.locations.length)),
+  };
+  introspectionSizes.set(schema, sizes);
+  return sizes;
+}
+
+/**
  * Measures an operation. Fragments are measured once each (their nodes scale
  * with the page they are spread in), so a document that spreads fragments
  * many times is measured in time linear in its length.
@@ -230,7 +264,8 @@ export function measure(
         continue;
       }
       if (item.kind !== Kind.FIELD) continue;
-      const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[item.name.value] : undefined;
+      const meta = type === schema.getQueryType() ? { __schema: SchemaMetaFieldDef, __type: TypeMetaFieldDef }[item.name.value] : undefined;
+      const field = meta ?? (isObjectType(type) || isInterfaceType(type) ? type.getFields()[item.name.value] : undefined);
       if (!field || !item.selectionSet) {
         depth = Math.max(depth, 1);
         continue;
@@ -247,7 +282,12 @@ export function measure(
         size = (arg('ids') as unknown[]).length;
       } else if (isListType(getNullableType(field.type)) && !type.name.endsWith('Connection')) {
         // A plain list (a connection's own nodes and edges are its page, counted above).
-        size = type.name === 'Paper' && item.name.value === 'authors' ? bounds.sizes.authorsPerPaper : MAX_PAGE_SIZE;
+        size =
+          type.name === 'Paper' && item.name.value === 'authors'
+            ? bounds.sizes.authorsPerPaper
+            : type.name.startsWith('__')
+              ? (introspectionSizesOf(schema)[item.name.value] ?? MAX_PAGE_SIZE)
+              : MAX_PAGE_SIZE;
       } else {
         list = false;
       }
@@ -265,7 +305,7 @@ export function measure(
       const work = terms + read + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
       const below = selection(item.selectionSet, fieldType);
       nodes += work + (list ? size : 0) + size * below.nodes;
-      depth = Math.max(depth, 1 + below.depth);
+      if (!fieldType.name.startsWith('__')) depth = Math.max(depth, 1 + below.depth);
       if (list && size > 1 && below.pages) nestedPages = true;
       pages ||= below.pages || fieldType.name.endsWith('Connection');
     }
