@@ -134,6 +134,21 @@ describe('admission', () => {
     expect(upvoted.extensions.cost.requestedNodes).toBe(20);
   });
 
+  it('counts trendingPapers by the window it scores, and a name search by its words', async () => {
+    const api = app();
+    const cost = async (query: string) => (await (await api.post({ query })).json()).extensions.cost.requestedNodes as number;
+    // WEEK by default; ALL reads in the order of upvotes.
+    expect(await cost('{ trendingPapers(first: 20) { nodes { title } } }')).toBe(2_000 + 20);
+    expect(await cost('{ trendingPapers(window: DAY, first: 20) { nodes { title } } }')).toBe(1_000 + 20);
+    expect(await cost('{ trendingPapers(window: MONTH, asOf: "2026-05-01T00:00:00Z", first: 1) { totalCount } }')).toBe(5_000 + 1);
+    expect(await cost('{ trendingPapers(window: ALL, first: 20) { nodes { title } } }')).toBe(20);
+    // Thirty months at other instants: each scores its window, 150,000 nodes in all.
+    const months = Array.from({ length: 30 }, (_, i) => `m${i}: trendingPapers(window: MONTH, asOf: "2026-05-${String(i + 1).padStart(2, '0')}T00:00:00Z", first: 1) { totalCount }`);
+    expect((await (await api.post({ query: `{ ${months.join(' ')} }` })).json()).errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', requestedNodes: 30 * 5_001 });
+    expect(await cost('{ authors(query: "yann lecun", first: 10) { nodes { name } } }')).toBe(2 * 250 + 10);
+    expect(await cost('{ organizations(query: "meta", first: 5) { nodes { name } } }')).toBe(250 + 5);
+  });
+
   it('counts a list filtered by what its order\'s index does not bound by the papers it may check', async () => {
     const api = app();
     const cost = async (query: string) => (await (await api.post({ query })).json()).extensions.cost.requestedNodes as number;
@@ -144,11 +159,11 @@ describe('admission', () => {
     expect(await cost('{ trendingPapers(window: ALL, filter: { hasCode: true }, first: 20) { nodes { title } } }')).toBe(20 + checked);
     const theirs = Math.ceil(organizations.nodes[0].paperCount * 0.1);
     expect(await cost('{ organizations(first: 3) { nodes { papers(filter: { hasCode: false }, first: 5) { nodes { title } } } } }')).toBe(3 + 3 * (theirs + 5));
-    // Bounded by the order's own index, or by a trending window's few papers: the page alone.
+    // Bounded by the order's own index, or by a trending window's papers (which count as the window's, below): the page alone.
     expect(await cost('{ papers(filter: { minUpvotes: 5 }, orderBy: { field: UPVOTES }, first: 20) { nodes { title } } }')).toBe(20);
     expect(await cost('{ papers(filter: { published: { from: "2024-01-01" } }, first: 20) { nodes { title } } }')).toBe(20);
     expect(await cost('{ papers(filter: { organizations: ["nvidia"] }, first: 20) { nodes { title } } }')).toBe(20);
-    expect(await cost('{ trendingPapers(filter: { hasCode: true }, first: 20) { nodes { title } } }')).toBe(20);
+    expect(await cost('{ trendingPapers(filter: { hasCode: true }, first: 20) { nodes { title } } }')).toBe(20 + 2_000);
   });
 
   it('counts a prefix by the known words it starts, which FTS5 reads', async () => {

@@ -14,9 +14,12 @@
 // each term, and PREFIX_WORD_NODES for each known word a prefix starts (FTS5
 // reads the index of every one: `a*` starts 2,000, `diffus*` 13), a
 // related-paper connection RELATED_NODES each time it is read, a list
-// ordered by TRENDING TRENDING_CANDIDATE_NODES for each paper it scores, and
-// a list filtered by what its order's index does not bound
-// FILTERED_CANDIDATE_NODES for each paper it may check. A point is 1,000 nodes.
+// ordered by TRENDING TRENDING_CANDIDATE_NODES for each paper it scores, a
+// list filtered by what its order's index does not bound
+// FILTERED_CANDIDATE_NODES for each paper it may check, trendingPapers over a
+// window TRENDING_WINDOW_NODES, a name search NAME_WORD_NODES for each word,
+// and introspection its lists by the schema's own sizes. A point is 1,000
+// nodes.
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import {
@@ -50,7 +53,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { CatalogueSizes } from '../catalogue/authors.ts';
 import type { Catalogue } from '../catalogue/catalogue.ts';
 import { isPromise, type MaybePromise } from '../catalogue/maybe.ts';
-import { searchTerms } from '../catalogue/search-query.ts';
+import { namePrefixWords, searchTerms } from '../catalogue/search-query.ts';
 import type { Config } from '../config.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graphql/pagination.ts';
 import { rateLimitedError, rateStateOf, type RateLimiter } from './limits.ts';
@@ -87,6 +90,23 @@ export const TRENDING_CANDIDATE_NODES = 0.5;
  * test/bench/README.md at 100,000 papers.
  */
 export const FILTERED_CANDIDATE_NODES = 0.1;
+/**
+ * Nodes for each read of trendingPapers over a shorter window than ALL: it
+ * scores every paper listed in the window before the first of the page is
+ * known (a MONTH at 100,000 papers: 10–20 ms, 30 aliases of it 230 ms at 30
+ * nodes). Calibrated in test/bench/README.md at 100,000 papers.
+ */
+export const TRENDING_WINDOW_NODES = new Map([
+  ['DAY', 1_000],
+  ['WEEK', 2_000],
+  ['MONTH', 5_000],
+]);
+/**
+ * Nodes for each word of an author or organization name search: each is a
+ * prefix read in the names' index (32 one-letter words: 20 ms at 100,000
+ * papers). Calibrated in test/bench/README.md at 100,000 papers.
+ */
+export const NAME_WORD_NODES = 250;
 export const NODES_PER_POINT = 1_000;
 
 /** What the catalogue bounds that the cost reads: known only from the data. */
@@ -301,7 +321,11 @@ export function measure(
         const ordered = (arg('orderBy') as { field?: unknown } | undefined)?.field;
         const order = item.name.value === 'trendingPapers' ? (arg('window') === 'ALL' ? 'UPVOTES' : null) : typeof ordered === 'string' ? ordered : 'PUBLISHED_AT';
         read = candidateWork(order, arg('filter'), type.name, bounds.sizes);
+        const window = arg('window');
+        if (order === null && typeof window === 'string') read += TRENDING_WINDOW_NODES.get(window) ?? 0;
       }
+      const name = type === schema.getQueryType() && (item.name.value === 'authors' || item.name.value === 'organizations') ? arg('query') : undefined;
+      if (typeof name === 'string') read += namePrefixWords(name).length * NAME_WORD_NODES;
       const work = terms + read + (fieldType.name === 'RelatedPaperConnection' ? RELATED_NODES : 0);
       const below = selection(item.selectionSet, fieldType);
       nodes += work + (list ? size : 0) + size * below.nodes;
