@@ -105,6 +105,26 @@ describe('GET /api/daily_papers', () => {
     expect(counts[1]).toBe(counts[0]);
   });
 
+  it('charges a list by the rows it read and the authors of its page, as a feed is charged, and says so in Request-Cost', async () => {
+    // A point a minute: nothing refills during the test.
+    const rated = client(undefined, { config: loadConfig({ LOG_LEVEL: 'silent', EXECUTION_THREADS: '0', RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '1000' }) });
+    const { papers } = await api.data('{ papers(filter: { listed: { from: "2026-05-01", to: "2026-05-31" } }) { totalCount } }');
+    expect(papers.totalCount).toBeGreaterThan(600);
+    let left = 1000;
+    for (const [p, limit] of [[5, 100], [0, 10]]) {
+      const response = await get(`/api/daily_papers?month=2026-05&p=${p}&limit=${limit}`, {}, rated.app);
+      const page = (await response.json()) as { paper: { authors: unknown[] } }[];
+      expect(page).toHaveLength(limit);
+      // Every row up to the page's end is read; each item lists its authors, hidden ones included.
+      const nodes = Math.min((p + 1) * limit, papers.totalCount) + page.reduce((sum, item) => sum + item.paper.authors.length, 0);
+      const points = Math.ceil(nodes / 1000);
+      left -= points;
+      expect(response.headers.get('request-cost'), `p=${p}`).toBe(String(points));
+      expect(response.headers.get('ratelimit-remaining'), `p=${p}`).toBe(String(left));
+    }
+    expect(left).toBeLessThan(1000 - 2);
+  });
+
   it('refuses bad parameters with 400 and a message naming the parameter', async () => {
     const cases = [
       ['date=2026-13-01', 'date'],

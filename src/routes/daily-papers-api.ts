@@ -16,6 +16,8 @@ import { arxivIdFromInput } from '../catalogue/identity.ts';
 import type { OrganizationRow } from '../catalogue/organizations.ts';
 import type { PaperOrder, PaperRow } from '../catalogue/papers.ts';
 import { WINDOW_HOURS, type TrendingWindow } from '../catalogue/trending.ts';
+import { pointsOf } from '../http/admission.ts';
+import { COST_HEADER } from '../http/limits.ts';
 import type { RouteTask } from './catalogue-routes.ts';
 
 export const DAILY_PAPERS_PATH = '/api/daily_papers';
@@ -114,14 +116,15 @@ async function items(catalogue: Catalogue, papers: PaperRow[]): Promise<unknown[
   });
 }
 
-async function dailyPapers(catalogue: Catalogue, params: URLSearchParams): Promise<unknown[]> {
+/** The items of a list, and the nodes it read: every row up to its page, and the authors of the page. */
+async function dailyPapers(catalogue: Catalogue, params: URLSearchParams): Promise<{ items: unknown[]; nodes: number }> {
   const period = await periodOf(catalogue, params);
   const page = count(params, 'p', 0, 0, MAX_OFFSET);
   const limit = count(params, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
   const sort = params.get('sort') ?? 'trending';
   if (!(SORTS as readonly string[]).includes(sort)) throw new BadParameter('sort', `must be trending or publishedAt; got ${JSON.stringify(sort)}`);
   if (page * limit > MAX_OFFSET) throw new BadParameter('p', `reaches past paper ${MAX_OFFSET} (p × limit); narrow the period instead`);
-  if (!period) return [];
+  if (!period) return { items: [], nodes: 0 };
   // trending: the period's own window, at the end of the period, or 30 days after its start, so
   // that the 1st of a 31-day month is still inside the MONTH window.
   const asOfMs = Math.min(dayStart(addDays(period.to, 1)), dayStart(period.from) + WINDOW_HOURS[period.window] * 3_600_000);
@@ -130,14 +133,19 @@ async function dailyPapers(catalogue: Catalogue, params: URLSearchParams): Promi
       ? { field: 'TRENDING', direction: 'DESC', asOfMs, window: period.window }
       : { field: 'PUBLISHED_AT', direction: 'DESC' };
   const { rows } = await catalogue.listPapers({ listed: { from: period.from, to: period.to } }, order, { forward: true, size: (page + 1) * limit, after: null }, 'all');
-  return items(catalogue, rows.slice(page * limit).map((r) => r.row));
+  const shown = rows.slice(page * limit).map((r) => r.row);
+  return { items: await items(catalogue, shown), nodes: rows.length + shown.reduce((sum, p) => sum + p.authorCount, 0) };
 }
 
-/** A JSON answer cached as feeds are: an ETag of its bytes, public for 15 minutes, 304 when the client has it. */
-function cached({ method, ifNoneMatch }: RouteTask, body: unknown): Response {
+/**
+ * A JSON answer cached as feeds are: an ETag of its bytes, public for 15
+ * minutes, 304 when the client has it; a list says its cost in points as a
+ * feed does (COST_HEADER), by the nodes it read.
+ */
+function cached({ method, ifNoneMatch }: RouteTask, body: unknown, nodes = 0): Response {
   const text = JSON.stringify(body);
   const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
-  const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=900', etag };
+  const headers = { [COST_HEADER]: String(pointsOf(nodes)), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=900', etag };
   if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//u, '') === etag)) return new Response(null, { status: 304, headers });
   return new Response(method === 'HEAD' ? null : text, { status: 200, headers });
 }
@@ -165,7 +173,8 @@ export async function answerDailyPapers(catalogue: Catalogue, task: RouteTask): 
       if (!paper) return json(404, { error: `paper ${arxivId} is not in the catalogue` });
       return cached(task, ((await items(catalogue, [paper]))[0] as { paper: unknown }).paper);
     }
-    return cached(task, await dailyPapers(catalogue, url.searchParams));
+    const { items: listed, nodes } = await dailyPapers(catalogue, url.searchParams);
+    return cached(task, listed, nodes);
   } catch (error) {
     if (error instanceof BadParameter) return json(400, { error: error.message, parameter: error.parameter });
     throw error;
