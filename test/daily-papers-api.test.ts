@@ -111,7 +111,7 @@ describe('GET /api/daily_papers', () => {
     const { papers } = await api.data('{ papers(filter: { listed: { from: "2026-05-01", to: "2026-05-31" } }) { totalCount } }');
     expect(papers.totalCount).toBeGreaterThan(600);
     let left = 1000;
-    for (const [p, limit] of [[5, 100], [0, 10]]) {
+    for (const [p, limit] of [[5, 100], [0, 10]] as const) {
       const response = await get(`/api/daily_papers?month=2026-05&p=${p}&limit=${limit}`, {}, rated.app);
       const page = (await response.json()) as { paper: { authors: unknown[] } }[];
       expect(page).toHaveLength(limit);
